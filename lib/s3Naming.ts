@@ -1,0 +1,53 @@
+/**
+ * S3 naming rules: bucket names (global, so checked before anything is created), budget-file
+ * prefixes and the dated key of the guide ("budget_YYYYMMDD.csv").
+ */
+
+/** Problems with a general-purpose bucket name under S3's rules; empty when the name is valid. */
+export function bucketNameProblems(name: string): string[] {
+  const problems: string[] = [];
+  if (name.length < 3 || name.length > 63) {
+    problems.push(`must be 3 to 63 characters long (it has ${name.length})`);
+  }
+  if (!/^[a-z0-9.-]*$/.test(name)) {
+    problems.push("may contain only lowercase letters, digits, dots (.) and hyphens (-)");
+  }
+  if (name.length > 0 && !/^[a-z0-9].*[a-z0-9]$|^[a-z0-9]$/.test(name)) {
+    problems.push("must begin and end with a lowercase letter or a digit");
+  }
+  if (name.includes("..")) problems.push("must not contain two adjacent dots");
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) problems.push("must not be formatted as an IP address");
+  for (const reserved of ["xn--", "sthree-", "amzn-s3-demo-"]) {
+    if (name.startsWith(reserved)) problems.push(`must not start with the reserved prefix "${reserved}"`);
+  }
+  for (const reserved of ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]) {
+    if (name.endsWith(reserved)) problems.push(`must not end with the reserved suffix "${reserved}"`);
+  }
+  return problems;
+}
+
+/** Problems with a budget-file prefix such as `budgets/`; empty when it is usable. */
+export function prefixProblems(prefix: string): string[] {
+  const problems: string[] = [];
+  if (prefix.length === 0) {
+    problems.push('must not be empty: access is scoped to a prefix such as "budgets/"');
+    return problems;
+  }
+  if (!prefix.endsWith("/")) problems.push(`must end with "/" (try "${prefix}/")`);
+  if (prefix.startsWith("/")) problems.push('must not start with "/" (S3 keys have no leading slash)');
+  if (prefix.includes("//")) problems.push('must not contain an empty segment ("//")');
+  if (/[*?]|\$\{/.test(prefix)) {
+    problems.push('must not contain "*", "?" or "${": they are wildcards and variables in IAM policies');
+  }
+  if (/[\u0000-\u001f\u007f\\{}^%`[\]"<>~#|]/.test(prefix)) {
+    problems.push("may contain only letters, digits and the safe characters ! - _ . ' ( ) / and spaces");
+  }
+  if (prefix.length > 512) problems.push("must be at most 512 characters long");
+  return problems;
+}
+
+/** The guide's dated key: `<prefix>budget_<YYYYMMDD>.<ext>`. */
+export function budgetFileKey(prefix: string, date: Date, extension: "csv" | "xlsx"): string {
+  const yyyymmdd = date.toISOString().slice(0, 10).replaceAll("-", "");
+  return `${prefix}budget_${yyyymmdd}.${extension}`;
+}

@@ -1,0 +1,57 @@
+import { z } from "zod";
+
+/**
+ * The stack outputs of our program, as `pulumi stack output --json --show-secrets` prints them.
+ * One schema for the program, `plan`, `register`, `test-connection` and the tests.
+ */
+
+export const ACCESS_MODES = ["iam-user", "cross-account-policy", "cross-account-role"] as const;
+export type AccessMode = (typeof ACCESS_MODES)[number];
+
+/**
+ * The `sourceConfig` object of the guide's Step 5 API call (`POST /api/sync/config`): bucket,
+ * region and prefix plus the credentials of the access mode (none for `cross-account-policy`,
+ * where SpendFlo reads with its own account's credentials).
+ */
+export const syncSourceConfigSchema = z.strictObject({
+  bucketName: z.string().min(3),
+  region: z.string().min(1),
+  prefix: z.string().min(1),
+  accessKeyId: z.string().min(1).optional(),
+  secretAccessKey: z.string().min(1).optional(),
+  roleArn: z.string().min(1).optional(),
+  externalId: z.string().min(1).optional(),
+});
+export type SyncSourceConfig = z.infer<typeof syncSourceConfigSchema>;
+
+const common = {
+  bucketName: z.string().min(3),
+  bucketArn: z.string().startsWith("arn:"),
+  region: z.string().min(1),
+  prefix: z.string().min(1),
+  kmsKeyArn: z.string().optional(),
+  syncSourceConfig: syncSourceConfigSchema,
+};
+
+export const stackOutputsSchema = z.discriminatedUnion("accessMode", [
+  z.looseObject({
+    ...common,
+    accessMode: z.literal("iam-user"),
+    readerUserName: z.string(),
+    accessKeyId: z.string().min(1),
+    secretAccessKey: z.string().min(1),
+  }),
+  z.looseObject({
+    ...common,
+    accessMode: z.literal("cross-account-policy"),
+    spendfloAccountId: z.string().regex(/^\d{12}$/),
+  }),
+  z.looseObject({
+    ...common,
+    accessMode: z.literal("cross-account-role"),
+    spendfloAccountId: z.string().regex(/^\d{12}$/),
+    roleArn: z.string().startsWith("arn:"),
+    externalId: z.string().min(2),
+  }),
+]);
+export type StackOutputs = z.infer<typeof stackOutputsSchema>;
