@@ -1,11 +1,249 @@
-import type { CommandModule } from "yargs";
-import { CliError } from "./errors.ts";
+import path from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { z } from "zod";
+import type { PlannedResource } from "../lib/plannedResource.ts";
+import { CliError, ExitCode, UsageError, parseOptions } from "./errors.ts";
+import { ProgramError, runOffline, type OfflineRunResult } from "./offlineEngine.ts";
+import { SECRET_MASK, describeResource, maskPaths, maskValues } from "./planRender.ts";
+import { loadProject, readStackConfig, stackConfigPath } from "./stackFiles.ts";
 
-// Work in progress: the offline engine lands in the next commit.
+export const DEFAULT_STACK = "own-bucket";
+export const DEFAULT_ACCOUNT_ID = "123456789012";
+export const DEFAULT_REGION = "us-east-1";
+
+const optionsSchema = z
+  .object({
+    stack: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, "must be a stack name (letters, digits, _ . -)")
+      .optional(),
+    config: z.string().min(1).optional(),
+    program: z.string().min(1).optional(),
+    accountId: z
+      .string()
+      .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
+      .default(DEFAULT_ACCOUNT_ID),
+    json: z.boolean().default(false),
+  })
+  .refine((o) => !(o.stack && o.config), {
+    message: "give --stack or --config, not both",
+    path: ["config"],
+  });
+
+export type PlanOptions = z.input<typeof optionsSchema>;
+
+/** A policy finding; the policy pack fills these. */
+export interface PlanViolation {
+  policy: string;
+  level: "mandatory" | "advisory";
+  message: string;
+  urn?: string;
+}
+
+export interface Plan {
+  stack: string;
+  project: string;
+  program: string;
+  configFile: string;
+  accountId: string;
+  region: string;
+  /** Resources for printing: secrets masked. */
+  resources: PlannedResource[];
+  /** Outputs for printing: secrets masked. */
+  outputs: Record<string, unknown>;
+  violations: PlanViolation[];
+  warnings: string[];
+}
+
+/** Runs a program offline and returns its plan with every secret already masked. */
+export async function computePlan(
+  input: PlanOptions,
+): Promise<{ plan: Plan; run: OfflineRunResult }> {
+  const options = optionsSchema.parse(input);
+  const project = loadProject(options.program);
+  const stack = options.config ? stackNameOf(options.config) : (options.stack ?? DEFAULT_STACK);
+  const configFile = options.config
+    ? path.resolve(options.config)
+    : stackConfigPath(project, stack);
+  if (!options.config && !options.stack && !options.program) {
+    // The default: our own example stack.
+  }
+  const values = readStackConfig(configFile, project);
+  const region = values.config["aws:region"] ?? DEFAULT_REGION;
+  values.config["aws:region"] = region;
+
+  let run: OfflineRunResult;
+  try {
+    run = await runOffline({
+      programPath: project.program,
+      project: project.name,
+      stack,
+      config: values.config,
+      secretKeys: values.secretKeys,
+      cloud: { accountId: options.accountId, region },
+    });
+  } catch (error) {
+    if (error instanceof ProgramError) {
+      throw new CliError(`the program failed: ${error.message}`, ExitCode.Usage);
+    }
+    throw error;
+  }
+
+  const shown = run.resources.filter((r) => !isEngineResource(r.type));
+  const resources = shown.map((r) => ({
+    ...r,
+    inputs: maskValues(
+      maskPaths(r.inputs, run.secretInputPaths.get(r.urn) ?? []),
+      run.secretValues,
+    ) as Record<string, unknown>,
+    outputs: maskValues(r.outputs, run.secretValues) as Record<string, unknown>,
+  }));
+  const outputs = maskValues(
+    maskPaths(run.outputs, run.secretOutputPaths),
+    run.secretValues,
+  ) as Record<string, unknown>;
+  return {
+    plan: {
+      stack,
+      project: project.name,
+      program: project.program,
+      configFile,
+      accountId: options.accountId,
+      region,
+      resources,
+      outputs,
+      violations: [],
+      warnings: values.warnings,
+    },
+    run,
+  };
+}
+
+/** `Pulumi.<stack>.yaml` → `<stack>`; any other file name is the stack name as it is. */
+function stackNameOf(file: string): string {
+  const base = path.basename(file);
+  const match = /^Pulumi\.(.+)\.ya?ml$/.exec(base);
+  return match ? match[1]! : base.replace(/\.ya?ml$/, "");
+}
+
+function isEngineResource(type: string): boolean {
+  return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
+}
+
+/** `plan --json`: `{ stack, resources: [{ urn, type, name, id, parent, inputs }], outputs, violations }`. */
+export function planJson(plan: Plan) {
+  return {
+    stack: plan.stack,
+    project: plan.project,
+    accountId: plan.accountId,
+    region: plan.region,
+    resources: plan.resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      id: r.id ?? null,
+      parent: r.parent ?? null,
+      inputs: r.inputs,
+    })),
+    outputs: plan.outputs,
+    violations: plan.violations,
+    warnings: plan.warnings,
+  };
+}
+
+/** The human plan: resources as a tree under their components, then outputs, then findings. */
+export function planText(plan: Plan): string {
+  const out: string[] = [];
+  const custom = plan.resources.filter((r) => r.custom).length;
+  out.push(
+    `Plan of stack ${plan.stack} (project ${plan.project}, account ${plan.accountId}, ${plan.region}), computed offline`,
+    `${custom} resources to create, in ${plan.resources.length - custom} components`,
+    "",
+  );
+  const byParent = new Map<string | undefined, PlannedResource[]>();
+  const urns = new Set(plan.resources.map((r) => r.urn));
+  for (const r of plan.resources) {
+    const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+    byParent.set(parent, [...(byParent.get(parent) ?? []), r]);
+  }
+  const walk = (parent: string | undefined, indent: string) => {
+    const children = byParent.get(parent) ?? [];
+    children.forEach((r, index) => {
+      const last = index === children.length - 1;
+      out.push(`${indent}${last ? "└─ " : "├─ "}${r.name}  (${r.type})`);
+      const detailIndent = `${indent}${last ? "   " : "│  "}`;
+      for (const line of describeResource(r)) out.push(`${detailIndent}  ${line}`);
+      walk(r.urn, detailIndent);
+    });
+  };
+  walk(undefined, "");
+  out.push("", "Outputs:");
+  const outputs = Object.entries(plan.outputs);
+  if (!outputs.length) out.push("  (none)");
+  for (const [key, value] of outputs) {
+    out.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
+  out.push("");
+  if (plan.violations.length) {
+    out.push(`Policy violations (${plan.violations.length}):`);
+    for (const v of plan.violations) out.push(`  [${v.level}] ${v.policy}: ${v.message}`);
+  } else {
+    out.push("Policy violations: none");
+  }
+  for (const warning of plan.warnings) out.push(`warning: ${warning}`);
+  return `${out.join("\n")}\n`;
+}
+
+/** Computes and prints the plan; returns the exit code. */
+export async function runPlan(input: PlanOptions): Promise<number> {
+  const { plan } = await computePlan(input);
+  if (input.json) {
+    process.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
+  } else {
+    process.stdout.write(planText(plan));
+  }
+  return plan.violations.some((v) => v.level === "mandatory") ? ExitCode.Finding : ExitCode.Ok;
+}
+
 export const planCommand: CommandModule = {
   command: "plan",
-  describe: "Compute the plan of a stack offline",
-  handler: () => {
-    throw new CliError("plan is not implemented yet");
+  describe:
+    "Compute the plan of a stack offline: every resource, its key settings, the outputs (secrets masked)",
+  builder: (yargs: Argv) =>
+    yargs
+      .option("stack", {
+        type: "string",
+        describe: `Example stack to plan: reads stacks/Pulumi.<NAME>.yaml (default ${DEFAULT_STACK})`,
+      })
+      .option("config", {
+        type: "string",
+        describe: "Any stack config file (Pulumi.<stack>.yaml) in place of --stack",
+      })
+      .option("program", {
+        type: "string",
+        describe:
+          "Any Pulumi TypeScript or JavaScript program (entry file or project directory); default: ours",
+      })
+      .option("account-id", {
+        type: "string",
+        describe: `AWS account id the offline engine pretends to be (default ${DEFAULT_ACCOUNT_ID})`,
+      })
+      .option("json", { type: "boolean", default: false, describe: "Print JSON for machines" })
+      .example("$0 plan", `Plan the default stack (${DEFAULT_STACK})`)
+      .example("$0 plan --stack role --json", "Plan stacks/Pulumi.role.yaml as JSON")
+      .epilogue(
+        "No AWS account, no Pulumi CLI, no network: the program runs under Pulumi's mocks. The region comes from aws:region in the stack config (default us-east-1). Exit 0 clean, 1 a mandatory policy violation, 2 bad usage, bad config or a program that throws.",
+      ),
+  handler: async (argv) => {
+    const options = parseOptions(optionsSchema, {
+      stack: argv.stack,
+      config: argv.config,
+      program: argv.program,
+      accountId: argv.accountId,
+      json: argv.json,
+    });
+    process.exitCode = await runPlan(options);
   },
 };
+
+export { SECRET_MASK, UsageError };

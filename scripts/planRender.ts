@@ -1,0 +1,192 @@
+import type { PlannedResource } from "../lib/plannedResource.ts";
+import type { SecretPath } from "./offlineEngine.ts";
+
+/** Masks secret values for printing: by position (Pulumi's secret marks) and by value. */
+export const SECRET_MASK = "[secret]";
+
+export function maskPaths(value: unknown, paths: readonly SecretPath[]): unknown {
+  if (!paths.length) return value;
+  if (paths.some((p) => p.length === 0)) return SECRET_MASK;
+  if (value === null || typeof value !== "object") return value;
+  const child = (key: string | number) => paths.filter((p) => p[0] === key).map((p) => p.slice(1));
+  if (Array.isArray(value)) return value.map((v, i) => maskPaths(v, child(i)));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPaths(v, child(k))]));
+}
+
+/** Replaces every occurrence of a secret string, inside any string, with the mask. */
+export function maskValues(value: unknown, secrets: ReadonlySet<string>): unknown {
+  if (!secrets.size) return value;
+  if (typeof value === "string") {
+    let out = value;
+    for (const secret of secrets)
+      if (out.includes(secret)) out = out.split(secret).join(SECRET_MASK);
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v) => maskValues(v, secrets));
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskValues(v, secrets)]));
+  }
+  return value;
+}
+
+/** One line per statement of a policy document: who may do what, on what, under which condition. */
+export function describePolicy(json: unknown): string[] {
+  let doc: unknown = json;
+  if (typeof json === "string") {
+    try {
+      doc = JSON.parse(json);
+    } catch {
+      return [`policy (not JSON): ${json.slice(0, 80)}`];
+    }
+  }
+  const statements = (doc as { Statement?: unknown })?.Statement;
+  const list = Array.isArray(statements) ? statements : statements ? [statements] : [];
+  return list.map((s: Record<string, unknown>) => {
+    const who =
+      s.Principal !== undefined
+        ? ` ${principalText(s.Principal)}`
+        : s.NotPrincipal !== undefined
+          ? ` everyone but ${principalText(s.NotPrincipal)}`
+          : "";
+    const what =
+      s.Action !== undefined ? listText(s.Action) : `everything but ${listText(s.NotAction)}`;
+    const on =
+      s.Resource !== undefined
+        ? listText(s.Resource)
+        : s.NotResource !== undefined
+          ? `everything but ${listText(s.NotResource)}`
+          : "";
+    const when = s.Condition
+      ? ` if ${conditionText(s.Condition as Record<string, Record<string, unknown>>)}`
+      : "";
+    return `${s.Effect}${who}: ${what}${on ? ` on ${on}` : ""}${when}`;
+  });
+}
+
+function listText(value: unknown): string {
+  const list = Array.isArray(value) ? value : [value];
+  return list.map(String).join(", ");
+}
+
+function principalText(principal: unknown): string {
+  if (principal === "*") return "anyone (*)";
+  if (principal && typeof principal === "object") {
+    return Object.entries(principal)
+      .map(([kind, v]) => (kind === "AWS" ? listText(v) : `${kind} ${listText(v)}`))
+      .join(", ");
+  }
+  return String(principal);
+}
+
+function conditionText(condition: Record<string, Record<string, unknown>>): string {
+  return Object.entries(condition)
+    .flatMap(([op, entries]) =>
+      Object.entries(entries ?? {}).map(([key, v]) => `${key} ${op} ${listText(v)}`),
+    )
+    .join(" and ");
+}
+
+/** The settings a reviewer checks, one short line each, by resource type. */
+export function describeResource(resource: PlannedResource): string[] {
+  const i = resource.inputs as Record<string, unknown>;
+  const lines: string[] = [];
+  switch (resource.type) {
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2":
+      lines.push(`bucket ${resource.id}`);
+      if (i.forceDestroy) lines.push("forceDestroy: ON (pulumi destroy deletes every file)");
+      if (resource.options.importId)
+        lines.push(`adopts the existing bucket ${resource.options.importId}`);
+      if (resource.options.retainOnDelete) lines.push("kept on pulumi destroy (retainOnDelete)");
+      if (i.policy) lines.push(...describePolicy(i.policy).map((l) => `inline policy: ${l}`));
+      break;
+    case "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
+      for (const rule of (i.rules as Record<string, Record<string, unknown>>[]) ?? []) {
+        const d = rule.applyServerSideEncryptionByDefault ?? {};
+        lines.push(
+          `encryption: ${d.sseAlgorithm}${d.kmsMasterKeyId ? ` with ${d.kmsMasterKeyId}` : ""}${rule.bucketKeyEnabled ? ", bucket key" : ""}${Array.isArray(rule.blockedEncryptionTypes) && rule.blockedEncryptionTypes.length ? `, blocks ${rule.blockedEncryptionTypes.join(", ")}` : ""}`,
+        );
+      }
+      break;
+    }
+    case "aws:s3/bucketVersioning:BucketVersioning":
+      lines.push(`versioning: ${(i.versioningConfiguration as Record<string, unknown>)?.status}`);
+      break;
+    case "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
+      for (const rule of (i.rules as Record<string, Record<string, Record<string, unknown>>>[]) ??
+        []) {
+        const parts: string[] = [];
+        if (rule.expiration?.days)
+          parts.push(`current files expire after ${rule.expiration.days} d`);
+        if (rule.expiration?.expiredObjectDeleteMarker)
+          parts.push("expired delete markers removed");
+        if (rule.noncurrentVersionExpiration?.noncurrentDays) {
+          parts.push(
+            `noncurrent versions after ${rule.noncurrentVersionExpiration.noncurrentDays} d`,
+          );
+        }
+        if (rule.abortIncompleteMultipartUpload?.daysAfterInitiation) {
+          parts.push(
+            `incomplete uploads aborted after ${rule.abortIncompleteMultipartUpload.daysAfterInitiation} d`,
+          );
+        }
+        const where =
+          rule.filter?.prefix ?? (rule as Record<string, unknown>).prefix ?? "(whole bucket)";
+        lines.push(
+          `lifecycle ${rule.id} [${rule.status}] on ${String(where)}: ${parts.join(", ") || "no actions"}`,
+        );
+      }
+      break;
+    case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
+      const flags = [
+        "blockPublicAcls",
+        "blockPublicPolicy",
+        "ignorePublicAcls",
+        "restrictPublicBuckets",
+      ];
+      const off = flags.filter((f) => i[f] !== true);
+      lines.push(
+        off.length
+          ? `public access block: OFF for ${off.join(", ")}`
+          : "public access block: all four flags on",
+      );
+      break;
+    }
+    case "aws:s3/bucketOwnershipControls:BucketOwnershipControls":
+      lines.push(`object ownership: ${(i.rule as Record<string, unknown>)?.objectOwnership}`);
+      break;
+    case "aws:iam/user:User":
+    case "aws:iam/role:Role":
+      lines.push(
+        `${resource.type.endsWith("User") ? "user" : "role"} ${resource.id}${tagText(i.tags)}`,
+      );
+      if (i.assumeRolePolicy)
+        lines.push(...describePolicy(i.assumeRolePolicy).map((l) => `trust: ${l}`));
+      break;
+    case "aws:iam/accessKey:AccessKey":
+      lines.push(`access key ${resource.id} for ${i.user} (secret access key is a Pulumi secret)`);
+      break;
+    case "aws:kms/key:Key":
+      lines.push(
+        `key rotation ${i.enableKeyRotation ? "on" : "OFF"}, deletion window ${i.deletionWindowInDays ?? 30} d`,
+      );
+      break;
+    case "aws:kms/alias:Alias":
+      lines.push(String(i.name));
+      break;
+    default:
+      break;
+  }
+  for (const key of ["policy"]) {
+    if (resource.type !== "aws:s3/bucket:Bucket" && typeof i[key] === "string") {
+      lines.push(...describePolicy(i[key]));
+    }
+  }
+  return lines;
+}
+
+function tagText(tags: unknown): string {
+  if (!tags || typeof tags !== "object") return "";
+  const entries = Object.entries(tags as Record<string, string>);
+  return entries.length ? `, tags ${entries.map(([k, v]) => `${k}=${v}`).join(" ")}` : "";
+}

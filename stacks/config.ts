@@ -1,0 +1,206 @@
+import { z } from "zod";
+import { ACCESS_KEY_SLOTS } from "../components/spendfloReader.ts";
+import { ACCESS_MODES } from "../lib/stackOutputs.ts";
+import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
+
+/**
+ * The stack config, in one place: every key under the project's namespace (`budget-sync:`),
+ * its default and what it allows. Invalid config stops the program before any resource is
+ * declared, with one message per problem naming the key.
+ */
+
+export const PROJECT = "budget-sync";
+
+const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
+
+const days = z
+  .number({ error: "must be a number of days" })
+  .int("must be a whole number of days")
+  .min(1, "must be at least 1 day")
+  .max(36500, "must be at most 36500 days");
+
+const kmsKeyArn = z
+  .string()
+  .regex(
+    /^(alias\/aws\/s3|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[0-9a-f-]{36}|key\/mrk-[0-9a-f]{32}|alias\/aws\/s3))$/,
+    'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) or "alias/aws/s3"; IAM policies cannot name a key by any other alias',
+  );
+
+/** The AWS-managed S3 key, in any of the forms S3 accepts. */
+export function isAwsManagedS3Key(arn: string | undefined): boolean {
+  return arn !== undefined && arn.endsWith("alias/aws/s3");
+}
+
+const tagKey = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((k) => !k.toLowerCase().startsWith("aws:"), 'tag keys must not start with "aws:"');
+
+export const stackConfigSchema = z
+  .strictObject({
+    bucketName: z
+      .string({ error: "is required: the globally unique name of the budget bucket" })
+      .superRefine((name, ctx) => {
+        for (const message of bucketNameProblems(name)) ctx.addIssue({ code: "custom", message });
+      }),
+    prefix: z
+      .string()
+      .default("budgets/")
+      .superRefine((prefix, ctx) => {
+        for (const message of prefixProblems(prefix)) ctx.addIssue({ code: "custom", message });
+      }),
+    retentionDays: days.default(30),
+    noncurrentRetentionDays: days.default(30),
+    encryption: z
+      .strictObject({
+        type: z.enum(["sse-s3", "sse-kms"], { error: 'must be "sse-s3" or "sse-kms"' }),
+        kmsKeyArn: kmsKeyArn.optional(),
+      })
+      .default({ type: "sse-s3" }),
+    access: z
+      .strictObject({
+        mode: z
+          .enum(ACCESS_MODES, { error: `must be one of ${ACCESS_MODES.join(", ")}` })
+          .default("iam-user"),
+        spendfloAccountId: accountId.optional(),
+        externalId: z
+          .string()
+          .regex(
+            /^[\w+=,.@:/-]{2,1224}$/,
+            "must be 2 to 1224 characters of letters, digits and + = , . @ : / - _",
+          )
+          .optional(),
+        principalName: z
+          .string()
+          .regex(/^[\w+=,.@-]{1,64}$/, "must be a valid IAM user or role name (1-64 characters)")
+          .optional(),
+        accessKeys: z
+          .array(z.enum(ACCESS_KEY_SLOTS, { error: 'must be "key1" or "key2"' }))
+          .min(1, "must keep at least one key")
+          .max(2)
+          .refine((slots) => new Set(slots).size === slots.length, "must not list a slot twice")
+          .optional(),
+        activeKey: z.enum(ACCESS_KEY_SLOTS, { error: 'must be "key1" or "key2"' }).optional(),
+      })
+      .default({ mode: "iam-user" }),
+    forceDestroy: z.boolean({ error: "must be true or false" }).default(false),
+    adoptExistingBucket: z.boolean({ error: "must be true or false" }).default(false),
+    tags: z.record(tagKey, z.string().max(256)).default({}),
+  })
+  .superRefine((config, ctx) => {
+    const { access, encryption } = config;
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: "custom", path, message });
+    if (access.mode !== "iam-user" && !access.spendfloAccountId) {
+      issue(
+        ["access", "spendfloAccountId"],
+        `is required in mode ${access.mode}: SpendFlo's 12-digit AWS account id`,
+      );
+    }
+    if (access.mode === "cross-account-role" && !access.externalId) {
+      issue(
+        ["access", "externalId"],
+        "is required in mode cross-account-role: the external id agreed with SpendFlo",
+      );
+    }
+    if (access.mode !== "cross-account-role" && access.externalId) {
+      issue(
+        ["access", "externalId"],
+        `is only used in mode cross-account-role (the mode is ${access.mode})`,
+      );
+    }
+    if (access.mode !== "iam-user") {
+      if (access.accessKeys)
+        issue(
+          ["access", "accessKeys"],
+          `is only used in mode iam-user (the mode is ${access.mode})`,
+        );
+      if (access.activeKey)
+        issue(
+          ["access", "activeKey"],
+          `is only used in mode iam-user (the mode is ${access.mode})`,
+        );
+    } else if (access.activeKey && !(access.accessKeys ?? ["key1"]).includes(access.activeKey)) {
+      issue(
+        ["access", "activeKey"],
+        `must be one of accessKeys (${(access.accessKeys ?? ["key1"]).join(", ")})`,
+      );
+    }
+    if (encryption.type === "sse-s3" && encryption.kmsKeyArn) {
+      issue(["encryption", "kmsKeyArn"], 'is only used with type "sse-kms"');
+    }
+    if (access.mode === "cross-account-policy" && isAwsManagedS3Key(encryption.kmsKeyArn)) {
+      issue(
+        ["encryption", "kmsKeyArn"],
+        "the AWS-managed aws/s3 key cannot be shared with another account: omit kmsKeyArn to let the stack create a key, or give a customer-managed key",
+      );
+    }
+  });
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+/** Keys whose values are plain strings even when they look like numbers or JSON. */
+const STRING_KEYS = new Set(["bucketName", "prefix"]);
+
+/** Thrown for invalid config; the message holds one line per problem. */
+export class StackConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "StackConfigError";
+  }
+}
+
+/**
+ * Parses the raw config of the project's namespace (values as Pulumi stores them: strings,
+ * objects as JSON) into a typed config, or throws StackConfigError naming each bad key.
+ */
+export function parseStackConfig(raw: Record<string, string>, namespace = PROJECT): StackConfig {
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    values[key] = STRING_KEYS.has(key) ? value : decodeConfigValue(value);
+  }
+  const result = stackConfigSchema.safeParse(values);
+  if (result.success) return result.data;
+  throw new StackConfigError(
+    result.error.issues.map((issue) => {
+      if (issue.code === "unrecognized_keys") {
+        const where = issue.path.length ? `${namespace}:${issue.path.join(".")}` : namespace;
+        return `${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed: ${allowedKeys(issue.path).join(", ")}`;
+      }
+      const key = issue.path.length ? `${namespace}:${issue.path.join(".")}` : namespace;
+      return `${key}: ${issue.message}`;
+    }),
+  );
+}
+
+function decodeConfigValue(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function allowedKeys(path: PropertyKey[]): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let schema: any = stackConfigSchema;
+  for (const segment of path) {
+    while (schema?.def?.innerType) schema = schema.def.innerType;
+    schema = schema?.shape?.[segment as string];
+  }
+  while (schema?.def?.innerType) schema = schema.def.innerType;
+  return Object.keys(schema?.shape ?? {});
+}
+
+/** The raw values of one namespace out of all config (`ns:key` → value). */
+export function namespaceConfig(
+  all: Record<string, string>,
+  namespace = PROJECT,
+): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(all)) {
+    if (key.startsWith(`${namespace}:`)) values[key.slice(namespace.length + 1)] = value;
+  }
+  return values;
+}
