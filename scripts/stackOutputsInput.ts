@@ -1,0 +1,176 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+import { secretValuesIn } from "../lib/redact.ts";
+import {
+  stackOutputsSchema,
+  syncSourceConfigSchema,
+  type AccessMode,
+  type SyncSourceConfig,
+} from "../lib/stackOutputs.ts";
+import { UsageError } from "./errors.ts";
+
+/**
+ * `--stack-outputs FILE|-`: the JSON of `pulumi stack output --json --show-secrets`, from a file
+ * or stdin, for `register` and `test-connection`. Errors never quote the input: it holds secrets.
+ */
+
+/** What the commands need of the outputs: the sync config and, when known, the principal. */
+export interface SelectedOutputs {
+  syncSourceConfig: SyncSourceConfig;
+  /** Absent for a hosted customer's block that does not say. */
+  accessMode?: AccessMode;
+  /** IAM user name of the `iam-user` mode. */
+  readerUserName?: string;
+  /** The principal SpendFlo reads as, when the outputs carry it. */
+  principalArn?: string;
+  spendfloAccountId?: string;
+  /** The hosted customer picked with `--customer`, if any. */
+  customer?: string;
+}
+
+export interface LoadedOutputs extends SelectedOutputs {
+  /** Every secret value anywhere in the input, for the redactor (all customers' keys too). */
+  secrets: string[];
+}
+
+/** Reads all of stdin as text. */
+export async function readAllStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    throw new UsageError(
+      "--stack-outputs -: nothing is piped on stdin; run `pulumi stack output --json --show-secrets | budget-sync ... --stack-outputs -`",
+    );
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The raw text of `--stack-outputs`: a file path, or `-` for stdin. */
+export async function readStackOutputsText(
+  source: string,
+  readStdin: () => Promise<string> = readAllStdin,
+): Promise<string> {
+  if (source === "-") return readStdin();
+  try {
+    return await readFile(source, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : (code ?? "unreadable");
+    throw new UsageError(`--stack-outputs ${source}: cannot read it (${why})`);
+  }
+}
+
+const hostedOutputsSchema = z.looseObject({
+  customers: z.record(z.string(), z.looseObject({ syncSourceConfig: syncSourceConfigSchema })),
+});
+
+function describeIssues(issues: readonly z.core.$ZodIssue[], where: string): string {
+  // Messages and paths only: zod's messages name expected types, never the received value.
+  return issues
+    .map(
+      (issue) =>
+        `${where}${issue.path.length ? `.${issue.path.map(String).join(".")}` : ""}: ${issue.message}`,
+    )
+    .join("\n");
+}
+
+/**
+ * Parses the outputs text and picks the sync config: the stack's own `syncSourceConfig`, or with
+ * `customer` the hosted stack's `customers[customer].syncSourceConfig`. Exit 2 on anything wrong.
+ */
+export function selectStackOutputs(text: string, customer?: string): LoadedOutputs {
+  if (text.trim() === "") {
+    throw new UsageError(
+      "--stack-outputs: the input is empty; expected `pulumi stack output --json --show-secrets`",
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    // JSON.parse's own message quotes the text around the error, which may be a secret.
+    throw new UsageError(
+      "--stack-outputs: not valid JSON; expected the output of `pulumi stack output --json --show-secrets` (not the table without --json)",
+    );
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new UsageError("--stack-outputs: expected a JSON object of stack outputs");
+  }
+  const secrets = secretValuesIn(raw);
+  if (secrets.includes("[secret]")) {
+    throw new UsageError(
+      '--stack-outputs: the secrets show as "[secret]": run `pulumi stack output --json --show-secrets` (with --show-secrets)',
+    );
+  }
+  const withSecrets = (selected: SelectedOutputs): LoadedOutputs => ({ ...selected, secrets });
+  const hasCustomers = "customers" in raw;
+
+  if (customer !== undefined) {
+    if (!hasCustomers) {
+      throw new UsageError(
+        `--customer ${customer}: these stack outputs have no "customers": they are a customer's own stack, not the hosted one; drop --customer`,
+      );
+    }
+    const hosted = hostedOutputsSchema.safeParse(raw);
+    const customers = (raw as { customers: unknown }).customers;
+    const slugs = customers !== null && typeof customers === "object" ? Object.keys(customers) : [];
+    if (!slugs.includes(customer)) {
+      throw new UsageError(
+        `--customer ${customer}: no such customer in the stack outputs (customers: ${slugs.join(", ") || "none"})`,
+      );
+    }
+    if (!hosted.success) {
+      throw new UsageError(
+        `--stack-outputs: not the hosted stack's outputs:\n${describeIssues(hosted.error.issues, "outputs")}`,
+      );
+    }
+    const block = hosted.data.customers[customer]!;
+    return withSecrets({
+      syncSourceConfig: block.syncSourceConfig,
+      customer,
+      accessMode: (block as Record<string, unknown>).accessMode as AccessMode | undefined,
+      principalArn: typeof block.principalArn === "string" ? block.principalArn : undefined,
+    });
+  }
+  if (hasCustomers && !("syncSourceConfig" in raw)) {
+    const customers = (raw as { customers: unknown }).customers;
+    const slugs = customers !== null && typeof customers === "object" ? Object.keys(customers) : [];
+    throw new UsageError(
+      `--stack-outputs: these are the hosted stack's outputs: name the customer with --customer (one of: ${slugs.join(", ") || "none"})`,
+    );
+  }
+  const parsed = stackOutputsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new UsageError(
+      `--stack-outputs: not our stack's outputs:\n${describeIssues(parsed.error.issues, "outputs")}`,
+    );
+  }
+  const outputs = parsed.data;
+  const principalArn = (outputs as Record<string, unknown>).principalArn;
+  return withSecrets({
+    syncSourceConfig: outputs.syncSourceConfig,
+    accessMode: outputs.accessMode,
+    readerUserName: outputs.accessMode === "iam-user" ? outputs.readerUserName : undefined,
+    principalArn:
+      typeof principalArn === "string"
+        ? principalArn
+        : outputs.accessMode === "cross-account-role"
+          ? outputs.roleArn
+          : undefined,
+    spendfloAccountId: outputs.accessMode === "iam-user" ? undefined : outputs.spendfloAccountId,
+  });
+}
+
+/** Reads and selects in one step. */
+export async function loadStackOutputs(
+  source: string,
+  customer: string | undefined,
+  readStdin?: () => Promise<string>,
+): Promise<LoadedOutputs> {
+  return selectStackOutputs(await readStackOutputsText(source, readStdin), customer);
+}
