@@ -3,5 +3,10 @@
 import { register } from "tsx/esm/api";
 
 register();
+// A program under `plan` can fail after its promise settled; report it like any other failure.
+process.on("uncaughtException", (error) => {
+  process.stderr.write(`budget-sync: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+});
 const { main } = await import("../scripts/cli.ts");
 process.exitCode = await main(process.argv.slice(2));

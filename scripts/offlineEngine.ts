@@ -47,7 +47,11 @@ let used = false;
 
 /** A resource passed as an input; its URN once resolved. */
 class ResourceRef {
+  static created = 0;
   urn?: string;
+  constructor() {
+    ResourceRef.created++;
+  }
 }
 
 export async function runOffline(options: OfflineRunOptions): Promise<OfflineRunResult> {
@@ -93,6 +97,9 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
       if (typeof inner === "string" && inner.length >= 4) secretValues.add(inner);
       return inner;
     }
+    if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) {
+      return describeAsset(value, pendingRefs);
+    }
     if (pulumi.Resource.isInstance(value)) {
       const ref = new ResourceRef();
       pendingRefs.push(
@@ -107,6 +114,12 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     }
     return out;
   };
+
+  // The mock monitor's URNs drop all but the parent's last type; ours are the real engine's.
+  const urns = new Map<string, string>();
+  const ourUrn = (mockUrn: string) => urns.get(mockUrn) ?? realUrn(mockUrn);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let monitor: any;
 
   // The request being registered: mocks see no parent or options, the monitor does.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -123,8 +136,11 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     }) => {
       const request = currentRequest;
       currentRequest = undefined;
-      const parent: string | undefined = request?.getParent() || undefined;
+      const parent: string | undefined = request?.getParent()
+        ? ourUrn(request.getParent())
+        : undefined;
       const urn = newUrn(options, parent, args.type, args.name);
+      urns.set(monitor.newUrn(request?.getParent() || undefined, args.type, args.name), urn);
       const found: SecretPath[] = [];
       const inputs = unwrap(args.inputs, [], found) as Record<string, unknown>;
       if (found.length) secretInputPaths.set(urn, found);
@@ -146,7 +162,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
           protect: request?.getProtect() || undefined,
           retainOnDelete: request?.getRetainondelete() || undefined,
           importId: request?.getImportid() || args.id || undefined,
-          dependsOn: request?.getDependenciesList() ?? [],
+          dependsOn: (request?.getDependenciesList() ?? []).map(ourUrn),
         },
       });
       const state = { ...result.state };
@@ -164,7 +180,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
   await runtime.setMocks(mocks, options.project, options.stack, true);
   runtime.setAllConfig(options.config, options.secretKeys);
 
-  const monitor = runtime.getMonitor();
+  monitor = runtime.getMonitor();
   for (const method of ["registerResource", "readResource"] as const) {
     const original = monitor[method].bind(monitor);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -195,7 +211,8 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
   try {
     await runtime.runInPulumiStack(() => loadProgram(options.programPath));
     await runtime.disconnect();
-    await Promise.all(pendingRefs);
+    // Settling one reference can queue more (an archive's assets): drain until none are left.
+    while (pendingRefs.length) await Promise.all(pendingRefs.splice(0));
   } catch (error) {
     programFailure ??= error;
   } finally {
@@ -205,13 +222,17 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
 
   // References to resources resolved to URNs; put the URNs in their place.
   const resolveRefs = (value: unknown): unknown => {
-    if (value instanceof ResourceRef) return value.urn;
+    // A custom resource reaches its provider as its id (a role as its name): show it so.
+    if (value instanceof ResourceRef) {
+      const target = value.urn ? records.get(ourUrn(value.urn)) : undefined;
+      return target?.custom && target.id ? target.id : value.urn && ourUrn(value.urn);
+    }
     if (value === null || typeof value !== "object") return value;
     if (Array.isArray(value)) return value.map(resolveRefs);
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v)]));
   };
   const resources = [...records.values()];
-  if (pendingRefs.length) {
+  if (ResourceRef.created) {
     for (const r of resources) r.inputs = resolveRefs(r.inputs) as Record<string, unknown>;
   }
   return { resources, secretInputPaths, outputs: stackOutputs, secretOutputPaths, secretValues };
@@ -240,6 +261,14 @@ async function loadProgram(programPath: string): Promise<unknown> {
   return await result;
 }
 
+/**
+ * The mock monitor puts the root stack's type into its children's URNs; the real engine does
+ * not (`urn:pulumi:dev::proj::aws:s3/bucket:Bucket::b`). Plans show the real form.
+ */
+function realUrn(urn: string): string {
+  return urn.replace("::pulumi:pulumi:Stack$", "::");
+}
+
 function newUrn(
   options: OfflineRunOptions,
   parent: string | undefined,
@@ -247,11 +276,37 @@ function newUrn(
   name: string,
 ): string {
   let qualified = type;
-  if (parent) {
-    const parentType = parent.split("::")[2]!.split("$").pop();
-    qualified = `${parentType}$${type}`;
+  // The type chain holds every ancestor's type, the root stack's excepted.
+  if (parent && !parent.includes("::pulumi:pulumi:Stack::")) {
+    qualified = `${parent.split("::")[2]}$${type}`;
   }
   return `urn:pulumi:${options.stack}::${options.project}::${qualified}::${name}`;
+}
+
+/**
+ * An asset or archive (a Lambda's code) as a summary: its kind, where it comes from and its
+ * size in bytes, never its content.
+ */
+function describeAsset(value: object, pending: Promise<unknown>[]): Record<string, unknown> {
+  const summary: Record<string, unknown> = { asset: value.constructor?.name ?? "Asset" };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const v = value as any;
+  const settle = (key: string, p: unknown, map: (x: unknown) => unknown) => {
+    if (p && typeof (p as Promise<unknown>).then === "function") {
+      pending.push((p as Promise<unknown>).then((x) => (summary[key] = map(x))));
+    }
+  };
+  settle("path", v.path, (x) => x);
+  settle("uri", v.uri, (x) => x);
+  settle("bytes", v.text, (x) => Buffer.byteLength(String(x)));
+  settle("assets", v.assets, (assets) => {
+    const entries: Record<string, unknown> = {};
+    for (const [name, inner] of Object.entries((assets as Record<string, object>) ?? {})) {
+      entries[name] = describeAsset(inner, pending);
+    }
+    return entries;
+  });
+  return summary;
 }
 
 function describeFailure(error: unknown): string {

@@ -53,15 +53,16 @@ export function loadProject(programArg?: string): PulumiProject {
   if (!existsSync(program))
     throw new CliError(`${file}: its main program ${program} does not exist`);
   if (statSync(program).isDirectory()) program = entryFile(program);
+  // Project-level config: `key: value`, or `key: { type, default, ... }` (a default, if any).
   const defaults: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(doc.config ?? {})) {
-    const value =
-      spec && typeof spec === "object" && "default" in spec
-        ? (spec as { default: unknown }).default
-        : spec;
-    if (value !== undefined && !(spec && typeof spec === "object" && !("default" in spec))) {
-      defaults[key.includes(":") ? key : `${name}:${key}`] = value;
-    }
+    const isSchema =
+      spec !== null &&
+      typeof spec === "object" &&
+      !Array.isArray(spec) &&
+      ("type" in spec || "default" in spec);
+    const value = isSchema ? (spec as { default?: unknown }).default : spec;
+    if (value !== undefined) defaults[key.includes(":") ? key : `${name}:${key}`] = value;
   }
   return {
     dir,
@@ -130,8 +131,11 @@ export function readStackConfig(file: string, project: PulumiProject): StackConf
   const warnings: string[] = [];
   const put = (key: string, value: unknown) => {
     const full = key.includes(":") ? key : `${project.name}:${key}`;
-    if (isSecure(value)) {
-      config[full] = "offline-placeholder-for-a-secret";
+    if (hasSecure(value)) {
+      // Encrypted values (whole or inside an object) cannot be decrypted without the stack's
+      // secrets provider: a placeholder stands in, and the key stays a secret.
+      const plain = replaceSecure(value);
+      config[full] = typeof plain === "string" ? plain : JSON.stringify(plain);
       secretKeys.push(full);
       warnings.push(`${full} is encrypted; the offline plan uses a placeholder for it`);
     } else if (value !== null && value !== undefined) {
@@ -143,6 +147,8 @@ export function readStackConfig(file: string, project: PulumiProject): StackConf
   return { config, secretKeys, warnings };
 }
 
+const PLACEHOLDER = "offline-placeholder-for-a-secret";
+
 function isSecure(value: unknown): boolean {
   return (
     !!value &&
@@ -151,4 +157,19 @@ function isSecure(value: unknown): boolean {
     "secure" in value &&
     Object.keys(value).length === 1
   );
+}
+
+function hasSecure(value: unknown): boolean {
+  if (isSecure(value)) return true;
+  if (value && typeof value === "object") return Object.values(value).some(hasSecure);
+  return false;
+}
+
+function replaceSecure(value: unknown): unknown {
+  if (isSecure(value)) return PLACEHOLDER;
+  if (Array.isArray(value)) return value.map(replaceSecure);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceSecure(v)]));
+  }
+  return value;
 }
