@@ -2,10 +2,11 @@ import yargs, { type CommandModule } from "yargs";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { planCommand } from "./plan.ts";
 import { registerCommand } from "./register.ts";
+import { validateCommand } from "./validate.ts";
 
 /** Every command, one file each under scripts/. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [planCommand, registerCommand];
+export const commands: CommandModule<any, any>[] = [planCommand, registerCommand, validateCommand];
 
 /**
  * Runs the command line and returns the exit code. Commands set `process.exitCode`; errors are

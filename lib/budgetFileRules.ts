@@ -1,0 +1,488 @@
+/**
+ * The guide's "File Format Requirements", one row at a time: header matching, the cell rules and
+ * the duplicate-key check. Format-neutral: the CSV and XLSX readers feed it cells as strings.
+ */
+import { BudgetKeySet } from "./budgetKeySet.ts";
+
+/** One problem in a budget file. `line` is the CSV line or the XLSX row number. */
+export interface BudgetFileIssue {
+  line: number;
+  /** The column as its header is written in the file (or the guide's name when it is missing). */
+  column: string;
+  message: string;
+  /** XLSX only: the worksheet. */
+  sheet?: string;
+}
+
+/** What the checker found; the readers add `format` and `unreadable`. */
+export interface BudgetCheckSummary {
+  /** Data rows (blank rows are skipped and not counted). */
+  rows: number;
+  /** Exact number of errors; `errors` holds at most `maxIssues` of them. */
+  errorCount: number;
+  errors: BudgetFileIssue[];
+  /** Number of distinct warnings (a warning repeated on many rows is reported once, with a count). */
+  warningCount: number;
+  warnings: BudgetFileIssue[];
+}
+
+export type BudgetFileFormat = "csv" | "xlsx";
+
+/** The verdict on one budget file. */
+export interface BudgetFileReport extends BudgetCheckSummary {
+  format: BudgetFileFormat;
+  /** True when the file was read and has a header and no errors (warnings allowed). */
+  valid: boolean;
+  /** Set when the bytes could not be read as a budget file at all (empty, binary, UTF-16...). */
+  unreadable?: string;
+  /** XLSX: the worksheet that was checked. */
+  sheet?: string;
+}
+
+export type BudgetColumnId =
+  "department" | "subCategory" | "fiscalPeriod" | "budgetAmount" | "currency";
+
+/** The guide's columns: its own spellings, and whether each is required. */
+export const BUDGET_COLUMNS: readonly {
+  id: BudgetColumnId;
+  name: string;
+  guideForms: readonly string[];
+  required: boolean;
+}[] = [
+  { id: "department", name: "Department", guideForms: ["Department"], required: true },
+  {
+    id: "subCategory",
+    name: "Sub Category",
+    guideForms: ["Sub Category", "Sub-category"],
+    required: false,
+  },
+  { id: "fiscalPeriod", name: "Fiscal Period", guideForms: ["Fiscal Period"], required: true },
+  { id: "budgetAmount", name: "Budget Amount", guideForms: ["Budget Amount"], required: true },
+  { id: "currency", name: "Currency", guideForms: ["Currency"], required: false },
+];
+
+/** Header text reduced to what matters: case, spaces, `_` and `-` are ignored. */
+export function normalizeHeader(text: string): string {
+  return text
+    .replace(/^\uFEFF/, "")
+    .toLowerCase()
+    .replace(/[\s_-]+/g, "");
+}
+
+const COLUMN_BY_NORMAL = new Map(BUDGET_COLUMNS.map((c) => [normalizeHeader(c.name), c]));
+
+const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
+
+export const ACCEPTED_PERIODS =
+  'write "FY 2025" or "Q1 2025" (also read, with a warning: "FY2025", "Q1 FY2025", "H1 2025")';
+
+const GUIDE_PERIOD = /^(?:FY|Q[1-4]) \d{4}$/;
+const PLAIN_DECIMAL = /^\d+(?:\.\d+)?$/;
+
+/** The canonical form of a fiscal period and, when it is not the guide's own form, a warning. */
+export function parseFiscalPeriod(
+  text: string,
+): { period: string; warning?: { kind: string; message: string } } | { error: string } {
+  if (GUIDE_PERIOD.test(text)) return { period: text };
+  const compact = text.toUpperCase().replace(/\s+/g, " ");
+  let match = /^FY ?-?(\d{4})$/.exec(compact);
+  if (match) {
+    const period = `FY ${match[1]}`;
+    return {
+      period,
+      warning: {
+        kind: "period-fy",
+        message: `Fiscal Period "${text}" is read as "${period}", the guide's form`,
+      },
+    };
+  }
+  match =
+    /^(Q[1-4]) ?-?(?:FY ?)?(\d{4})$/.exec(compact) ??
+    /^(?:FY ?)?(\d{4}) ?-?(Q[1-4])$/.exec(compact);
+  if (match) {
+    const [quarter, year] = match[1].startsWith("Q") ? [match[1], match[2]] : [match[2], match[1]];
+    const period = `${quarter} ${year}`;
+    return {
+      period,
+      warning: {
+        kind: "period-q",
+        message: `Fiscal Period "${text}" is read as "${period}", the guide's form`,
+      },
+    };
+  }
+  match = /^(H[12]) ?-?(?:FY ?)?(\d{4})$/.exec(compact);
+  if (match) {
+    const period = `${match[1]} ${match[2]}`;
+    return {
+      period,
+      warning: {
+        kind: "period-h",
+        message: `Fiscal Period "${text}" is a half year; the guide's forms are "FY 2025" and "Q1 2025": check that SpendFlo is set up for half years`,
+      },
+    };
+  }
+  if (text === "") return { error: `Fiscal Period is empty: ${ACCEPTED_PERIODS}` };
+  return {
+    error: `Fiscal Period "${clip(text)}" is not a period SpendFlo reads: ${ACCEPTED_PERIODS}`,
+  };
+}
+
+/** Why a Budget Amount is not a plain non-negative decimal, with what to write instead; or null. */
+export function budgetAmountProblem(text: string): string | null {
+  if (PLAIN_DECIMAL.test(text)) return null;
+  if (text === "") return "Budget Amount is empty: write a number such as 500000";
+  if (/^-\s*\d+(?:\.\d+)?$/.test(text))
+    return `Budget Amount "${clip(text)}" is negative: a budget is 0 or more`;
+  if (isFormula(text)) return formulaMessage("Budget Amount", text);
+  const bare = text.replace(/^[A-Z]{3}\s*|\s*[A-Z]{3}$/g, "").replace(/[$€£¥₹\s]/g, "");
+  if (/^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$/.test(bare)) {
+    return `Budget Amount "${clip(text)}" must be a plain number: write ${bare.replaceAll(",", "")} (no currency symbol or thousands separator; the currency goes in the Currency column)`;
+  }
+  if (/^\d+,\d{1,2}$/.test(bare)) {
+    return `Budget Amount "${clip(text)}" uses a decimal comma: write ${bare.replace(",", ".")}`;
+  }
+  if (/^\d+\.$|^\.\d+$/.test(text)) {
+    return `Budget Amount "${clip(text)}" must be a plain number: write ${text.startsWith(".") ? `0${text}` : text.slice(0, -1)}`;
+  }
+  return `Budget Amount "${clip(text)}" is not a number: write a plain decimal such as 500000 or 1200.50`;
+}
+
+/** A text cell a spreadsheet would run as a formula (CSV injection). */
+export function isFormula(text: string): boolean {
+  const first = text.charCodeAt(0);
+  // = + - @
+  return first === 61 || first === 43 || first === 45 || first === 64;
+}
+
+function formulaMessage(column: string, text: string): string {
+  return `${column} "${clip(text)}" starts with "${text[0]}", which a spreadsheet runs as a formula: remove it or rewrite the value`;
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f]/g, " ");
+  return flat.length > 40 ? `${flat.slice(0, 37)}...` : flat;
+}
+
+export interface BudgetCheckerOptions {
+  /** Errors (and warnings) kept in full; the counts stay exact. Default 1000. */
+  maxIssues?: number;
+  /** XLSX: the worksheet, copied into every issue. */
+  sheet?: string;
+  /** About how many rows to expect, to size the duplicate check once. */
+  expectedRows?: number;
+}
+
+/**
+ * Checks a budget file row by row. Feed it `header()` once, then `row()` for each data row, then
+ * read `summary()`. Memory grows only with the number of distinct budget keys.
+ */
+export class BudgetFileChecker {
+  private readonly maxIssues: number;
+  private readonly sheet: string | undefined;
+  private readonly errors: BudgetFileIssue[] = [];
+  private errorCount = 0;
+  private warningTotal = 0;
+  private readonly warnings: BudgetFileIssue[] = [];
+  /** Repeated warnings: index into `warnings` and how many more rows had it. */
+  private readonly warningKinds = new Map<string, { index: number; more: number }>();
+  private keys: BudgetKeySet;
+  private rows = 0;
+  private headerSeen = false;
+  private headerLine = 0;
+  private names: string[] = [];
+  private width = 0;
+  private department = -1;
+  private subCategory = -1;
+  private fiscalPeriod = -1;
+  private budgetAmount = -1;
+  private currency = -1;
+  /** Columns that are none of the guide's. */
+  private otherColumns: number[] = [];
+
+  constructor(options: BudgetCheckerOptions = {}) {
+    this.maxIssues = options.maxIssues ?? 1000;
+    this.sheet = options.sheet;
+    this.keys = new BudgetKeySet(options.expectedRows);
+  }
+
+  get hasHeader(): boolean {
+    return this.headerSeen;
+  }
+
+  /** Number of columns in the header. */
+  get columnCount(): number {
+    return this.width;
+  }
+
+  /** The header of a column (0-based), as written in the file. */
+  columnName(index: number): string {
+    return this.names[index] ?? `column ${index + 1}`;
+  }
+
+  /** Records an error at a line and column. */
+  error(line: number, column: string, message: string): void {
+    this.errorCount++;
+    if (this.errors.length < this.maxIssues) this.errors.push(this.issue(line, column, message));
+  }
+
+  /** Records a warning; with a `kind`, later warnings of the same kind only add to its count. */
+  warning(line: number, column: string, message: string, kind?: string): void {
+    if (kind !== undefined) {
+      const seen = this.warningKinds.get(kind);
+      if (seen) {
+        seen.more++;
+        return;
+      }
+      if (this.warnings.length < this.maxIssues) {
+        this.warningKinds.set(kind, { index: this.warnings.length, more: 0 });
+      }
+    }
+    this.warningTotal++;
+    if (this.warnings.length < this.maxIssues)
+      this.warnings.push(this.issue(line, column, message));
+  }
+
+  private issue(line: number, column: string, message: string): BudgetFileIssue {
+    return this.sheet === undefined
+      ? { line, column, message }
+      : { line, column, message, sheet: this.sheet };
+  }
+
+  /** The header row (the first non-blank row). */
+  header(cells: readonly string[], line: number): void {
+    this.headerSeen = true;
+    this.headerLine = line;
+    this.width = cells.length;
+    this.names = cells.map((cell, index) => cell.trim() || `column ${index + 1}`);
+    const found = new Map<BudgetColumnId, number>();
+    cells.forEach((raw, index) => {
+      const text = raw.replace(/^\uFEFF/, "");
+      const column = COLUMN_BY_NORMAL.get(normalizeHeader(text));
+      if (!column) {
+        if (text.trim() === "") {
+          this.warning(
+            line,
+            this.names[index],
+            `column ${index + 1} has no header: its values are ignored`,
+          );
+        } else {
+          this.warning(
+            line,
+            text,
+            `unknown column "${clip(text)}" is ignored (the guide's columns: ${BUDGET_COLUMNS.map((c) => c.name).join(", ")})`,
+          );
+        }
+        return;
+      }
+      if (found.has(column.id)) {
+        this.error(
+          line,
+          text,
+          `column ${column.name} appears twice (columns ${found.get(column.id)! + 1} and ${index + 1})`,
+        );
+        return;
+      }
+      found.set(column.id, index);
+      if (!column.guideForms.includes(text)) {
+        this.warning(
+          line,
+          text,
+          `header "${clip(text)}" is read as ${column.name}; the guide writes "${column.guideForms[0]}"`,
+        );
+      }
+    });
+    for (const column of BUDGET_COLUMNS) {
+      if (column.required && !found.has(column.id)) {
+        this.error(
+          line,
+          column.name,
+          `required column ${column.name} is missing (the header has: ${this.names.join(", ")})`,
+        );
+      }
+    }
+    this.department = found.get("department") ?? -1;
+    this.subCategory = found.get("subCategory") ?? -1;
+    this.fiscalPeriod = found.get("fiscalPeriod") ?? -1;
+    this.budgetAmount = found.get("budgetAmount") ?? -1;
+    this.currency = found.get("currency") ?? -1;
+    this.otherColumns = [];
+    for (let i = 0; i < cells.length; i++) {
+      if (![...found.values()].includes(i)) this.otherColumns.push(i);
+    }
+  }
+
+  /**
+   * One data row. A `null` cell was already reported by the reader (an XLSX formula, say) and is
+   * not checked again. Rows whose cells are all empty are skipped.
+   */
+  row(cells: readonly (string | null)[], line: number): void {
+    let blank = true;
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells[i];
+      if (cell === null || cell.trim() !== "") {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) return;
+    this.rows++;
+    if (cells.length !== this.width) {
+      if (cells.length > this.width) {
+        // The values are shifted somewhere: checking them by column would only mislead.
+        this.error(
+          line,
+          this.names[this.width - 1] ?? "",
+          `row has ${cells.length} fields but the header has ${this.width}: a value holds an unquoted comma (such as "$1,200"): quote it, and write amounts as plain numbers`,
+        );
+        return;
+      } else {
+        this.error(
+          line,
+          this.names[cells.length] ?? "",
+          `row has ${cells.length} fields but the header has ${this.width}`,
+        );
+      }
+    }
+
+    const department = this.text(cells, this.department, line);
+    if (
+      department === "" &&
+      this.department >= 0 &&
+      this.department < cells.length &&
+      cells[this.department] !== null
+    ) {
+      this.error(line, this.names[this.department], "Department is empty");
+    }
+    const subCategory = this.text(cells, this.subCategory, line);
+
+    let period: string | null = null;
+    if (
+      this.fiscalPeriod >= 0 &&
+      this.fiscalPeriod < cells.length &&
+      cells[this.fiscalPeriod] !== null
+    ) {
+      const text = cells[this.fiscalPeriod]!.trim();
+      if (GUIDE_PERIOD.test(text)) {
+        period = text;
+      } else if (isFormula(text)) {
+        this.error(line, this.names[this.fiscalPeriod], formulaMessage("Fiscal Period", text));
+      } else {
+        const parsed = parseFiscalPeriod(text);
+        if ("error" in parsed) {
+          this.error(line, this.names[this.fiscalPeriod], parsed.error);
+        } else {
+          period = parsed.period;
+          if (parsed.warning) {
+            this.warning(
+              line,
+              this.names[this.fiscalPeriod],
+              parsed.warning.message,
+              `${parsed.warning.kind}:${text}`,
+            );
+          }
+        }
+      }
+    }
+
+    if (
+      this.budgetAmount >= 0 &&
+      this.budgetAmount < cells.length &&
+      cells[this.budgetAmount] !== null
+    ) {
+      const text = cells[this.budgetAmount]!.trim();
+      if (!PLAIN_DECIMAL.test(text)) {
+        this.error(
+          line,
+          this.names[this.budgetAmount],
+          budgetAmountProblem(text) ?? "Budget Amount is not a number",
+        );
+      }
+    }
+
+    if (this.currency >= 0 && this.currency < cells.length && cells[this.currency] !== null) {
+      const text = cells[this.currency]!.trim();
+      if (text !== "" && !CURRENCIES.has(text)) {
+        const column = this.names[this.currency];
+        if (isFormula(text)) this.error(line, column, formulaMessage("Currency", text));
+        else if (CURRENCIES.has(text.toUpperCase())) {
+          this.error(
+            line,
+            column,
+            `Currency "${clip(text)}" must be written in capitals: write ${text.toUpperCase()}`,
+          );
+        } else {
+          this.error(
+            line,
+            column,
+            `Currency "${clip(text)}" is not an ISO 4217 code: write a code such as USD, EUR or GBP (empty means USD)`,
+          );
+        }
+      }
+    }
+
+    // Columns the guide does not name are still checked for formulas: someone opens this file.
+    for (let k = 0; k < this.otherColumns.length; k++) {
+      const i = this.otherColumns[k];
+      const cell = i < cells.length ? cells[i] : null;
+      if (cell !== null && cell.length > 0 && isFormula(cell.trimStart())) {
+        this.error(line, this.names[i], formulaMessage(this.names[i], cell.trimStart()));
+      }
+    }
+
+    if (department !== "" && period !== null) {
+      const first = this.keys.add([department, subCategory, period], line);
+      if (first !== 0) {
+        const what =
+          subCategory === ""
+            ? `${clip(department)}, ${period}`
+            : `${clip(department)} / ${clip(subCategory)}, ${period}`;
+        this.error(
+          line,
+          this.names[this.department],
+          `duplicate budget (${what}): ${this.sheet === undefined ? "line" : "row"} ${first} has the same Department, Sub Category and Fiscal Period, so which amount applies is ambiguous`,
+        );
+      }
+    }
+  }
+
+  /** A text cell, trimmed; a formula is reported and yields "". */
+  private text(cells: readonly (string | null)[], index: number, line: number): string {
+    if (index < 0 || index >= cells.length) return "";
+    const cell = cells[index];
+    if (cell === null) return "";
+    const text = cell.trim();
+    if (text.length > 0 && isFormula(text)) {
+      const name =
+        BUDGET_COLUMNS.find((c) => this.isColumn(c.id, index))?.name ?? this.names[index];
+      this.error(line, this.names[index], formulaMessage(name, text));
+      return "";
+    }
+    return text;
+  }
+
+  private isColumn(id: BudgetColumnId, index: number): boolean {
+    return this[id] === index;
+  }
+
+  summary(): BudgetCheckSummary {
+    if (this.headerSeen && this.rows === 0 && this.errorCount === 0) {
+      this.warning(
+        this.headerLine,
+        "",
+        "the file has a header but no rows: SpendFlo would import nothing",
+      );
+    }
+    const warnings = this.warnings.map((w) => ({ ...w }));
+    for (const { index, more } of this.warningKinds.values()) {
+      if (more > 0)
+        warnings[index].message += ` (and ${more} more ${more === 1 ? "row" : "rows"} like it)`;
+    }
+    return {
+      rows: this.rows,
+      errorCount: this.errorCount,
+      errors: this.errors,
+      warningCount: this.warningTotal,
+      warnings,
+    };
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Budget files read from disk and their reports as `validate`, `upload` and `verify` print them.
+ */
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import {
+  budgetFormatFromName,
+  sniffBudgetFormat,
+  validateBudgetStream,
+  type BudgetFileFormat,
+  type BudgetFileIssue,
+  type BudgetFileReport,
+} from "../lib/budgetFile.ts";
+
+/** How many errors (and warnings) the human report prints per file. */
+export const HUMAN_ISSUE_LIMIT = 20;
+
+/** Where commands write; tests pass their own. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const processOutput: Output = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** A report for a file that could not be read as a budget file. */
+export function unreadableReport(format: BudgetFileFormat, message: string): BudgetFileReport {
+  return {
+    format,
+    valid: false,
+    unreadable: message,
+    rows: 0,
+    errorCount: 0,
+    errors: [],
+    warningCount: 0,
+    warnings: [],
+  };
+}
+
+/**
+ * What a local file is before its bytes are checked: its format, or why it cannot be a budget
+ * file (missing, a directory, `.xls`). A name other than .csv/.xlsx is sniffed and warned about.
+ */
+export async function localBudgetFile(
+  file: string,
+): Promise<
+  { format: BudgetFileFormat; size: number; nameWarning?: string } | { unreadable: string }
+> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { unreadable: "no such file" };
+    if (code === "EACCES") return { unreadable: "permission denied: the file cannot be read" };
+    return { unreadable: `cannot read the file (${code ?? String(error)})` };
+  }
+  if (info.isDirectory()) return { unreadable: "is a directory, not a budget file" };
+  if (!info.isFile()) return { unreadable: "is not a regular file" };
+  const byName = budgetFormatFromName(file);
+  if ("format" in byName) return { format: byName.format, size: info.size };
+  if (/\.xls$/i.test(file)) return { unreadable: `is ${byName.problem}` };
+  let head = Buffer.alloc(0);
+  try {
+    const handle = await open(file, "r");
+    try {
+      const buffer = Buffer.alloc(4);
+      const { bytesRead } = await handle.read(buffer, 0, 4, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    return { unreadable: `cannot read the file (${(error as NodeJS.ErrnoException).code})` };
+  }
+  const format = sniffBudgetFormat(head);
+  return {
+    format,
+    size: info.size,
+    nameWarning: `is ${byName.problem}; checked as ${format.toUpperCase()}: name it budget_YYYYMMDD.${format}`,
+  };
+}
+
+/** Validates a file on disk, streaming. Never throws. */
+export async function validateLocalFile(
+  file: string,
+  options: { sheet?: string } = {},
+): Promise<BudgetFileReport> {
+  const local = await localBudgetFile(file);
+  if ("unreadable" in local) {
+    const byName = budgetFormatFromName(file);
+    return unreadableReport("format" in byName ? byName.format : "csv", local.unreadable);
+  }
+  const report = await validateBudgetStream(createReadStream(file, { highWaterMark: 256 * 1024 }), {
+    format: local.format,
+    sheet: options.sheet,
+  });
+  if (local.nameWarning) {
+    report.warnings.unshift({ line: 0, column: "", message: `the file ${local.nameWarning}` });
+    report.warningCount++;
+  }
+  return report;
+}
+
+/** The JSON shape of one file's report (`validate --json`, `verify --json`). */
+export function reportJson(file: string, report: BudgetFileReport): Record<string, unknown> {
+  const errors: BudgetFileIssue[] = report.unreadable
+    ? [{ line: 0, column: "", message: report.unreadable }]
+    : report.errors;
+  return {
+    file,
+    valid: report.valid,
+    format: report.format,
+    ...(report.sheet !== undefined ? { sheet: report.sheet } : {}),
+    ...(report.unreadable !== undefined ? { unreadable: true } : {}),
+    rows: report.rows,
+    errorCount: report.unreadable ? 1 : report.errorCount,
+    errors,
+    warningCount: report.warningCount,
+    warnings: report.warnings,
+  };
+}
+
+function where(issue: BudgetFileIssue, format: BudgetFileFormat): string {
+  const parts: string[] = [];
+  if (issue.sheet !== undefined) parts.push(`sheet "${issue.sheet}"`);
+  if (issue.line > 0) parts.push(`${format === "xlsx" ? "row" : "line"} ${issue.line}`);
+  if (issue.column !== "") parts.push(`column "${issue.column}"`);
+  return parts.length ? `${parts.join(", ")}: ` : "";
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** The human report of one file: a verdict line, then the first errors and warnings. */
+export function reportText(file: string, report: BudgetFileReport): string {
+  if (report.unreadable) return `${file}: unreadable: ${report.unreadable}\n`;
+  const what = [
+    report.format.toUpperCase(),
+    ...(report.sheet !== undefined ? [`sheet "${report.sheet}"`] : []),
+    plural(report.rows, "row"),
+    ...(report.errorCount > 0 ? [plural(report.errorCount, "error")] : []),
+    ...(report.warningCount > 0 ? [plural(report.warningCount, "warning")] : []),
+  ].join(", ");
+  const lines = [`${file}: ${report.valid ? "valid" : "INVALID"} (${what})`];
+  for (const issue of report.errors.slice(0, HUMAN_ISSUE_LIMIT)) {
+    lines.push(`  error: ${where(issue, report.format)}${issue.message}`);
+  }
+  if (report.errorCount > HUMAN_ISSUE_LIMIT) {
+    lines.push(
+      `  ... and ${plural(report.errorCount - HUMAN_ISSUE_LIMIT, "more error")} (--json lists up to 1000)`,
+    );
+  }
+  for (const issue of report.warnings.slice(0, HUMAN_ISSUE_LIMIT)) {
+    lines.push(`  warning: ${where(issue, report.format)}${issue.message}`);
+  }
+  if (report.warningCount > HUMAN_ISSUE_LIMIT) {
+    lines.push(`  ... and ${plural(report.warningCount - HUMAN_ISSUE_LIMIT, "more warning")}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
