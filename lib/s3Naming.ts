@@ -18,10 +18,12 @@ export function bucketNameProblems(name: string): string[] {
   if (name.includes("..")) problems.push("must not contain two adjacent dots");
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) problems.push("must not be formatted as an IP address");
   for (const reserved of ["xn--", "sthree-", "amzn-s3-demo-"]) {
-    if (name.startsWith(reserved)) problems.push(`must not start with the reserved prefix "${reserved}"`);
+    if (name.startsWith(reserved))
+      problems.push(`must not start with the reserved prefix "${reserved}"`);
   }
   for (const reserved of ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]) {
-    if (name.endsWith(reserved)) problems.push(`must not end with the reserved suffix "${reserved}"`);
+    if (name.endsWith(reserved))
+      problems.push(`must not end with the reserved suffix "${reserved}"`);
   }
   return problems;
 }
@@ -34,13 +36,19 @@ export function prefixProblems(prefix: string): string[] {
     return problems;
   }
   if (!prefix.endsWith("/")) problems.push(`must end with "/" (try "${prefix}/")`);
-  if (prefix.startsWith("/")) problems.push('must not start with "/" (S3 keys have no leading slash)');
+  if (prefix.startsWith("/"))
+    problems.push('must not start with "/" (S3 keys have no leading slash)');
   if (prefix.includes("//")) problems.push('must not contain an empty segment ("//")');
   if (/[*?]|\$\{/.test(prefix)) {
-    problems.push('must not contain "*", "?" or "${": they are wildcards and variables in IAM policies');
+    problems.push(
+      'must not contain "*", "?" or "${": they are wildcards and variables in IAM policies',
+    );
   }
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
   if (/[\u0000-\u001f\u007f\\{}^%`[\]"<>~#|]/.test(prefix)) {
-    problems.push("may contain only letters, digits and the safe characters ! - _ . ' ( ) / and spaces");
+    problems.push(
+      "may contain only letters, digits and the safe characters ! - _ . ' ( ) / and spaces",
+    );
   }
   if (prefix.length > 512) problems.push("must be at most 512 characters long");
   return problems;

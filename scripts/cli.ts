@@ -2,11 +2,17 @@ import yargs, { type CommandModule } from "yargs";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
 import { planCommand } from "./plan.ts";
 import { registerCommand } from "./register.ts";
+import { testConnectionCommand } from "./testConnection.ts";
 import { validateCommand } from "./validate.ts";
 
 /** Every command, one file each under scripts/. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [planCommand, registerCommand, validateCommand];
+export const commands: CommandModule<any, any>[] = [
+  planCommand,
+  registerCommand,
+  testConnectionCommand,
+  validateCommand,
+];
 
 /**
  * Runs the command line and returns the exit code. Commands set `process.exitCode`; errors are
@@ -55,6 +61,7 @@ function reportError(error: unknown): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`budget-sync: unexpected error: ${message}\n`);
-  if (process.env.BUDGET_SYNC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (process.env.BUDGET_SYNC_DEBUG && error instanceof Error)
+    process.stderr.write(`${error.stack}\n`);
   return ExitCode.Usage;
 }

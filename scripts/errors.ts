@@ -32,7 +32,10 @@ export class UsageError extends CliError {
 }
 
 /** Formats zod issues as one line per problem, each naming where it is: `--bucket: ...`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], describePath: (path: PropertyKey[]) => string): string {
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  describePath: (path: PropertyKey[]) => string,
+): string {
   return issues.map((issue) => `${describePath(issue.path)}: ${issue.message}`).join("\n");
 }
 
@@ -44,7 +47,9 @@ export function parseOptions<T>(schema: z.ZodType<T>, argv: unknown): T {
   const result = schema.safeParse(argv);
   if (!result.success) {
     throw new UsageError(
-      formatIssues(result.error.issues, (path) => (path.length ? `--${path.map(String).join(".")}` : "options")),
+      formatIssues(result.error.issues, (path) =>
+        path.length ? `--${path.map(String).join(".")}` : "options",
+      ),
     );
   }
   return result.data;

@@ -19,6 +19,8 @@ export interface OfflineRunOptions {
   config: Record<string, string>;
   /** Keys of `config` whose values are secrets. */
   secretKeys: string[];
+  /** Further strings to mask wherever they appear (placeholders for encrypted values). */
+  secretValues?: string[];
   cloud: MockCloudSettings;
 }
 
@@ -78,6 +80,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
   let secretOutputPaths: SecretPath[] = [];
   const pendingRefs: Promise<unknown>[] = [];
 
+  for (const value of options.secretValues ?? []) secretValues.add(value);
   for (const key of options.secretKeys) {
     const value = options.config[key];
     if (value) secretValues.add(value);
@@ -119,7 +122,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
   const urns = new Map<string, string>();
   const ourUrn = (mockUrn: string) => urns.get(mockUrn) ?? realUrn(mockUrn);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let monitor: any;
+  let monitor: any = undefined;
 
   // The request being registered: mocks see no parent or options, the monitor does.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -80,6 +80,7 @@ export async function computePlan(
       stack,
       config: values.config,
       secretKeys: values.secretKeys,
+      secretValues: values.secretValues,
       cloud: { accountId: options.accountId, region },
     });
   } catch (error) {

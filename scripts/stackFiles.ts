@@ -105,6 +105,8 @@ export interface StackConfigValues {
   /** `namespace:key` → value as Pulumi hands it to a program (objects as JSON). */
   config: Record<string, string>;
   secretKeys: string[];
+  /** Placeholders standing in for encrypted values: masked like secrets. */
+  secretValues: string[];
   warnings: string[];
 }
 
@@ -144,7 +146,7 @@ export function readStackConfig(file: string, project: PulumiProject): StackConf
   };
   for (const [key, value] of Object.entries(project.defaults)) put(key, value);
   for (const [key, value] of Object.entries(raw)) put(key, value);
-  return { config, secretKeys, warnings };
+  return { config, secretKeys, secretValues: secretKeys.length ? [PLACEHOLDER] : [], warnings };
 }
 
 const PLACEHOLDER = "offline-placeholder-for-a-secret";

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { ACCESS_KEY_SLOTS } from "../components/spendfloReader.ts";
 import { ACCESS_MODES } from "../lib/stackOutputs.ts";
+import {
+  HOSTED_PREFIX_ROOT,
+  customerIdProblems,
+  iamTagValueProblems,
+} from "../lib/hostedCustomer.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 
 /**
@@ -31,11 +36,39 @@ export function isAwsManagedS3Key(arn: string | undefined): boolean {
   return arn !== undefined && arn.endsWith("alias/aws/s3");
 }
 
-const tagKey = z
-  .string()
-  .min(1)
-  .max(128)
-  .refine((k) => !k.toLowerCase().startsWith("aws:"), 'tag keys must not start with "aws:"');
+/** A tag value IAM accepts (a hosted customer's name or contact). */
+const iamTagValue = z.string({ error: "must be text" }).superRefine((value, ctx) => {
+  for (const message of iamTagValueProblems(value)) ctx.addIssue({ code: "custom", message });
+});
+
+/** The hosted stack's customers (the guide's Option 1): one line each, ids unique. */
+const hostedCustomers = z
+  .array(
+    z.strictObject({
+      id: z
+        .string({ error: "is required: the customer's company id, a lowercase slug (acme-corp)" })
+        .superRefine((id, ctx) => {
+          for (const message of customerIdProblems(id)) ctx.addIssue({ code: "custom", message });
+        }),
+      name: iamTagValue.optional(),
+      contact: iamTagValue.optional(),
+    }),
+    { error: "must be a list of customers, each { id, name?, contact? }" },
+  )
+  .superRefine((customers, ctx) => {
+    const first = new Map<string, number>();
+    customers.forEach((customer, index) => {
+      const seen = first.get(customer.id);
+      if (seen === undefined) first.set(customer.id, index);
+      else {
+        ctx.addIssue({
+          code: "custom",
+          path: [index, "id"],
+          message: `"${customer.id}" is listed twice (first as customers.${seen}): one customer, one prefix, one principal`,
+        });
+      }
+    });
+  });
 
 export const stackConfigSchema = z
   .strictObject({
@@ -86,7 +119,27 @@ export const stackConfigSchema = z
       .default({ mode: "iam-user" }),
     forceDestroy: z.boolean({ error: "must be true or false" }).default(false),
     adoptExistingBucket: z.boolean({ error: "must be true or false" }).default(false),
-    tags: z.record(tagKey, z.string().max(256)).default({}),
+    tags: z
+      .record(z.string(), z.string({ error: "tag values must be strings" }))
+      .default({})
+      .superRefine((tags, ctx) => {
+        for (const [key, value] of Object.entries(tags)) {
+          const problem = key.toLowerCase().startsWith("aws:")
+            ? 'tag keys must not start with "aws:"'
+            : key.length < 1 || key.length > 128
+              ? "tag keys must be 1 to 128 characters"
+              : value.length > 256
+                ? "tag values must be at most 256 characters"
+                : undefined;
+          if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
+        }
+      }),
+    customers: hostedCustomers.optional(),
+    hosted: z
+      .strictObject({
+        manageBucket: z.boolean({ error: "must be true or false" }).default(true),
+      })
+      .optional(),
   })
   .superRefine((config, ctx) => {
     const { access, encryption } = config;
@@ -136,9 +189,51 @@ export const stackConfigSchema = z
         "the AWS-managed aws/s3 key cannot be shared with another account: omit kmsKeyArn to let the stack create a key, or give a customer-managed key",
       );
     }
-  });
+  })
+  .superRefine(checkHostedConfig);
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
+
+/** A hosted stack (the guide's Option 1) is one with `customers` or `hosted` in its config. */
+export function isHostedConfig(config: StackConfig): boolean {
+  return config.customers !== undefined || config.hosted !== undefined;
+}
+
+/** The settings only a hosted stack has, with their defaults. */
+export function hostedSettings(config: StackConfig) {
+  return {
+    manageBucket: config.hosted?.manageBucket ?? true,
+    customers: config.customers ?? [],
+  };
+}
+
+function checkHostedConfig(config: StackConfig, ctx: z.RefinementCtx) {
+  if (!isHostedConfig(config)) return;
+  const issue = (path: string[], message: string) =>
+    ctx.addIssue({ code: "custom", path, message });
+  if (config.prefix !== "budgets/" && config.prefix !== HOSTED_PREFIX_ROOT) {
+    issue(
+      ["prefix"],
+      `is not used by a hosted stack: its lifecycle covers ${HOSTED_PREFIX_ROOT} and each customer's prefix is ${HOSTED_PREFIX_ROOT}<id>/budgets/; remove it`,
+    );
+  }
+  if (config.encryption.type === "sse-kms" && !isAwsManagedS3Key(config.encryption.kmsKeyArn)) {
+    issue(
+      ["encryption"],
+      "a hosted stack encrypts with sse-s3 or the AWS-managed key (kmsKeyArn: alias/aws/s3): with any other key every customer would need its own KMS grant",
+    );
+  }
+  if (!hostedSettings(config).manageBucket) {
+    for (const key of ["forceDestroy", "adoptExistingBucket"] as const) {
+      if (config[key]) {
+        issue(
+          [key],
+          "is only used when hosted.manageBucket is true: a shard stack makes customers' principals, never the bucket",
+        );
+      }
+    }
+  }
+}
 
 /** Keys whose values are plain strings even when they look like numbers or JSON. */
 const STRING_KEYS = new Set(["bucketName", "prefix"]);
@@ -187,7 +282,8 @@ function allowedKeys(path: PropertyKey[]): string[] {
   let schema: any = stackConfigSchema;
   for (const segment of path) {
     while (schema?.def?.innerType) schema = schema.def.innerType;
-    schema = schema?.shape?.[segment as string];
+    schema =
+      typeof segment === "number" ? schema?.def?.element : schema?.shape?.[segment as string];
   }
   while (schema?.def?.innerType) schema = schema.def.innerType;
   return Object.keys(schema?.shape ?? {});

@@ -1,0 +1,283 @@
+import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO, runCli } from "./helpers/cli.ts";
+
+const EXAMPLE_STACKS = readdirSync(path.join(REPO, "stacks"))
+  .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+  .filter((s): s is string => !!s);
+
+/** The mock engine's secret access keys look like this; none may ever be printed. */
+const MOCK_SECRET = /offline[0-9a-f]{33}/;
+
+interface PlanJson {
+  stack: string;
+  resources: {
+    urn: string;
+    type: string;
+    name: string;
+    id: string | null;
+    parent: string | null;
+    inputs: Record<string, unknown>;
+  }[];
+  outputs: Record<string, unknown>;
+  violations: unknown[];
+}
+
+function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), "budget-sync-plan-"));
+}
+
+function writeStack(dir: string, yaml: string): string {
+  const file = path.join(dir, "Pulumi.test.yaml");
+  writeFileSync(file, yaml);
+  return file;
+}
+
+describe("plan over every example stack", () => {
+  it("has the three access-mode examples", () => {
+    expect(EXAMPLE_STACKS).toEqual(expect.arrayContaining(["own-bucket", "cross-account", "role"]));
+  });
+
+  it.each(EXAMPLE_STACKS)(
+    "plans %s as JSON: every resource parented, secrets masked",
+    async (stack) => {
+      const result = await runCli(["plan", "--stack", stack, "--json"]);
+      expect(result.stderr).not.toMatch(MOCK_SECRET);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).not.toMatch(MOCK_SECRET);
+      const plan = JSON.parse(result.stdout) as PlanJson;
+      expect(plan.stack).toBe(stack);
+      expect(plan.violations.filter((v) => (v as { level: string }).level === "mandatory")).toEqual(
+        [],
+      );
+      const urns = new Set(plan.resources.map((r) => r.urn));
+      expect(plan.resources.some((r) => r.type === "aws:s3/bucket:Bucket")).toBe(true);
+      for (const resource of plan.resources) {
+        expect(resource.urn).toBe(
+          `urn:pulumi:${stack}::budget-sync::${resource.urn.split("::")[2]}::${resource.name}`,
+        );
+        if (resource.type.startsWith("aws:")) {
+          // Every cloud resource of ours lives under one of our components.
+          expect(resource.parent && urns.has(resource.parent), resource.urn).toBe(true);
+          expect(resource.urn.split("::")[2]).toMatch(/^budget-sync:index:[A-Za-z]+\$/);
+          expect(resource.id, resource.urn).toBeTruthy();
+        }
+      }
+      // Bucket settings resources point at the bucket by its physical id.
+      const bucket = plan.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
+      const versioning = plan.resources.filter(
+        (r) => r.type === "aws:s3/bucketVersioning:BucketVersioning",
+      );
+      expect(versioning.map((v) => v.inputs.bucket)).toContain(bucket.id);
+    },
+  );
+
+  it.each(EXAMPLE_STACKS)(
+    "plans %s for a human: a tree, the settings, the outputs",
+    async (stack) => {
+      const result = await runCli(["plan", "--stack", stack]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`Plan of stack ${stack}`);
+      expect(result.stdout).toContain("public access block: all four flags on");
+      expect(result.stdout).toContain("versioning: Enabled");
+      expect(result.stdout).toMatch(/└─ /);
+      expect(result.stdout).toContain("Outputs:");
+      expect(result.stdout + result.stderr).not.toMatch(MOCK_SECRET);
+    },
+  );
+});
+
+describe("plan of the default stack (own-bucket, iam-user)", () => {
+  it("shows who may do what, and masks the key's secret everywhere", async () => {
+    const text = await runCli(["plan"]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain("Plan of stack own-bucket");
+    expect(text.stdout).toContain(
+      "Allow: s3:ListBucket on arn:aws:s3:::acme-budget-exports if s3:prefix StringLike budgets/*",
+    );
+    expect(text.stdout).toContain(
+      "Allow: s3:GetObject on arn:aws:s3:::acme-budget-exports/budgets/*",
+    );
+    expect(text.stdout).toContain("secretAccessKey: [secret]");
+    expect(text.stdout).toContain("syncSourceConfig: [secret]");
+    expect(text.stdout).toMatch(/accessKeyId: AKIA[A-Z2-7]{16}/);
+
+    const json = JSON.parse((await runCli(["plan", "--json"])).stdout) as PlanJson;
+    expect(json.outputs.secretAccessKey).toBe("[secret]");
+    expect(json.outputs.syncSourceConfig).toBe("[secret]");
+    expect(json.outputs.bucketName).toBe("acme-budget-exports");
+    expect(json.outputs.accessMode).toBe("iam-user");
+    expect(json.outputs.readerUserName).toBe("spendflo-budget-sync-own-bucket");
+  });
+
+  it("pretends to be the account it is told", async () => {
+    const result = await runCli([
+      "plan",
+      "--stack",
+      "role",
+      "--account-id",
+      "210987654321",
+      "--json",
+    ]);
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as PlanJson).outputs.roleArn).toBe(
+      "arn:aws:iam::210987654321:role/spendflo-budget-sync-role",
+    );
+  });
+
+  it("takes the region from aws:region", async () => {
+    const result = await runCli(["plan", "--stack", "cross-account"]);
+    expect(result.stdout).toContain("kms:ViaService StringEquals s3.eu-west-1.amazonaws.com");
+  });
+});
+
+describe("plan --config", () => {
+  it("plans any stack config file, masking encrypted values it cannot decrypt", async () => {
+    const dir = tempDir();
+    const file = writeStack(
+      dir,
+      [
+        "config:",
+        "  budget-sync:bucketName: acme-from-file",
+        "  budget-sync:access:",
+        "    mode: cross-account-role",
+        '    spendfloAccountId: "999988887777"',
+        "    externalId:",
+        "      secure: AAABAKg8Fq0cipherTextThatOnlyPulumiCanOpen",
+      ].join("\n"),
+    );
+    const result = await runCli(["plan", "--config", file, "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain("cipherText");
+    expect(result.stdout).not.toContain("offline-placeholder-for-a-secret");
+    const plan = JSON.parse(result.stdout) as PlanJson;
+    expect(plan.stack).toBe("test");
+    expect(plan.outputs.externalId).toBe("[secret]");
+    expect(plan.outputs.bucketName).toBe("acme-from-file");
+  });
+
+  it("stops on invalid config with one message per problem and exit 2", async () => {
+    const file = writeStack(
+      tempDir(),
+      [
+        "config:",
+        "  budget-sync:bucketName: Acme_Budgets",
+        "  budget-sync:prefix: budgets",
+        "  budget-sync:retentionDays: 0",
+      ].join("\n"),
+    );
+    const result = await runCli(["plan", "--config", file]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("budget-sync:bucketName: may contain only lowercase letters");
+    expect(result.stderr).toContain('budget-sync:prefix: must end with "/" (try "budgets/")');
+    expect(result.stderr).toContain("budget-sync:retentionDays: must be at least 1 day");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("says which file is missing", async () => {
+    const result = await runCli(["plan", "--stack", "nope"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no stack config at .*stacks\/Pulumi\.nope\.yaml/);
+  });
+
+  it("says when a file is not YAML", async () => {
+    const file = writeStack(tempDir(), "config: [unclosed\n");
+    const result = await runCli(["plan", "--config", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("is not valid YAML");
+  });
+
+  it("refuses --stack with --config", async () => {
+    const result = await runCli(["plan", "--stack", "role", "--config", "x.yaml"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("give --stack or --config, not both");
+  });
+
+  it("refuses a bad account id and unknown flags", async () => {
+    expect((await runCli(["plan", "--account-id", "12"])).stderr).toContain(
+      "--accountId: must be a 12-digit AWS account id",
+    );
+    const unknown = await runCli(["plan", "--stak", "role"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown argument: stak");
+  });
+});
+
+describe("plan --program", () => {
+  function project(program: string, files: Record<string, string> = {}): string {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: other\nruntime: nodejs\n");
+    writeFileSync(path.join(dir, "package.json"), '{ "name": "other", "type": "module" }');
+    symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
+    writeFileSync(path.join(dir, "index.ts"), program);
+    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  other:size: 3\n");
+    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
+
+  it("plans another program, with its own project namespace and named exports", async () => {
+    const dir = project(
+      [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        "const size = new pulumi.Config().requireNumber('size');",
+        'const role = new aws.iam.Role("reader", { assumeRolePolicy: "{}" });',
+        'new aws.iam.RolePolicyAttachment("admin", { role, policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" });',
+        'export const bucket = new aws.s3.Bucket("logs", { tags: { size: String(size) } }).bucket;',
+      ].join("\n"),
+    );
+    const result = await runCli([
+      "plan",
+      "--program",
+      dir,
+      "--config",
+      path.join(dir, "Pulumi.dev.yaml"),
+      "--json",
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const plan = JSON.parse(result.stdout) as PlanJson;
+    const bucket = plan.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
+    expect(bucket.urn).toBe("urn:pulumi:dev::other::aws:s3/bucket:Bucket::logs");
+    expect(bucket.inputs.tags).toEqual({ size: "3" });
+    expect(bucket.id).toMatch(/^logs-[0-9a-f]{7}$/);
+    expect(plan.outputs.bucket).toBe(bucket.id);
+    const attachment = plan.resources.find((r) => r.name === "admin")!;
+    const role = plan.resources.find((r) => r.name === "reader")!;
+    // A resource passed as an input reaches the provider as its id.
+    expect(attachment.inputs.role).toBe(role.id);
+  });
+
+  it("reports a program that throws, exit 2, without a stack trace", async () => {
+    const dir = project('throw new Error("the database password is not configured");\n');
+    const result = await runCli([
+      "plan",
+      "--program",
+      dir,
+      "--config",
+      path.join(dir, "Pulumi.dev.yaml"),
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("the database password is not configured");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("needs a Pulumi project around the program", async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "index.ts"), "export {};\n");
+    const result = await runCli(["plan", "--program", path.join(dir, "index.ts")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("no Pulumi.yaml found");
+  });
+});
+
+describe("budget-sync --help", () => {
+  it("explains plan", async () => {
+    const result = await runCli(["plan", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("--program");
+    expect(result.stdout).toContain("No AWS account, no Pulumi CLI, no network");
+  });
+});

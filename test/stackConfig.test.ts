@@ -1,0 +1,183 @@
+import { describe, expect, it } from "vitest";
+import { StackConfigError, namespaceConfig, parseStackConfig } from "../stacks/config.ts";
+
+function problems(raw: Record<string, unknown>): string[] {
+  const strings = Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+  try {
+    parseStackConfig(strings);
+  } catch (error) {
+    expect(error).toBeInstanceOf(StackConfigError);
+    return (error as StackConfigError).problems;
+  }
+  throw new Error("expected the config to be refused");
+}
+
+describe("stack config", () => {
+  it("fills the defaults of a minimal config", () => {
+    expect(parseStackConfig({ bucketName: "acme-budget-exports" })).toEqual({
+      bucketName: "acme-budget-exports",
+      prefix: "budgets/",
+      retentionDays: 30,
+      noncurrentRetentionDays: 30,
+      encryption: { type: "sse-s3" },
+      access: { mode: "iam-user" },
+      forceDestroy: false,
+      adoptExistingBucket: false,
+      tags: {},
+    });
+  });
+
+  it("keeps a numeric-looking bucket name a string", () => {
+    expect(parseStackConfig({ bucketName: "123456" }).bucketName).toBe("123456");
+  });
+
+  it("requires a bucket name", () => {
+    expect(problems({})).toEqual([
+      "budget-sync:bucketName: is required: the globally unique name of the budget bucket",
+    ]);
+  });
+
+  it.each([
+    [
+      "Acme_Budgets",
+      "budget-sync:bucketName: may contain only lowercase letters, digits, dots (.) and hyphens (-)",
+    ],
+    ["ab", "budget-sync:bucketName: must be 3 to 63 characters long (it has 2)"],
+    ["192.168.1.1", "budget-sync:bucketName: must not be formatted as an IP address"],
+    ["acme..budgets", "budget-sync:bucketName: must not contain two adjacent dots"],
+    ["xn--acme", 'budget-sync:bucketName: must not start with the reserved prefix "xn--"'],
+    ["acme-s3alias", 'budget-sync:bucketName: must not end with the reserved suffix "-s3alias"'],
+  ])("refuses bucket name %s", (bucketName, message) => {
+    expect(problems({ bucketName })).toContain(message);
+  });
+
+  it.each([
+    ["budgets", 'budget-sync:prefix: must end with "/" (try "budgets/")'],
+    ["/budgets/", 'budget-sync:prefix: must not start with "/" (S3 keys have no leading slash)'],
+    [
+      "budgets/*/",
+      'budget-sync:prefix: must not contain "*", "?" or "${": they are wildcards and variables in IAM policies',
+    ],
+    ["", 'budget-sync:prefix: must not be empty: access is scoped to a prefix such as "budgets/"'],
+  ])("refuses prefix %j", (prefix, message) => {
+    expect(problems({ bucketName: "acme-x", prefix })).toContain(message);
+  });
+
+  it("refuses retention that is not a whole positive number of days", () => {
+    expect(
+      problems({ bucketName: "acme-x", retentionDays: 0, noncurrentRetentionDays: 1.5 }),
+    ).toEqual([
+      "budget-sync:retentionDays: must be at least 1 day",
+      "budget-sync:noncurrentRetentionDays: must be a whole number of days",
+    ]);
+    expect(problems({ bucketName: "acme-x", retentionDays: "thirty" })).toEqual([
+      "budget-sync:retentionDays: must be a number of days",
+    ]);
+  });
+
+  it("names unknown keys and lists the allowed ones", () => {
+    const [message, ...rest] = problems({ bucketName: "acme-x", bucket: "x" });
+    expect(rest).toEqual([]);
+    expect(message).toMatch(
+      /^budget-sync: unknown key "bucket"; allowed: bucketName, prefix, retentionDays, noncurrentRetentionDays, encryption, access, forceDestroy, adoptExistingBucket, tags\b/,
+    );
+    expect(
+      problems({ bucketName: "acme-x", access: { mode: "iam-user", accountId: "1" } })[0],
+    ).toMatch(
+      /^budget-sync:access: unknown key "accountId"; allowed: mode, spendfloAccountId, externalId/,
+    );
+  });
+
+  it("refuses an unknown access mode, naming the allowed ones", () => {
+    expect(problems({ bucketName: "acme-x", access: { mode: "public" } })).toEqual([
+      "budget-sync:access.mode: must be one of iam-user, cross-account-policy, cross-account-role",
+    ]);
+  });
+
+  it("requires SpendFlo's account in the cross-account modes, and an external id for the role", () => {
+    expect(problems({ bucketName: "acme-x", access: { mode: "cross-account-role" } })).toEqual([
+      "budget-sync:access.spendfloAccountId: is required in mode cross-account-role: SpendFlo's 12-digit AWS account id",
+      "budget-sync:access.externalId: is required in mode cross-account-role: the external id agreed with SpendFlo",
+    ]);
+    expect(
+      problems({
+        bucketName: "acme-x",
+        access: { mode: "cross-account-policy", spendfloAccountId: "12345" },
+      }),
+    ).toEqual(["budget-sync:access.spendfloAccountId: must be a 12-digit AWS account id"]);
+  });
+
+  it("refuses settings that belong to another mode", () => {
+    expect(
+      problems({
+        bucketName: "acme-x",
+        access: {
+          mode: "cross-account-policy",
+          spendfloAccountId: "999988887777",
+          externalId: "abc",
+          accessKeys: ["key1"],
+        },
+      }),
+    ).toEqual([
+      "budget-sync:access.externalId: is only used in mode cross-account-role (the mode is cross-account-policy)",
+      "budget-sync:access.accessKeys: is only used in mode iam-user (the mode is cross-account-policy)",
+    ]);
+  });
+
+  it("checks external ids and key slots", () => {
+    expect(
+      problems({
+        bucketName: "acme-x",
+        access: {
+          mode: "cross-account-role",
+          spendfloAccountId: "999988887777",
+          externalId: "has space",
+        },
+      }),
+    ).toEqual([
+      "budget-sync:access.externalId: must be 2 to 1224 characters of letters, digits and + = , . @ : / - _",
+    ]);
+    expect(problems({ bucketName: "acme-x", access: { accessKeys: ["key1", "key1"] } })).toEqual([
+      "budget-sync:access.accessKeys: must not list a slot twice",
+    ]);
+    expect(
+      problems({ bucketName: "acme-x", access: { accessKeys: ["key1"], activeKey: "key2" } }),
+    ).toEqual(["budget-sync:access.activeKey: must be one of accessKeys (key1)"]);
+  });
+
+  it("checks KMS settings, and refuses the AWS-managed key across accounts", () => {
+    expect(
+      problems({
+        bucketName: "acme-x",
+        encryption: { type: "sse-kms", kmsKeyArn: "alias/budgets" },
+      })[0],
+    ).toMatch(/^budget-sync:encryption.kmsKeyArn: must be a KMS key ARN/);
+    expect(
+      problems({ bucketName: "acme-x", encryption: { type: "sse-s3", kmsKeyArn: "alias/aws/s3" } }),
+    ).toEqual(['budget-sync:encryption.kmsKeyArn: is only used with type "sse-kms"']);
+    expect(
+      problems({
+        bucketName: "acme-x",
+        encryption: { type: "sse-kms", kmsKeyArn: "alias/aws/s3" },
+        access: { mode: "cross-account-policy", spendfloAccountId: "999988887777" },
+      })[0],
+    ).toMatch(/the AWS-managed aws\/s3 key cannot be shared with another account/);
+    expect(problems({ bucketName: "acme-x", encryption: { type: "aes" } })).toEqual([
+      'budget-sync:encryption.type: must be "sse-s3" or "sse-kms"',
+    ]);
+  });
+
+  it("refuses reserved tag keys", () => {
+    expect(problems({ bucketName: "acme-x", tags: { "aws:owner": "me" } })).toEqual([
+      'budget-sync:tags.aws:owner: tag keys must not start with "aws:"',
+    ]);
+  });
+
+  it("reads only its own namespace", () => {
+    expect(namespaceConfig({ "aws:region": "eu-west-1", "budget-sync:bucketName": "b" })).toEqual({
+      bucketName: "b",
+    });
+  });
+});
