@@ -40,7 +40,7 @@ export interface SpendfloReaderArgs {
   readonly spendfloAccountId?: string;
   /** The external id SpendFlo presents when assuming the role; required for `cross-account-role`. */
   readonly externalId?: string;
-  /** Name of the IAM user or role. Default `spendflo-budget-sync-<stack>`. */
+  /** Name of the IAM user or role. Default `spendflo-budget-sync-<stack>`; a second reader in one account needs its own. */
   readonly principalName?: string;
   /** Access-key slots to keep (iam-user). Default `["key1"]`; both during a rotation. */
   readonly accessKeys?: readonly AccessKeySlot[];

@@ -211,6 +211,29 @@ describe("SpendfloReader, cross-account-role mode", () => {
   });
 });
 
+describe("two SpendfloReaders in one program", () => {
+  it("do not collide when each names its principal", async () => {
+    const a = new SpendfloReader("reader-a", {
+      ...base,
+      mode: "iam-user",
+      principalName: "spendflo-a",
+    });
+    const b = new SpendfloReader("reader-b", {
+      ...base,
+      mode: "iam-user",
+      principalName: "spendflo-b",
+    });
+    const made = [...(await children(a, "reader-a")), ...(await children(b, "reader-b"))];
+    const logical = made.map((r) => `${r.type}::${r.name}`);
+    expect(new Set(logical).size).toBe(logical.length);
+    const users = ofType(made, "aws:iam/user:User").map((u) => u.inputs.name);
+    expect(users.sort()).toEqual(["spendflo-a", "spendflo-b"]);
+    expect((await promiseOf(a.syncSourceConfig)).accessKeyId).not.toBe(
+      (await promiseOf(b.syncSourceConfig)).accessKeyId,
+    );
+  });
+});
+
 describe("SpendfloReader arguments", () => {
   it("refuses the cross-account modes without what they need", () => {
     expect(spendfloReaderArgsProblems({ ...base, mode: "cross-account-role" })).toEqual([
