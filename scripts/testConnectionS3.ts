@@ -1,0 +1,181 @@
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { partitionOf } from "../lib/awsRegions.ts";
+
+/**
+ * The S3 client of `test-connection` and the guide's troubleshooting words for what S3 answers.
+ * (The budget-file commands' `scripts/s3Client.ts` / `scripts/s3Errors.ts` were not written yet
+ * when this was; merge the two once both exist.)
+ */
+
+/** Static credentials or a provider, as the S3 client takes them. */
+export type Credentials = NonNullable<S3ClientConfig["credentials"]>;
+
+/** The endpoint of a non-AWS S3 (s3rver, MinIO), from the SDK's own variables. */
+export function customEndpoint(env: Record<string, string | undefined>): string | undefined {
+  return env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
+}
+
+/**
+ * An S3 client for one region and credentials (undefined: the SDK's default chain). A custom
+ * endpoint gets path-style addressing (bucket names are not DNS names there) and checksums only
+ * when required (s3rver stores aws-chunked bodies verbatim otherwise).
+ */
+export function makeS3Client(
+  region: string | undefined,
+  credentials: Credentials | undefined,
+  env: Record<string, string | undefined> = process.env,
+): S3Client {
+  const endpoint = customEndpoint(env);
+  const config: S3ClientConfig = {
+    ...(region ? { region } : {}),
+    ...(credentials ? { credentials } : {}),
+    // Our own retries handle a new key; the SDK's retry covers throttling and 5xx.
+    maxAttempts: 3,
+  };
+  if (endpoint) {
+    Object.assign(config, {
+      endpoint,
+      forcePathStyle: true,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+  }
+  return new S3Client(config);
+}
+
+/** The fields of an SDK error we read. */
+interface SdkError {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  Region?: string;
+  BucketRegion?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string | undefined> };
+  cause?: { code?: string };
+}
+
+export type S3FailureCause =
+  | "access-denied"
+  | "no-such-bucket"
+  | "wrong-region"
+  | "invalid-key-id"
+  | "signature-mismatch"
+  | "expired-credentials"
+  | "no-credentials"
+  | "unreachable"
+  | "other";
+
+export interface S3Failure {
+  cause: S3FailureCause;
+  /** The guide's words, with the fix. */
+  message: string;
+  /** The error code S3 gave, when it gave one. */
+  code?: string;
+}
+
+/** The S3 error code of an SDK error (its name, or Code for errors the SDK does not model). */
+export function s3ErrorCode(error: unknown): string | undefined {
+  const e = (error ?? {}) as SdkError;
+  return e.Code ?? e.name ?? e.code;
+}
+
+export interface S3Context {
+  bucket: string;
+  prefix: string;
+  region?: string;
+  accessKeyId?: string;
+  /** Who the request ran as, for the messages: "the reader key from the stack outputs", ... */
+  principal: string;
+}
+
+/** Names the cause of an S3 failure in the guide's troubleshooting words. */
+export function explainS3Error(error: unknown, context: S3Context): S3Failure {
+  const e = (error ?? {}) as SdkError;
+  const code = s3ErrorCode(error);
+  const status = e.$metadata?.httpStatusCode;
+  const where = `s3://${context.bucket}/${context.prefix}`;
+  const arn = `arn:${partitionOf(context.region ?? "")}:s3:::${context.bucket}`;
+  const bucketRegion = e.$response?.headers?.["x-amz-bucket-region"] ?? e.BucketRegion ?? e.Region;
+
+  if (
+    code === "PermanentRedirect" ||
+    code === "AuthorizationHeaderMalformed" ||
+    code === "IllegalLocationConstraintException" ||
+    status === 301
+  ) {
+    return {
+      cause: "wrong-region",
+      code,
+      message: `Wrong region: the bucket ${context.bucket} is ${bucketRegion ? `in ${bucketRegion}` : "in another region"}, not ${context.region ?? "the region configured"}; run again with --region ${bucketRegion ?? "<the bucket's region>"} (and register that region).`,
+    };
+  }
+  if (code === "NoSuchBucket") {
+    return {
+      cause: "no-such-bucket",
+      code,
+      message: `No such bucket: ${context.bucket} does not exist${context.region ? ` (in ${context.region})` : ""}. Check the name against the stack output bucketName: bucket names are global and exact.`,
+    };
+  }
+  if (code === "InvalidAccessKeyId") {
+    return {
+      cause: "invalid-key-id",
+      code,
+      message: `Invalid key id: AWS does not know the access key id${context.accessKeyId ? ` ${context.accessKeyId}` : ""} (${context.principal}). It was deleted or rotated away, mistyped, or belongs to another partition; a key the last \`pulumi up\` created works within about a minute.`,
+    };
+  }
+  if (code === "SignatureDoesNotMatch") {
+    return {
+      cause: "signature-mismatch",
+      code,
+      message: `Signature mismatch: the secret access key does not belong to the key id${context.accessKeyId ? ` ${context.accessKeyId}` : ""} (${context.principal}). Take both from the same \`pulumi stack output --json --show-secrets\`; a clock far off also causes this.`,
+    };
+  }
+  if (code === "ExpiredToken" || code === "InvalidToken" || code === "ExpiredTokenException") {
+    return {
+      cause: "expired-credentials",
+      code,
+      message: `Expired credentials (${context.principal}): refresh your session (aws sso login, or a new AWS_SESSION_TOKEN) and run again.`,
+    };
+  }
+  if (code === "CredentialsProviderError" || /could not load credentials/i.test(e.message ?? "")) {
+    return {
+      cause: "no-credentials",
+      code,
+      message:
+        "No AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or pass --stack-outputs to test with the reader's own key.",
+    };
+  }
+  if (code === "AccessDenied" || code === "Forbidden" || status === 403) {
+    return {
+      cause: "access-denied",
+      code: code ?? "AccessDenied",
+      message: [
+        `Access Denied listing ${where} as ${context.principal}. The guide's fixes:`,
+        `  1. Verify the IAM policy grants s3:GetObject on ${arn}/${context.prefix}* and s3:ListBucket on ${arn} (ours conditions it on s3:prefix "${context.prefix}*": list that prefix, not the bucket root).`,
+        "  2. Check the bucket policy does not deny this principal (an IP, VPC endpoint or TLS condition); `--check-permissions` asks IAM's simulator.",
+        "  3. Verify the Access Key ID and Secret are correct and belong to the reader (`pulumi stack output --json --show-secrets`).",
+      ].join("\n"),
+    };
+  }
+  const network = e.cause?.code ?? e.code;
+  if (
+    network &&
+    /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH)$/.test(network)
+  ) {
+    return {
+      cause: "unreachable",
+      code: network,
+      message: `Cannot reach S3 (${network}): check the network, a proxy, or AWS_ENDPOINT_URL.`,
+    };
+  }
+  if (code === "TimeoutError") {
+    return { cause: "unreachable", code, message: "Cannot reach S3: the request timed out." };
+  }
+  return {
+    cause: "other",
+    code,
+    message: `S3 refused: ${code ?? "error"}${e.message ? `: ${e.message}` : ""}`,
+  };
+}
