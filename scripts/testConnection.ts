@@ -1,5 +1,10 @@
 import { IAMClient } from "@aws-sdk/client-iam";
-import { ListObjectsV2Command, type S3Client, type _Object } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type S3Client,
+  type _Object,
+} from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
@@ -93,6 +98,8 @@ interface Report {
   principal: string;
   fileCount?: number;
   newest?: { key: string; lastModified?: string; size: number };
+  /** Whether the newest file could be read (s3:GetObject, and kms:Decrypt with SSE-KMS). */
+  readNewest?: "ok" | "failed";
   warnings: string[];
   failure?: S3Failure;
   permissions?: PermissionVerdict;
@@ -328,9 +335,10 @@ export async function runTestConnection(
       warnings: [],
     };
     const lines: string[] = [];
+    let readKey: string | undefined;
 
+    const s3 = d.s3(region, chosen.credentials);
     try {
-      const s3 = d.s3(region, chosen.credentials);
       const listing = await listWithNewKeyGrace(s3, bucket, prefix, chosen.retryNewKey, d, err);
       const newest = newestOf(listing.files);
       report.fileCount = listing.files.length;
@@ -351,9 +359,25 @@ export async function runTestConnection(
         listing.files.length > 20 ? `  ... and ${listing.files.length - 20} older` : "",
         `${listing.files.length} file${listing.files.length === 1 ? "" : "s"}${newest ? `; newest: ${newest.key} (${newest.lastModified ?? "no date"})` : ""}.`,
       );
+      if (newest) {
+        // Listing proves s3:ListBucket only; SpendFlo also reads: fetch the first byte.
+        try {
+          const object = await s3.send(
+            new GetObjectCommand({ Bucket: bucket, Key: newest.key, Range: "bytes=0-0" }),
+          );
+          await object.Body?.transformToByteArray();
+          report.readNewest = "ok";
+          lines.push(`Read OK: the first byte of ${newest.key}.`);
+        } catch (error) {
+          report.readNewest = "failed";
+          readKey = newest.key;
+          throw error;
+        }
+      }
     } catch (error) {
       if (error instanceof CliError) throw error;
       const failure = explainS3Error(error, {
+        readKey,
         bucket,
         prefix,
         region,

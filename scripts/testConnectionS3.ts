@@ -88,6 +88,8 @@ export interface S3Context {
   accessKeyId?: string;
   /** Who the request ran as, for the messages: "the reader key from the stack outputs", ... */
   principal: string;
+  /** The object read, when the failure is reading one rather than listing. */
+  readKey?: string;
 }
 
 /** Names the cause of an S3 failure in the guide's troubleshooting words. */
@@ -145,6 +147,18 @@ export function explainS3Error(error: unknown, context: S3Context): S3Failure {
       code,
       message:
         "No AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or pass --stack-outputs to test with the reader's own key.",
+    };
+  }
+  if ((code === "AccessDenied" || code === "Forbidden" || status === 403) && context.readKey) {
+    return {
+      cause: "access-denied",
+      code: code ?? "AccessDenied",
+      message: [
+        `Access Denied reading ${context.readKey} as ${context.principal}: the prefix lists, but SpendFlo could not read the files. The guide's fixes:`,
+        `  1. Verify the IAM policy grants s3:GetObject on ${arn}/${context.prefix}*; with SSE-KMS the reader also needs kms:Decrypt on the bucket's key (through S3).`,
+        "  2. Check the bucket policy does not deny this principal reading objects.",
+        "  3. Verify the Access Key ID and Secret are the reader's.",
+      ].join("\n"),
     };
   }
   if (code === "AccessDenied" || code === "Forbidden" || status === 403) {

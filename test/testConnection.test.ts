@@ -170,6 +170,7 @@ describe("test-connection against s3rver", () => {
     );
     expect(run.stdout).toMatch(/\n {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +\d+ budget_20250205\.csv\n/);
     expect(run.stdout).toContain("3 files; newest: budgets/budget_20250205.csv");
+    expect(run.stdout).toContain("Read OK: the first byte of budgets/budget_20250205.csv.");
     expect(run.stderr).toContain(
       "warning: 1 file(s) are not .csv or .xlsx and will be ignored, e.g. budgets/notes.txt",
     );
