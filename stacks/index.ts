@@ -1,7 +1,8 @@
 // The Pulumi program: `pulumi up -s <stack>` with a config from stacks/Pulumi.<stack>.yaml.
 import * as pulumi from "@pulumi/pulumi";
 import { budgetSyncStack } from "./budgetSyncStack.ts";
-import { StackConfigError, namespaceConfig, parseStackConfig } from "./config.ts";
+import { StackConfigError, isHostedConfig, namespaceConfig, parseStackConfig } from "./config.ts";
+import { hostedStack } from "./hostedStack.ts";
 
 export default async function () {
   let config;
@@ -12,5 +13,6 @@ export default async function () {
     if (error instanceof StackConfigError) throw new pulumi.RunError(error.message);
     throw error;
   }
+  if (isHostedConfig(config)) return hostedStack(config);
   return budgetSyncStack(config);
 }

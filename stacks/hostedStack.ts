@@ -1,0 +1,112 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { BudgetBucket } from "../components/budgetBucket.ts";
+import { HostedCustomer } from "../components/hostedCustomer.ts";
+import { SpendfloReader } from "../components/spendfloReader.ts";
+import { partitionOf } from "../lib/awsRegions.ts";
+import { HOSTED_PREFIX_ROOT } from "../lib/hostedCustomer.ts";
+import { bucketArn } from "../lib/policyDocument.ts";
+import { hostedSettings, type StackConfig } from "./config.ts";
+
+/**
+ * The SpendFlo-provided bucket (the guide's Option 1), composed from config: with
+ * `hosted.manageBucket` (the default) the shared bucket, one lifecycle on `customers/` and
+ * SpendFlo's own read-only access to `customers/`; then one HostedCustomer per entry of
+ * `customers`. A shard stack (`manageBucket: false`) makes only the customers' principals, for a
+ * bucket a base stack owns. Returns the stack outputs, with `customers.<id>` per customer.
+ */
+export async function hostedStack(config: StackConfig) {
+  const region = (await aws.getRegion()).region;
+  const accountId = (await aws.getCallerIdentity()).accountId;
+  const partition = partitionOf(region);
+  const { manageBucket, customers } = hostedSettings(config);
+
+  const outputs: Record<string, unknown> = {
+    bucketName: config.bucketName,
+    bucketArn: bucketArn(partition, config.bucketName),
+    region,
+    prefix: HOSTED_PREFIX_ROOT,
+    manageBucket,
+  };
+
+  if (manageBucket) {
+    const { access } = config;
+    const reader = new SpendfloReader("spendflo-reader", {
+      mode: access.mode,
+      bucketName: config.bucketName,
+      prefix: HOSTED_PREFIX_ROOT,
+      region,
+      accountId,
+      partition,
+      spendfloAccountId: access.spendfloAccountId,
+      externalId: access.externalId,
+      principalName: access.principalName,
+      accessKeys: access.accessKeys,
+      activeKey: access.activeKey,
+      // The config allows only SSE-S3 or the AWS-managed key here: no key policy to edit.
+      kmsKey: { kind: "none" },
+      tags: config.tags,
+    });
+    // Customers' grants are not among the bucket policy's statements: a bucket policy is capped
+    // at 20 KB, identity policies are not shared.
+    const bucket = new BudgetBucket("budget-bucket", {
+      bucketName: config.bucketName,
+      prefix: HOSTED_PREFIX_ROOT,
+      retentionDays: config.retentionDays,
+      noncurrentRetentionDays: config.noncurrentRetentionDays,
+      encryption: config.encryption,
+      partition,
+      accountId,
+      policyStatements: reader.bucketPolicyStatements,
+      forceDestroy: config.forceDestroy,
+      adoptExisting: config.adoptExistingBucket,
+      tags: config.tags,
+    });
+    outputs.bucketArn = bucket.bucketArn;
+    outputs.spendfloReader = readerOutputs(reader, config);
+  }
+
+  const customerOutputs: Record<string, unknown> = {};
+  for (const customer of customers) {
+    // Named by id, never by position: reordering the list changes nothing, and removing a line
+    // deletes only that customer's user, policy and key. The files stay: the bucket is not
+    // touched, and it never force-destroys.
+    const hosted = new HostedCustomer(`customer-${customer.id}`, {
+      customerId: customer.id,
+      bucketName: config.bucketName,
+      region,
+      partition,
+      displayName: customer.name,
+      contact: customer.contact,
+      tags: config.tags,
+    });
+    customerOutputs[customer.id] = {
+      ...(customer.name !== undefined ? { name: customer.name } : {}),
+      prefix: hosted.prefix,
+      userName: hosted.userName,
+      accessKeyId: hosted.accessKeyId,
+      secretAccessKey: hosted.secretAccessKey,
+      syncSourceConfig: hosted.syncSourceConfig,
+    };
+  }
+  outputs.customers = customerOutputs;
+  return outputs;
+}
+
+/** SpendFlo's own reader of `customers/`, as the customer-side stack reports its reader. */
+function readerOutputs(reader: SpendfloReader, config: StackConfig): Record<string, unknown> {
+  const { access } = config;
+  const out: Record<string, unknown> = {
+    accessMode: access.mode,
+    principalArn: reader.principalArn,
+  };
+  if (access.mode === "iam-user") {
+    const slot = access.activeKey ?? (access.accessKeys ?? ["key1"]).at(-1)!;
+    const key = reader.accessKeys[slot]!;
+    out.userName = reader.user!.name;
+    out.accessKeyId = key.id;
+    out.secretAccessKey = pulumi.secret(key.secret);
+  }
+  if (access.mode === "cross-account-role") out.externalId = access.externalId;
+  return out;
+}
