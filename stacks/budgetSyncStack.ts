@@ -1,7 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AuditTrail } from "../components/auditTrail.ts";
 import { BudgetBucket } from "../components/budgetBucket.ts";
+import { BudgetExporter, defaultExporterFunctionName } from "../components/budgetExporter.ts";
 import { SpendfloReader, type ReaderKmsKey } from "../components/spendfloReader.ts";
+import { SyncMonitoring } from "../components/syncMonitoring.ts";
+import { UploaderAccess } from "../components/uploaderAccess.ts";
 import { partitionOf } from "../lib/awsRegions.ts";
 import { isAwsManagedS3Key, type StackConfig } from "./config.ts";
 
@@ -92,6 +96,117 @@ export async function budgetSyncStack(config: StackConfig) {
       outputs.roleArn = reader.principalArn;
       outputs.externalId = access.externalId;
       break;
+  }
+  Object.assign(
+    outputs,
+    automationComponents(config, { region, accountId, partition, kmsKey, budgetBucket }),
+  );
+  return outputs;
+}
+
+/**
+ * The guide's Step 4 and what keeps it honest, each when its config key is present: the exporter
+ * Lambda (Option A), an uploader principal (Options B and C), monitoring and the audit trail.
+ * Returns their stack outputs.
+ */
+function automationComponents(
+  config: StackConfig,
+  context: {
+    region: string;
+    accountId: string;
+    partition: string;
+    kmsKey: ReaderKmsKey;
+    budgetBucket: BudgetBucket;
+  },
+): Record<string, unknown> {
+  const { region, accountId, partition, kmsKey, budgetBucket } = context;
+  const shared = {
+    bucketName: config.bucketName,
+    prefix: config.prefix,
+    region,
+    accountId,
+    partition,
+  };
+  const outputs: Record<string, unknown> = {};
+  const exporterFunctionName = config.exporter
+    ? (config.exporter.functionName ?? defaultExporterFunctionName(pulumi.getStack()))
+    : undefined;
+
+  const monitoring = config.monitoring
+    ? new SyncMonitoring("sync-monitoring", {
+        ...shared,
+        bucket: budgetBucket.bucket.id,
+        emails: config.monitoring.emails,
+        noUploadHours: config.monitoring.noUploadHours,
+        uploadSignal: config.monitoring.uploadSignal,
+        exporterFunctionName,
+        tags: config.tags,
+      })
+    : undefined;
+  if (monitoring) outputs.alertsTopicArn = monitoring.alertsTopicArn;
+
+  if (config.exporter) {
+    const exporter = new BudgetExporter(
+      "budget-exporter",
+      {
+        ...shared,
+        source: config.exporter.source,
+        mapping: config.exporter.mapping,
+        schedule: config.exporter.schedule,
+        timezone: config.exporter.timezone,
+        scheduler: config.exporter.scheduler,
+        memoryMb: config.exporter.memoryMb,
+        timeoutSeconds: config.exporter.timeoutSeconds,
+        functionName: exporterFunctionName,
+        logRetentionDays: config.exporter.logRetentionDays,
+        retryAttempts: config.exporter.retryAttempts,
+        failureTopicArn: monitoring?.alertsTopicArn,
+        kmsKey,
+        tags: config.tags,
+      },
+      // The on-failure destination must exist before the invoke config names it.
+      { dependsOn: monitoring ? [monitoring] : [] },
+    );
+    outputs.exporterFunctionName = exporter.functionName;
+  }
+
+  if (config.uploader) {
+    const uploader = new UploaderAccess("budget-uploader", {
+      ...shared,
+      kind: config.uploader.kind,
+      allowList: config.uploader.allowList,
+      principalName: config.uploader.principalName,
+      kmsKey,
+      tags: config.tags,
+    });
+    outputs.uploaderArn = uploader.principalArn;
+    if (uploader.accessKeyId) {
+      outputs.uploaderAccessKeyId = uploader.accessKeyId;
+      outputs.uploaderSecretAccessKey = uploader.secretAccessKey;
+    }
+    if (uploader.instanceProfile) outputs.uploaderInstanceProfile = uploader.instanceProfile.name;
+  }
+
+  if (config.audit?.enabled) {
+    const logBucketName = config.audit.logBucketName ?? `${config.bucketName}-audit-logs`;
+    if (logBucketName.length > 63) {
+      throw new pulumi.RunError(
+        `budget-sync:audit.logBucketName: the default name ${logBucketName} is longer than 63 characters; set audit.logBucketName`,
+      );
+    }
+    const audit = new AuditTrail("audit-trail", {
+      budgetBucketName: config.bucketName,
+      prefix: config.prefix,
+      logBucketName,
+      region,
+      accountId,
+      partition,
+      retentionDays: config.audit.retentionDays,
+      forceDestroy: config.forceDestroy,
+      tags: config.tags,
+    });
+    outputs.auditTrailArn = audit.trailArn;
+    outputs.auditLogBucketName = audit.logBucket.bucketName;
   }
   return outputs;
 }

@@ -1,4 +1,11 @@
 import { z } from "zod";
+import {
+  BUDGET_EXPORTER_DEFAULTS,
+  LOG_RETENTION_DAYS,
+  isTimeZone,
+  scheduleExpressionProblem,
+} from "../components/budgetExporter.ts";
+import { GUIDE_COLUMNS } from "../components/exporter/budgetRows.ts";
 import { ACCESS_KEY_SLOTS } from "../components/spendfloReader.ts";
 import { ACCESS_MODES } from "../lib/stackOutputs.ts";
 import {
@@ -70,6 +77,126 @@ const hostedCustomers = z
     });
   });
 
+/** `exporter`: the guide's Step 4 Option A, a scheduled Lambda (components/budgetExporter.ts). */
+const exporterConfig = z
+  .strictObject({
+    source: z.strictObject({
+      type: z.enum(["json", "csv"], { error: 'must be "json" (an array of rows) or "csv"' }),
+      url: z
+        .string({ error: "is required: the HTTPS address of the FP&A tool's export" })
+        .refine(
+          (url) => /^https:\/\/[^/@\s]+/.test(url),
+          "must be an https:// address without credentials (put a token in tokenParameterName)",
+        ),
+      rowsPath: z.string().min(1).optional(),
+      tokenParameterName: z
+        .string()
+        .regex(
+          /^\/?[a-zA-Z0-9_.\-/]{1,1011}$/,
+          "must be an SSM parameter name such as /fpa/api-token (a SecureString you create)",
+        )
+        .optional(),
+      tokenKmsKeyArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, "must be a KMS key ARN")
+        .optional(),
+      timeoutSeconds: z.number().int().min(1).max(895).optional(),
+    }),
+    mapping: z
+      .partialRecord(
+        z.enum(GUIDE_COLUMNS, { error: `columns are ${GUIDE_COLUMNS.join(", ")}` }),
+        z.string().min(1),
+      )
+      .optional(),
+    schedule: z
+      .string()
+      .default(BUDGET_EXPORTER_DEFAULTS.schedule)
+      .superRefine((expression, ctx) => {
+        const problem = scheduleExpressionProblem(expression);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
+    timezone: z
+      .string()
+      .default("UTC")
+      .refine(isTimeZone, "must be an IANA time zone such as Europe/Paris"),
+    scheduler: z
+      .enum(["scheduler", "eventbridge-rule"], {
+        error: 'must be "scheduler" or "eventbridge-rule"',
+      })
+      .default("scheduler"),
+    memoryMb: z.number().int().min(128).max(10240).default(256),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(60, "must be at least 60: the guide's fix for Lambda timeouts")
+      .max(900)
+      .default(60),
+    functionName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,52}$/, "must be 1 to 52 letters, digits, - or _")
+      .optional(),
+    logRetentionDays: z
+      .number()
+      .refine(
+        (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
+        `must be one of ${LOG_RETENTION_DAYS.join(", ")}`,
+      )
+      .default(30),
+    retryAttempts: z.number().int().min(0).max(2).default(2),
+  })
+  .superRefine((exporter, ctx) => {
+    if (exporter.scheduler === "eventbridge-rule" && exporter.timezone !== "UTC") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["timezone"],
+        message: 'needs scheduler "scheduler": EventBridge rules run in UTC only',
+      });
+    }
+    const fetch = exporter.source.timeoutSeconds;
+    if (fetch !== undefined && fetch > exporter.timeoutSeconds - 5) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["source", "timeoutSeconds"],
+        message: `must be at most ${exporter.timeoutSeconds - 5}: the upload needs time after the fetch`,
+      });
+    }
+  });
+
+/** `uploader`: Options B and C, a write-only principal (components/uploaderAccess.ts). */
+const uploaderConfig = z.strictObject({
+  kind: z
+    .enum(["iam-user", "instance-role"], { error: 'must be "iam-user" or "instance-role"' })
+    .default("iam-user"),
+  allowList: z.boolean({ error: "must be true or false" }).default(false),
+  principalName: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/, "must be a valid IAM user or role name (1-64 characters)")
+    .optional(),
+});
+
+/** `monitoring`: alerts topic and alarms (components/syncMonitoring.ts). */
+const monitoringConfig = z.strictObject({
+  emails: z.array(z.email({ error: "must be an email address" })).default([]),
+  noUploadHours: z.number().int().min(2).max(168).default(48),
+  uploadSignal: z
+    .enum(["eventbridge", "request-metrics"], {
+      error: 'must be "eventbridge" or "request-metrics"',
+    })
+    .default("eventbridge"),
+});
+
+/** `audit`: CloudTrail data events for the budget prefix (components/auditTrail.ts). */
+const auditConfig = z.strictObject({
+  enabled: z.boolean({ error: "must be true or false" }).default(true),
+  retentionDays: days.default(365),
+  logBucketName: z
+    .string()
+    .superRefine((name, ctx) => {
+      for (const message of bucketNameProblems(name)) ctx.addIssue({ code: "custom", message });
+    })
+    .optional(),
+});
+
 export const stackConfigSchema = z
   .strictObject({
     bucketName: z
@@ -134,6 +261,10 @@ export const stackConfigSchema = z
           if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
         }
       }),
+    exporter: exporterConfig.optional(),
+    uploader: uploaderConfig.optional(),
+    monitoring: monitoringConfig.optional(),
+    audit: auditConfig.optional(),
     customers: hostedCustomers.optional(),
     hosted: z
       .strictObject({
