@@ -55,3 +55,24 @@ export const stackOutputsSchema = z.discriminatedUnion("accessMode", [
   }),
 ]);
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;
+
+/** One hosted customer's block under `customers.<id>` in the hosted stack's outputs. */
+export const hostedCustomerOutputsSchema = z.looseObject({
+  name: z.string().optional(),
+  prefix: z.string().min(1),
+  userName: z.string().min(1),
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+  syncSourceConfig: syncSourceConfigSchema,
+});
+export type HostedCustomerOutputs = z.infer<typeof hostedCustomerOutputsSchema>;
+
+/** The hosted stack's outputs (the guide's Option 1); `register --customer ID` reads one block. */
+export const hostedStackOutputsSchema = z.looseObject({
+  bucketName: z.string().min(3),
+  region: z.string().min(1),
+  prefix: z.string().min(1),
+  manageBucket: z.boolean(),
+  customers: z.record(z.string(), hostedCustomerOutputsSchema),
+});
+export type HostedStackOutputs = z.infer<typeof hostedStackOutputsSchema>;
