@@ -1,15 +1,14 @@
 /**
  * Budget files as CSV, streamed: the first bytes are sniffed for what is not comma-separated
- * UTF-8 text (empty, UTF-16, a workbook, binary, semicolons or tabs), then csv-parse reads the
- * rest chunk by chunk and each record goes straight to the checker. Nothing is kept per row.
+ * UTF-8 text (empty, UTF-16, a workbook, binary, semicolons or tabs), then the tokenizer reads the
+ * rest chunk by chunk (lib/csvTokenizer.ts) and each record goes straight to the checker. Nothing is kept per row.
  */
-import { isUtf8 } from "node:buffer";
-import { Parser } from "csv-parse";
 import {
   BudgetFileChecker,
   type BudgetCheckerOptions,
   type BudgetFileReport,
 } from "./budgetFileRules.ts";
+import { CsvTokenizer } from "./csvTokenizer.ts";
 
 /** How much of the file is sniffed before parsing starts. */
 const SNIFF_BYTES = 64 * 1024;
@@ -81,20 +80,6 @@ export function csvHeadProblem(head: Uint8Array, complete: boolean): string | nu
   return null;
 }
 
-/** The length of `data` without a UTF-8 sequence cut off at its end. */
-function completeUtf8Length(data: Uint8Array): number {
-  let i = data.length - 1;
-  let continuation = 0;
-  while (i >= 0 && continuation < 3 && (data[i] & 0xc0) === 0x80) {
-    i--;
-    continuation++;
-  }
-  if (i < 0) return data.length;
-  const lead = data[i];
-  const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-  return data.length - i < need ? i : data.length;
-}
-
 /** Validates a CSV budget file streamed as byte chunks. Never throws. */
 export async function validateCsvStream(
   source: AsyncIterable<Uint8Array>,
@@ -105,48 +90,33 @@ export async function validateCsvStream(
   let head: Buffer[] = [];
   let headBytes = 0;
   let sniffed = false;
-  let carry: Buffer = Buffer.alloc(0);
-  let stopped = false;
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const tokenizer = new CsvTokenizer(
+    {
+      record(fields, line) {
+        if (checker.hasHeader) checker.row(fields, line);
+        else if (fields.some((cell) => cell.trim() !== "")) checker.header(fields, line);
+      },
+      problem(line, message) {
+        checker.error(line, "", message);
+      },
+    },
+    MAX_RECORD_CHARS,
+  );
 
-  const parser = new Parser({
-    bom: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    max_record_size: MAX_RECORD_CHARS,
-  });
-  parser.on("data", (record: string[]) => {
-    const line = parser.info.lines;
-    if (checker.hasHeader) checker.row(record, line);
-    else if (record.some((cell) => cell.trim() !== "")) checker.header(record, line);
-  });
-  const done = new Promise<void>((resolve) => {
-    parser.on("error", (error: Error & { lines?: number }) => {
-      stopped = true;
-      const line = error.lines ?? parser.info.lines;
-      checker.error(
-        line,
-        "",
-        `the CSV cannot be parsed from here on: ${error.message.replace(/^[A-Z_]+: /, "")}`,
-      );
-      resolve();
-    });
-    parser.on("end", () => resolve());
-  });
-
-  const feed = async (chunk: Buffer): Promise<void> => {
-    if (stopped) return;
+  const feed = (chunk: Buffer, final = false): void => {
     if (chunk.indexOf(0) !== -1) {
-      unreadable = `the file contains binary data (NUL bytes) near line ${parser.info.lines}: it is not CSV text`;
+      unreadable = `the file contains binary data (NUL bytes) near line ${tokenizer.currentLine}: it is not CSV text`;
       return;
     }
-    const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    const end = completeUtf8Length(data);
-    if (!isUtf8(data.subarray(0, end))) {
-      unreadable = `the file is not UTF-8 text (near line ${parser.info.lines}): save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: !final });
+    } catch {
+      unreadable = `the file is not UTF-8 text (near line ${tokenizer.currentLine}): save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
       return;
     }
-    carry = Buffer.from(data.subarray(end));
-    if (!parser.write(chunk)) await drained(parser);
+    tokenizer.push(text, final);
   };
 
   try {
@@ -156,7 +126,7 @@ export async function validateCsvStream(
         ? piece
         : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
       if (!sniffed) {
-        head.push(chunk);
+        head.push(Buffer.from(chunk)); // a copy: the source may reuse its buffer
         headBytes += chunk.length;
         if (headBytes < SNIFF_BYTES && !Buffer.concat(head).subarray(0, SNIFF_BYTES).includes(0x0a))
           continue;
@@ -173,27 +143,23 @@ export async function validateCsvStream(
             const expectedRows = Math.ceil((options.sizeHint / all.length) * Math.max(1, lines));
             checker = new BudgetFileChecker({ maxIssues: options.maxIssues, expectedRows });
           }
-          await feed(all);
+          feed(all);
         }
         continue;
       }
-      await feed(chunk);
+      feed(chunk);
     }
     if (unreadable === undefined && !sniffed) {
       const all = Buffer.concat(head);
       sniffed = true;
       const problem = csvHeadProblem(all.subarray(0, SNIFF_BYTES), all.length <= SNIFF_BYTES);
       if (problem) unreadable = problem;
-      else await feed(all);
+      else feed(all);
     }
-    if (unreadable === undefined && carry.length > 0) {
-      unreadable = "the file is not UTF-8 text (it ends inside a character): save it as UTF-8";
-    }
+    if (unreadable === undefined) feed(Buffer.alloc(0), true);
   } catch (error) {
     unreadable = `the file could not be read: ${error instanceof Error ? error.message : String(error)}`;
   }
-  if (!stopped) parser.end();
-  await done;
 
   const summary = checker.summary();
   if (unreadable === undefined && !checker.hasHeader)
@@ -211,18 +177,4 @@ export async function validateCsvStream(
     };
   }
   return { format: "csv", valid: summary.errorCount === 0, ...summary };
-}
-
-function drained(stream: NodeJS.WritableStream & NodeJS.EventEmitter): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("error", done);
-      stream.off("close", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("error", done);
-    stream.on("close", done);
-  });
 }

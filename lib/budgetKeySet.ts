@@ -1,7 +1,7 @@
 /**
  * A set of budget keys (Department, Sub Category, Fiscal Period) that keeps a 64-bit hash per
- * key and the line it was first seen on, never the key itself: 12 bytes a slot, at most half
- * the slots used, so a 1,000,000-row file needs about 25 MB however long its names are. Two
+ * key and the line it was first seen on, never the key itself: 12 bytes a slot, at most three
+ * quarters of the slots used, so a 1,000,000-row file needs about 25 MB however long its names are. Two
  * different keys share a hash with odds of about n²/2⁶⁵ (3·10⁻⁸ for a million keys).
  */
 export class BudgetKeySet {
@@ -12,11 +12,12 @@ export class BudgetKeySet {
 
   /** `expectedKeys` sizes the table once, so a large file never pays for growing it. */
   constructor(expectedKeys = 32768) {
-    // A power of two at most half full: probing stays short and a mask finds the slot. Capped
+    // A power of two at most three quarters full: probing stays short and a mask finds the
+    // slot. Capped
     // so a size estimate cannot reserve more than about 50 MB up front; past that the table
     // grows as keys arrive.
     let capacity = 1024;
-    while (capacity < Math.min(expectedKeys, 2_000_000) * 2) capacity *= 2;
+    while (capacity * 0.75 < Math.min(expectedKeys, 3_000_000)) capacity *= 2;
     this.capacity = capacity;
     this.table = new Int32Array(capacity * 3);
   }
@@ -66,7 +67,7 @@ export class BudgetKeySet {
         table[at + 1] = low;
         table[at + 2] = line;
         this.count++;
-        if (this.count * 2 > this.capacity) this.grow();
+        if (this.count > this.capacity * 0.75) this.grow();
         return 0;
       }
       if (table[at] === high && table[at + 1] === low) return seen;

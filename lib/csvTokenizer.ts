@@ -1,0 +1,190 @@
+/**
+ * A streaming RFC 4180 tokenizer: comma-separated fields, `"` quoting with `""` for a quote,
+ * records ended by LF, CRLF or a lone CR, quoted fields spanning lines. Text goes in chunk by
+ * chunk; each complete record comes out with the line it starts on. Only the unfinished record
+ * is kept between chunks.
+ *
+ * Why not csv-parse: on budget files (short rows, few quotes) this is about twice as fast, and it
+ * carries on after a stray quote instead of stopping, so one bad row does not hide the rest.
+ */
+
+const COMMA = 44;
+const QUOTE = 34;
+const LF = 10;
+const CR = 13;
+
+export interface CsvRecordSink {
+  /** One record: its fields and the line it starts on. */
+  record(fields: string[], line: number): void;
+  /** A problem in the CSV syntax itself, at a line. */
+  problem(line: number, message: string): void;
+}
+
+export class CsvTokenizer {
+  private pending = "";
+  /** Line on which `pending` starts. */
+  private line = 1;
+  private started = false;
+  private stopped = false;
+
+  constructor(
+    private readonly sink: CsvRecordSink,
+    /** A record longer than this (characters) stops the tokenizer: likely an unclosed quote. */
+    private readonly maxRecordChars = 1024 * 1024,
+  ) {}
+
+  /** The line the tokenizer has reached. */
+  get currentLine(): number {
+    return this.line;
+  }
+
+  /** Feeds text; `final` marks the end of the input. */
+  push(text: string, final = false): void {
+    if (this.stopped) return;
+    let buf = this.pending.length > 0 ? this.pending + text : text;
+    if (!this.started && buf.length > 0) {
+      this.started = true;
+      if (buf.charCodeAt(0) === 0xfeff) buf = buf.slice(1);
+    }
+    const length = buf.length;
+    const sink = this.sink;
+    let pos = 0;
+    let line = this.line;
+    // Where the unfinished record starts when the text runs out mid-record.
+    let keepFrom = -1;
+
+    records: while (pos < length) {
+      const recordStart = pos;
+      const recordLine = line;
+      const fields: string[] = [];
+      for (;;) {
+        if (pos < length && buf.charCodeAt(pos) === QUOTE) {
+          // A quoted field: up to the quote that is not doubled.
+          let value = "";
+          let from = pos + 1;
+          for (;;) {
+            const close = buf.indexOf('"', from);
+            if (close === -1 || (close + 1 >= length && !final)) {
+              if (!final) {
+                keepFrom = recordStart;
+                line = recordLine;
+                break records;
+              }
+              sink.problem(
+                recordLine,
+                "a quoted value is never closed: the rest of the file is inside it",
+              );
+              this.stopped = true;
+              this.pending = "";
+              return;
+            }
+            for (
+              let at = buf.indexOf("\n", from);
+              at !== -1 && at < close;
+              at = buf.indexOf("\n", at + 1)
+            ) {
+              line++;
+            }
+            if (close + 1 < length && buf.charCodeAt(close + 1) === QUOTE) {
+              value += buf.slice(from, close + 1);
+              from = close + 2;
+              continue;
+            }
+            value += buf.slice(from, close);
+            pos = close + 1;
+            break;
+          }
+          if (pos < length) {
+            const next = buf.charCodeAt(pos);
+            if (next !== COMMA && next !== LF && next !== CR) {
+              // Stray text after the closing quote, up to the end of the field.
+              let end = pos;
+              while (end < length) {
+                const c = buf.charCodeAt(end);
+                if (c === COMMA || c === LF || c === CR) break;
+                end++;
+              }
+              if (end === length && !final) {
+                keepFrom = recordStart;
+                line = recordLine;
+                break records;
+              }
+              sink.problem(
+                line,
+                `text after a closing quote (${JSON.stringify(buf.slice(pos, Math.min(end, pos + 20)))}): quote the whole value`,
+              );
+              value += buf.slice(pos, end);
+              pos = end;
+            }
+          }
+          fields.push(value);
+        } else {
+          let end = pos;
+          let quoted = false;
+          while (end < length) {
+            const c = buf.charCodeAt(end);
+            if (c === COMMA || c === LF || c === CR) break;
+            if (c === QUOTE) quoted = true;
+            end++;
+          }
+          if (end === length && !final) {
+            keepFrom = recordStart;
+            line = recordLine;
+            break records;
+          }
+          if (quoted) {
+            sink.problem(
+              line,
+              `a value holds a quote but is not quoted (${JSON.stringify(buf.slice(pos, Math.min(end, pos + 20)))}): write it as "..." with the quote doubled`,
+            );
+          }
+          fields.push(buf.slice(pos, end));
+          pos = end;
+        }
+        // After a field: a comma, a line end (CRLF, LF or a lone CR), or the end of the input.
+        if (pos >= length) {
+          sink.record(fields, recordLine); // final: the last record has no line end
+          break records;
+        }
+        const c = buf.charCodeAt(pos);
+        if (c === COMMA) {
+          pos++;
+          if (pos >= length && !final) {
+            keepFrom = recordStart;
+            line = recordLine;
+            break records;
+          }
+          if (pos >= length) {
+            fields.push("");
+            sink.record(fields, recordLine);
+            break records;
+          }
+          continue;
+        }
+        if (c === CR) {
+          if (pos + 1 >= length && !final) {
+            keepFrom = recordStart;
+            line = recordLine;
+            break records;
+          }
+          pos += pos + 1 < length && buf.charCodeAt(pos + 1) === LF ? 2 : 1;
+        } else {
+          pos++;
+        }
+        line++;
+        sink.record(fields, recordLine);
+        continue records;
+      }
+    }
+    this.pending = keepFrom === -1 ? "" : buf.slice(keepFrom);
+    this.line = line;
+    if (this.pending.length > this.maxRecordChars) {
+      sink.problem(
+        line,
+        `a record longer than ${this.maxRecordChars} characters: is a quote never closed?`,
+      );
+      this.stopped = true;
+      this.pending = "";
+    }
+  }
+}
