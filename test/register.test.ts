@@ -577,6 +577,43 @@ describe("register: the real command line", () => {
       child.stdin!.end(stdin);
     });
 
+  it("explains every option and the exit codes in --help, for both commands", async () => {
+    const [register, testConnection] = await Promise.all([
+      runBin(["register", "--help"], "", {}),
+      runBin(["test-connection", "--help"], "", {}),
+    ]);
+    expect(register.code).toBe(0);
+    for (const flag of [
+      "--api-url",
+      "--customer-id",
+      "--stack-outputs",
+      "--customer",
+      "--frequency",
+      "--disabled",
+      "--dry-run",
+      "--json",
+      "--api-key-file",
+      "--idempotency-key",
+      "--timeout",
+    ]) {
+      expect(register.stdout).toContain(flag);
+    }
+    expect(register.stdout).not.toContain("--api-key ");
+    expect(register.stdout).toContain("Exit codes: 0 registered");
+    for (const flag of [
+      "--bucket",
+      "--prefix",
+      "--region",
+      "--stack-outputs",
+      "--credentials",
+      "--check-permissions",
+      "--json",
+    ]) {
+      expect(testConnection.stdout).toContain(flag);
+    }
+    expect(testConnection.stdout).toContain("needs iam:SimulatePrincipalPolicy");
+  });
+
   it("registers from piped outputs and prints no secret, then fails a refused one with exit 1", async () => {
     const ok = await runBin(
       ["register", "--api-url", baseUrl, "--customer-id", "acme-corp", "--stack-outputs", "-"],

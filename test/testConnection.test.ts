@@ -1,6 +1,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -305,5 +306,39 @@ describe("test-connection in the role mode", () => {
       "External id refused: STS AssumeRole of arn:aws:iam::444455556666:role/spendflo-budget-sync-dev",
     );
     expect(run.error!.message).toContain("--credentials default --check-permissions");
+  });
+});
+
+describe("test-connection: the real command line, default chain from the environment", () => {
+  const bin = join(import.meta.dirname, "..", "bin", "budget-sync.js");
+  const runBin = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [bin, "test-connection", ...args],
+        {
+          env: {
+            ...process.env,
+            ...env,
+            AWS_ACCESS_KEY_ID: "S3RVER",
+            AWS_SECRET_ACCESS_KEY: "S3RVER",
+            AWS_REGION: "us-east-1",
+            AWS_PROFILE: "",
+          },
+        },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      );
+    });
+
+  it("lists through AWS_ENDPOINT_URL with path-style addressing; a wrong bucket exits 1", async () => {
+    const [ok, wrong] = await Promise.all([
+      runBin(["--bucket", BUCKET, "--prefix", "budgets/"]),
+      runBin(["--bucket", "no-such-budget-bucket", "--prefix", "budgets/"]),
+    ]);
+    expect(ok.stdout).toContain("3 files; newest: budgets/budget_20250205.csv");
+    expect(ok.code).toBe(0);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stdout).toContain("Connection FAILED: No such bucket");
   });
 });
