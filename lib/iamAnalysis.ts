@@ -416,6 +416,20 @@ export function writeActions(actions: CatalogueAction[]): CatalogueAction[] {
   return actions.filter((a) => !isReadLevel(a.accessLevel));
 }
 
+const SERVICE_ORDER = ["s3", "kms", "iam", "sts"];
+
+/** Action names with the services that matter here first (S3, KMS, IAM, STS), then the rest. */
+export function byRelevance(names: string[]): string[] {
+  const rank = (n: string) => {
+    const i = SERVICE_ORDER.indexOf(n.split(":")[0].toLowerCase());
+    return i < 0 ? SERVICE_ORDER.length : i;
+  };
+  return names
+    .map((n, i) => ({ n, i, r: rank(n) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.n);
+}
+
 /** `a, b, c (and 12 more)`: at most ten names, then a count. */
 export function listSome(names: string[], max = 10): string {
   const shown = names.slice(0, max).join(", ");

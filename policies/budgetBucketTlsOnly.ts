@@ -1,0 +1,37 @@
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { globMatches } from "../lib/iamActions.ts";
+import { pinnedValues, type NormalizedStatement } from "../lib/iamAnalysis.ts";
+import { describe } from "../lib/stackModel.ts";
+import { bucketConfigSchema } from "./common.ts";
+import { bucketLabel, bucketPolicies, checkEachBucket } from "./bucketChecks.ts";
+
+function deniesInsecureTransport(s: NormalizedStatement, bucket: string): boolean {
+  if (s.effect !== "Deny" || !s.principal?.public || s.notPrincipal) return false;
+  const actions = (s.actions ?? []).map((a) => a.toLowerCase());
+  if (!actions.includes("s3:*") && !actions.includes("*")) return false;
+  const values = pinnedValues(s.conditions, "aws:SecureTransport", new Set(["bool"]));
+  if (!values || !values.every((v) => v.toLowerCase() === "false")) return false;
+  if (s.notResources !== undefined) return false;
+  const resources = s.resources ?? [];
+  const covers = (arn: string) => resources.some((r) => globMatches(r, arn));
+  return covers(`arn:aws:s3:::${bucket}`) && covers(`arn:aws:s3:::${bucket}/any-key`);
+}
+
+/** Budget files hold a company's budget: never over plain HTTP. */
+export const budgetBucketTlsOnly: StackValidationPolicy = {
+  name: "budget-bucket-tls-only",
+  description:
+    "Checks that every bucket in the stack has a bucket policy that denies s3:* to everyone when aws:SecureTransport is false, on the bucket and its objects.",
+  enforcementLevel: "mandatory",
+  configSchema: bucketConfigSchema,
+  validateStack: (args, reportViolation) =>
+    checkEachBucket(args, reportViolation, (b, unknowns) => {
+      const { docs, unreadable } = bucketPolicies(b, unknowns);
+      if (docs.some((d) => d.statements.some((s) => deniesInsecureTransport(s, b.name)))) return;
+      const seen = unreadable.map((u) => `${describe(u.source)} cannot be read (${u.problem})`);
+      reportViolation(
+        `${bucketLabel(b)} must refuse requests without TLS: its bucket policy needs a Deny of s3:* to Principal "*" on arn:aws:s3:::${b.name} and arn:aws:s3:::${b.name}/* when aws:SecureTransport is "false".${seen.length ? ` ${seen.join("; ")}.` : ""}`,
+        b.resource.urn,
+      );
+    }),
+};
