@@ -113,6 +113,19 @@ export function toBudgetCsv(rows: readonly SourceRow[], mapping: ColumnMapping =
   return { text: `${lines.join("\n")}\n`, columns, rowLines };
 }
 
+/**
+ * Required columns whose source field no row has: a mapping that names the wrong field would
+ * otherwise write empty cells, and rows of empty cells read as blank lines.
+ */
+export function unmappedRequiredColumns(
+  rows: readonly SourceRow[],
+  mapping: ColumnMapping = {},
+): { column: GuideColumn; field: string }[] {
+  return REQUIRED_COLUMNS.map((column) => ({ column, field: mapping[column] ?? column })).filter(
+    ({ field }) => !rows.some((row) => fieldValue(row, field) !== undefined),
+  );
+}
+
 /** The source row (1-based) a CSV line belongs to, or undefined for the header. */
 export function sourceRowOfLine(rowLines: readonly number[], line: number): number | undefined {
   let found: number | undefined;

@@ -17,6 +17,7 @@ import {
   columnMappingProblems,
   sourceRowOfLine,
   toBudgetCsv,
+  unmappedRequiredColumns,
   type ColumnMapping,
   type SourceRow,
 } from "./budgetRows.ts";
@@ -165,6 +166,18 @@ export async function runExport(
     : undefined;
   const body = await fetchSource(settings.source, token);
   const rows = parseRows(body, settings.source);
+  const where = describeUrl(settings.source.url);
+  // An empty file would read as "every budget was removed"; refuse it like any invalid data.
+  if (rows.length === 0) {
+    throw new ExportError(`the source ${where} returned no budget rows; nothing was uploaded`);
+  }
+  const unmapped = unmappedRequiredColumns(rows, settings.mapping);
+  if (unmapped.length) {
+    const seen = [...new Set(rows.flatMap((row) => Object.keys(row)))].slice(0, 12);
+    throw new ExportError(
+      `no row from ${where} has ${unmapped.map((u) => `the field "${u.field}" (for ${u.column})`).join(", ")}; the rows have ${seen.map((f) => `"${f}"`).join(", ")}: fix the exporter's mapping; nothing was uploaded`,
+    );
+  }
   const csv = toBudgetCsv(rows, settings.mapping);
 
   const report = await validateBudgetData(csv.text, { format: "csv", maxIssues: 20 });
@@ -180,7 +193,7 @@ export async function runExport(
         );
     const more = report.errorCount > report.errors.length;
     throw new ExportError(
-      `the budget data from ${describeUrl(settings.source.url)} is not a valid budget file (${report.errorCount || 1} error${report.errorCount > 1 ? "s" : ""}${more ? `, the first ${report.errors.length} shown` : ""}); nothing was uploaded:\n  ${details.join("\n  ")}`,
+      `the budget data from ${where} is not a valid budget file (${report.errorCount || 1} error${report.errorCount > 1 ? "s" : ""}${more ? `, the first ${report.errors.length} shown` : ""}); nothing was uploaded:\n  ${details.join("\n  ")}`,
     );
   }
   for (const warning of report.warnings) log(`warning: line ${warning.line}: ${warning.message}`);
