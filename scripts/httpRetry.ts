@@ -42,7 +42,7 @@ export const realHttpDeps: HttpDeps = {
 };
 
 export type AttemptOutcome =
-  | { kind: "response"; status: number; body: string; retryAfterMs?: number }
+  | { kind: "response"; status: number; body: string; retryAfterMs?: number; location?: string }
   | { kind: "timeout" }
   | { kind: "network"; code: string };
 
@@ -95,7 +95,8 @@ async function attemptOnce(
       method: "POST",
       headers: init.headers,
       body: init.body,
-      redirect: "error",
+      // A redirect is answered, not followed: the request carries the API key and a secret.
+      redirect: "manual",
       signal: AbortSignal.timeout(policy.timeoutMs),
     });
     const body = await response.text();
@@ -104,6 +105,7 @@ async function attemptOnce(
       status: response.status,
       body,
       retryAfterMs: parseRetryAfterMs(response.headers.get("retry-after"), deps.now()),
+      ...(response.headers.get("location") ? { location: response.headers.get("location")! } : {}),
     };
   } catch (error) {
     const name = (error as Error | undefined)?.name;

@@ -386,7 +386,11 @@ export async function runRegister(
     const last = describeOutcome(result.last, policy.timeoutMs);
     let message: string;
     if (result.kind === "refused" && result.last.kind === "response") {
-      const hint = STATUS_HINTS[result.last.status];
+      const { status, location } = result.last;
+      const hint =
+        status >= 300 && status < 400
+          ? `the API redirects${location ? ` to ${location}` : ""}; redirects are not followed, as the request carries the keys: use the final URL as --api-url`
+          : STATUS_HINTS[status];
       message = `SpendFlo's API refused the registration: ${last}${hint ? ` (${hint})` : ""}`;
     } else {
       message =

@@ -398,6 +398,18 @@ describe("register: retries", () => {
     );
   });
 
+  it("does not follow a redirect with the keys, and says where it points", async () => {
+    script = [
+      { status: 308, headers: { location: "https://api.eu.spendflo.com/api/sync/config" } },
+    ];
+    const run = await register({}, iamUserOutputs);
+    expect(run.code).toBe(1);
+    expect(received).toHaveLength(1);
+    expect(run.error!.message).toContain(
+      "HTTP 308 (the API redirects to https://api.eu.spendflo.com/api/sync/config; redirects are not followed",
+    );
+  });
+
   it("explains a 401", async () => {
     script = [{ status: 401, body: '{"message":"invalid token"}' }];
     const run = await register({}, iamUserOutputs);
