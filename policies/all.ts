@@ -11,6 +11,7 @@ import { budgetBucketPublicAccessBlocked } from "./budgetBucketPublicAccessBlock
 import { budgetBucketTlsOnly } from "./budgetBucketTlsOnly.ts";
 import { budgetBucketVersioned } from "./budgetBucketVersioned.ts";
 import { exporterTimeout } from "./exporterTimeout.ts";
+import { hostedCustomerIsolation } from "./hostedCustomerIsolation.ts";
 import { spendfloPreferRole } from "./spendfloPreferRole.ts";
 import { spendfloReadOnly } from "./spendfloReadOnly.ts";
 import { spendfloScoped } from "./spendfloScoped.ts";
@@ -29,6 +30,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   exporterTimeout,
   auditDataEvents,
   spendfloPreferRole,
+  hostedCustomerIsolation,
 ];
 
 /** Policies that no configuration may set below mandatory. */

