@@ -27,6 +27,9 @@ const NOT_AUTONAMED = new Set([
   "aws:iam/userPolicyAttachment:UserPolicyAttachment",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:lambda/permission:Permission",
+  "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+  "aws:sns/topicPolicy:TopicPolicy",
+  "aws:cloudwatch/eventTarget:EventTarget",
 ]);
 
 export function hex(seed: string, length: number): string {
@@ -192,6 +195,15 @@ export function mockResource(
         "scheduler",
         `schedule/${inputs.groupName ?? "default"}/${physicalName}`,
       );
+      break;
+    case "aws:sns/topicPolicy:TopicPolicy":
+      id = String(inputs.arn);
+      break;
+    case "aws:cloudwatch/eventTarget:EventTarget":
+      id = `${inputs.rule}-${inputs.targetId ?? hex(urn, 8)}`;
+      break;
+    case "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig":
+      id = String(inputs.functionName);
       break;
     case "aws:ssm/parameter:Parameter":
       state.arn = regional("ssm", `parameter/${String(physicalName).replace(/^\//, "")}`);

@@ -174,6 +174,23 @@ export function describeResource(resource: PlannedResource): string[] {
     case "aws:kms/alias:Alias":
       lines.push(String(i.name));
       break;
+    // The exporter, monitoring and audit trail (issue 6): one line per setting a reviewer checks.
+    case "aws:lambda/function:Function":
+    case "aws:cloudwatch/logGroup:LogGroup":
+    case "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig":
+    case "aws:lambda/permission:Permission":
+    case "aws:scheduler/schedule:Schedule":
+    case "aws:cloudwatch/eventRule:EventRule":
+    case "aws:cloudwatch/eventTarget:EventTarget":
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+    case "aws:cloudtrail/trail:Trail":
+    case "aws:sns/topic:Topic":
+    case "aws:sns/topicSubscription:TopicSubscription":
+    case "aws:s3/bucketNotification:BucketNotification":
+    case "aws:s3/bucketMetric:BucketMetric":
+    case "aws:iam/instanceProfile:InstanceProfile":
+      lines.push(...describeAutomation(resource.type, i));
+      break;
     default:
       break;
   }
@@ -189,4 +206,95 @@ function tagText(tags: unknown): string {
   if (!tags || typeof tags !== "object") return "";
   const entries = Object.entries(tags as Record<string, string>);
   return entries.length ? `, tags ${entries.map(([k, v]) => `${k}=${v}`).join(" ")}` : "";
+}
+
+/** Total bytes of a Lambda's code as the offline engine summarises assets. */
+function codeBytes(code: unknown): number | undefined {
+  const c = code as { bytes?: number; assets?: Record<string, unknown> } | undefined;
+  if (typeof c?.bytes === "number") return c.bytes;
+  if (!c?.assets) return undefined;
+  let total = 0;
+  for (const inner of Object.values(c.assets)) total += codeBytes(inner) ?? 0;
+  return total;
+}
+
+function describeAutomation(type: string, i: Record<string, unknown>): string[] {
+  switch (type) {
+    case "aws:lambda/function:Function": {
+      const bytes = codeBytes(i.code);
+      const env = Object.keys(
+        ((i.environment as Record<string, unknown>)?.variables as Record<string, unknown>) ?? {},
+      );
+      return [
+        `function ${i.name}: ${i.runtime}${Array.isArray(i.architectures) ? ` (${i.architectures.join(", ")})` : ""}, timeout ${i.timeout ?? 3} s, memory ${i.memorySize ?? 128} MB${bytes !== undefined ? `, code ${(bytes / 1024).toFixed(0)} KB` : ""}`,
+        ...(env.length ? [`environment: ${env.join(", ")} (names only)`] : []),
+      ];
+    }
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return [
+        `log group ${i.name}, ${i.retentionInDays ? `kept ${i.retentionInDays} d` : "kept FOREVER"}`,
+      ];
+    case "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": {
+      const failure = (
+        (i.destinationConfig as Record<string, unknown>)?.onFailure as Record<string, unknown>
+      )?.destination;
+      return [
+        `async runs: ${i.maximumRetryAttempts ?? 2} retries, max event age ${i.maximumEventAgeInSeconds ?? 21600} s, on failure ${failure ? `to ${failure}` : "dropped"}`,
+      ];
+    }
+    case "aws:lambda/permission:Permission":
+      return [
+        `${i.principal} may ${i.action} ${i.function}${i.sourceArn ? ` only from ${i.sourceArn}` : " from ANY source"}`,
+      ];
+    case "aws:scheduler/schedule:Schedule": {
+      const target = (i.target as Record<string, unknown>) ?? {};
+      return [
+        `schedule ${i.scheduleExpression} (${i.scheduleExpressionTimezone ?? "UTC"}), invokes ${target.arn} as ${target.roleArn}`,
+      ];
+    }
+    case "aws:cloudwatch/eventRule:EventRule":
+      return [
+        i.scheduleExpression
+          ? `rule ${i.name}: schedule ${i.scheduleExpression} (UTC)`
+          : `rule ${i.name}: pattern ${String(i.eventPattern)}`,
+      ];
+    case "aws:cloudwatch/eventTarget:EventTarget":
+      return [`target of rule ${i.rule}: ${i.arn}`];
+    case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+      const dims = Object.entries((i.dimensions as Record<string, string>) ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ");
+      return [
+        `alarm ${i.name}: ${i.namespace}/${i.metricName}${dims ? ` [${dims}]` : ""} ${i.statistic} per ${i.period} s, ${i.datapointsToAlarm ?? i.evaluationPeriods} of ${i.evaluationPeriods} ${i.comparisonOperator} ${i.threshold}, missing data ${i.treatMissingData ?? "missing"}`,
+      ];
+    }
+    case "aws:cloudtrail/trail:Trail": {
+      const selectors = (i.advancedEventSelectors as Record<string, unknown>[]) ?? [];
+      const data = selectors.flatMap((s) =>
+        ((s.fieldSelectors as Record<string, unknown>[]) ?? [])
+          .filter((f) => f.field === "resources.ARN")
+          .flatMap((f) => (f.startsWiths as string[]) ?? (f.equals as string[]) ?? []),
+      );
+      return [
+        `trail ${i.name} to s3://${i.s3BucketName}: log-file validation ${i.enableLogFileValidation ? "on" : "OFF"}, ${i.isMultiRegionTrail ? "all regions" : "this region"}`,
+        data.length
+          ? `data events on ${data.map((d) => `${d}*`).join(", ")}`
+          : "no data events (management events only)",
+      ];
+    }
+    case "aws:sns/topic:Topic":
+      return [`topic ${i.name}${i.kmsMasterKeyId ? `, encrypted with ${i.kmsMasterKeyId}` : ""}`];
+    case "aws:sns/topicSubscription:TopicSubscription":
+      return [`${i.protocol} subscription: ${i.endpoint} (confirms by email)`];
+    case "aws:s3/bucketNotification:BucketNotification":
+      return [`S3 events to EventBridge: ${i.eventbridge ? "on" : "off"}`];
+    case "aws:s3/bucketMetric:BucketMetric":
+      return [
+        `request metrics ${i.name} on ${((i.filter as Record<string, unknown>)?.prefix as string) ?? "(whole bucket)"}`,
+      ];
+    case "aws:iam/instanceProfile:InstanceProfile":
+      return [`instance profile ${i.name} for role ${i.role}`];
+    default:
+      return [];
+  }
 }
