@@ -42,6 +42,8 @@ export interface PermissionClients {
 export interface Expectation {
   action: string;
   resource: string;
+  /** The `s3:prefix` of the request context: what a ListBucket lists. */
+  listPrefix: string;
   expected: "allowed" | "denied";
   /** What the check means: "read a budget file", "write", ... */
   what: string;
@@ -77,7 +79,10 @@ export async function s3WriteActions(): Promise<{ bucket: string[]; object: stri
   return { bucket: bucket.sort(), object: object.sort() };
 }
 
-/** What SpendFlo's reader must and must not do, for one bucket and prefix. */
+/**
+ * What SpendFlo's reader must and must not do, for one bucket and prefix: read and list under the
+ * prefix; read or list nothing outside it (access is scoped to the prefix); write nothing at all.
+ */
 export async function expectations(
   bucket: string,
   prefix: string,
@@ -87,27 +92,66 @@ export async function expectations(
   const bucketArn = `arn:${partition}:s3:::${bucket}`;
   const fileArn = `${bucketArn}/${prefix}budget_20250205.csv`;
   const writes = await s3WriteActions();
+  const scoped = prefix !== "";
   return [
-    { action: "s3:GetObject", resource: fileArn, expected: "allowed", what: "read a budget file" },
+    {
+      action: "s3:GetObject",
+      resource: fileArn,
+      listPrefix: prefix,
+      expected: "allowed",
+      what: "read a budget file",
+    },
     {
       action: "s3:ListBucket",
       resource: bucketArn,
+      listPrefix: prefix,
       expected: "allowed",
       what: `list ${prefix || "the bucket"}`,
     },
+    ...(scoped
+      ? [
+          {
+            action: "s3:GetObject",
+            // A sibling of the prefix: "budgets-outside/" does not start with "budgets/".
+            resource: `${bucketArn}/${prefix.replace(/\/$/, "")}-outside/probe.csv`,
+            listPrefix: prefix,
+            expected: "denied" as const,
+            what: "read outside the prefix",
+          },
+          {
+            action: "s3:ListBucket",
+            resource: bucketArn,
+            listPrefix: "",
+            expected: "denied" as const,
+            what: "list the whole bucket",
+          },
+        ]
+      : []),
     ...writes.object.map((action) => ({
       action,
       resource: fileArn,
+      listPrefix: prefix,
       expected: "denied" as const,
       what: "write an object",
     })),
     ...writes.bucket.map((action) => ({
       action,
       resource: bucketArn,
+      listPrefix: prefix,
       expected: "denied" as const,
       what: "change the bucket",
     })),
   ];
+}
+
+/** One simulation per resource and request context: the simulator takes one context per call. */
+export function simulationGroups(expected: Expectation[]): Expectation[][] {
+  const groups = new Map<string, Expectation[]>();
+  for (const e of expected) {
+    const key = JSON.stringify([e.resource, e.listPrefix]);
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
+  return [...groups.values()];
 }
 
 function contextEntries(prefix: string): ContextEntry[] {
@@ -186,12 +230,9 @@ export async function checkPermissions(
   const resourcePolicy = await bucketPolicyOf(clients.s3, input.bucket);
   const expected = await expectations(input.bucket, input.prefix, input.region);
   const notes: string[] = [];
-  const groups = [
-    expected.filter((e) => e.resource.includes("/")),
-    expected.filter((e) => !e.resource.includes("/")),
-  ];
+  const groups = simulationGroups(expected);
   let simulated: string;
-  const results: EvaluationResult[] = [];
+  const checks: CheckedExpectation[] = [];
 
   if (input.accessMode === "cross-account-policy") {
     if (!input.spendfloAccountId) {
@@ -208,22 +249,21 @@ export async function checkPermissions(
     });
     if (!resourcePolicy) notes.push("The bucket has no bucket policy: it grants SpendFlo nothing.");
     for (const group of groups) {
-      results.push(
-        ...(await simulateAll((marker) =>
-          clients.iam.send(
-            new SimulateCustomPolicyCommand({
-              PolicyInputList: [allowAll],
-              ActionNames: [...new Set(group.map((e) => e.action))],
-              ResourceArns: [group[0]!.resource],
-              ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
-              ResourceOwner: `arn:${partition}:iam::${account}:root`,
-              CallerArn: callerArn,
-              ContextEntries: contextEntries(input.prefix),
-              Marker: marker,
-            }),
-          ),
-        )),
+      const results = await simulateAll((marker) =>
+        clients.iam.send(
+          new SimulateCustomPolicyCommand({
+            PolicyInputList: [allowAll],
+            ActionNames: [...new Set(group.map((e) => e.action))],
+            ResourceArns: [group[0]!.resource],
+            ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
+            ResourceOwner: `arn:${partition}:iam::${account}:root`,
+            CallerArn: callerArn,
+            ContextEntries: contextEntries(group[0]!.listPrefix),
+            Marker: marker,
+          }),
+        ),
       );
+      checks.push(...judge(group, results));
     }
   } else {
     let principalArn = input.principalArn;
@@ -246,24 +286,22 @@ export async function checkPermissions(
     }
     simulated = `SimulatePrincipalPolicy for ${principalArn}`;
     for (const group of groups) {
-      results.push(
-        ...(await simulateAll((marker) =>
-          clients.iam.send(
-            new SimulatePrincipalPolicyCommand({
-              PolicySourceArn: principalArn,
-              ActionNames: [...new Set(group.map((e) => e.action))],
-              ResourceArns: [group[0]!.resource],
-              ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
-              ...(callerArn ? { CallerArn: callerArn } : {}),
-              ContextEntries: contextEntries(input.prefix),
-              Marker: marker,
-            }),
-          ),
-        )),
+      const results = await simulateAll((marker) =>
+        clients.iam.send(
+          new SimulatePrincipalPolicyCommand({
+            PolicySourceArn: principalArn,
+            ActionNames: [...new Set(group.map((e) => e.action))],
+            ResourceArns: [group[0]!.resource],
+            ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
+            ...(callerArn ? { CallerArn: callerArn } : {}),
+            ContextEntries: contextEntries(group[0]!.listPrefix),
+            Marker: marker,
+          }),
+        ),
       );
+      checks.push(...judge(group, results));
     }
   }
-  const checks = judge(expected, results);
   return {
     ok: checks.every((c) => c.ok),
     simulated,
@@ -275,13 +313,15 @@ export async function checkPermissions(
 
 /** A few lines for humans: the reads, the count of writes denied, and every failure named. */
 export function describeVerdict(verdict: PermissionVerdict): string[] {
-  const reads = verdict.checks.filter((c) => c.expected === "allowed");
-  const writes = verdict.checks.filter((c) => c.expected === "denied");
+  const reads = verdict.checks.filter(
+    (c) => c.expected === "allowed" || !/write|change/.test(c.what),
+  );
+  const writes = verdict.checks.filter((c) => !reads.includes(c));
   const lines = [
     `Permissions (${verdict.simulated}; bucket policy ${verdict.bucketPolicy}):`,
     ...reads.map(
       (c) =>
-        `  ${c.ok ? "ok  " : "FAIL"} ${c.action} on ${c.resource}: ${c.decision}${c.ok ? "" : ` (SpendFlo must ${c.what})`}`,
+        `  ${c.ok ? "ok  " : "FAIL"} ${c.action} on ${c.resource}${c.action === "s3:ListBucket" ? ` (s3:prefix "${c.listPrefix}")` : ""}: ${c.decision}${c.ok ? "" : ` (SpendFlo must ${c.expected === "allowed" ? "" : "never "}${c.what}${c.matched.length && !c.ok && c.expected === "denied" ? `; allowed by ${c.matched.join(", ")}` : ""})`}`,
     ),
     `  ${writes.every((c) => c.ok) ? "ok  " : "FAIL"} ${writes.filter((c) => c.ok).length} of ${writes.length} S3 write actions denied`,
     ...writes

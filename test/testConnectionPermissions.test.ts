@@ -88,14 +88,33 @@ const iamMock = mockClient(iam);
 const stsMock = mockClient(sts);
 const s3Mock = mockClient(s3);
 
-/** Allowed actions of the toy evaluator, and which policy allows them. */
+/**
+ * Allowed actions of the toy evaluator, and which policy allows them. Like the deployed reader
+ * policy, the read grants are scoped: GetObject under `budgets/`, ListBucket with an s3:prefix
+ * under it; `unscoped` lifts that, as a broad grant added by hand would.
+ */
 let grants: Map<string, string>;
+let unscoped: boolean;
+
+function inScope(
+  input: SimulatePrincipalPolicyCommandInput | SimulateCustomPolicyCommandInput,
+  action: string,
+) {
+  if (unscoped) return true;
+  const listPrefix =
+    input.ContextEntries?.find((e) => e.ContextKeyName === "s3:prefix")?.ContextKeyValues?.[0] ??
+    "";
+  if (action === "s3:ListBucket") return listPrefix.startsWith("budgets/");
+  if (action === "s3:GetObject")
+    return input.ResourceArns?.[0]?.startsWith(`arn:aws:s3:::${BUCKET}/budgets/`) ?? false;
+  return true;
+}
 /** Results per page: the simulator paginates. */
 let pageSize: number;
 
 function evaluate(input: SimulatePrincipalPolicyCommandInput | SimulateCustomPolicyCommandInput) {
   const all: EvaluationResult[] = (input.ActionNames ?? []).map((action) => {
-    const by = grants.get(action);
+    const by = inScope(input, action) ? grants.get(action) : undefined;
     return {
       EvalActionName: action,
       EvalResourceName: input.ResourceArns?.[0],
@@ -128,6 +147,7 @@ beforeEach(() => {
     ["s3:ListBucket", "spendflo-read"],
   ]);
   pageSize = 1000;
+  unscoped = false;
   iamMock.on(SimulatePrincipalPolicyCommand).callsFake(evaluate);
   iamMock.on(SimulateCustomPolicyCommand).callsFake(evaluate);
   stsMock
@@ -170,7 +190,8 @@ describe("--check-permissions", () => {
     const run = await check(iamUserOutputs);
     expect(run.code).toBe(0);
     const calls = iamMock.commandCalls(SimulatePrincipalPolicyCommand).map((c) => c.args[0].input);
-    expect(calls).toHaveLength(2);
+    // In the prefix: objects, the bucket; outside it: a sibling object, the bucket root.
+    expect(calls).toHaveLength(4);
     for (const input of calls) {
       expect(input.PolicySourceArn).toBe(
         `arn:aws:iam::${CUSTOMER_ACCOUNT}:user/spendflo-budget-sync-prod`,
@@ -180,15 +201,32 @@ describe("--check-permissions", () => {
       expect(input.ContextEntries).toContainEqual({
         ContextKeyName: "s3:prefix",
         ContextKeyType: "string",
-        ContextKeyValues: ["budgets/"],
+        ContextKeyValues: [
+          input.ActionNames!.length === 1 && input.ResourceArns![0] === `arn:aws:s3:::${BUCKET}`
+            ? ""
+            : "budgets/",
+        ],
       });
     }
-    const objectCall = calls.find((c) => c.ResourceArns?.[0]?.includes("/"))!;
+    const objectCall = calls.find((c) => c.ResourceArns?.[0]?.includes("/budgets/"))!;
     expect(objectCall.ResourceArns).toEqual([`arn:aws:s3:::${BUCKET}/budgets/budget_20250205.csv`]);
     expect(objectCall.ActionNames).toEqual(
       expect.arrayContaining(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]),
     );
-    const bucketCall = calls.find((c) => !c.ResourceArns?.[0]?.includes("/"))!;
+    const bucketCall = calls.find(
+      (c) =>
+        !c.ResourceArns?.[0]?.includes("/") &&
+        c.ContextEntries?.[0]?.ContextKeyValues?.[0] === "budgets/",
+    )!;
+    const outside = calls.filter((c) => c !== objectCall && c !== bucketCall);
+    expect(
+      outside.map((c) => [c.ActionNames, c.ResourceArns, c.ContextEntries?.[0]?.ContextKeyValues]),
+    ).toEqual(
+      expect.arrayContaining([
+        [["s3:GetObject"], [`arn:aws:s3:::${BUCKET}/budgets-outside/probe.csv`], ["budgets/"]],
+        [["s3:ListBucket"], [`arn:aws:s3:::${BUCKET}`], [""]],
+      ]),
+    );
     expect(bucketCall.ResourceArns).toEqual([`arn:aws:s3:::${BUCKET}`]);
     expect(bucketCall.ActionNames).toEqual(
       expect.arrayContaining(["s3:ListBucket", "s3:PutBucketPolicy", "s3:DeleteBucket"]),
@@ -207,6 +245,18 @@ describe("--check-permissions", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
       `FAIL s3:PutObject on arn:aws:s3:::${BUCKET}/budgets/budget_20250205.csv is allowed by ResourcePolicy: SpendFlo must never write an object; remove that grant`,
+    );
+  });
+
+  it("fails on a read grant broadened beyond the prefix", async () => {
+    unscoped = true;
+    const run = await check(iamUserOutputs);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `FAIL s3:GetObject on arn:aws:s3:::${BUCKET}/budgets-outside/probe.csv: allowed (SpendFlo must never read outside the prefix; allowed by spendflo-read)`,
+    );
+    expect(run.stdout).toContain(
+      `FAIL s3:ListBucket on arn:aws:s3:::${BUCKET} (s3:prefix ""): allowed (SpendFlo must never list the whole bucket; allowed by spendflo-read)`,
     );
   });
 
@@ -303,6 +353,7 @@ describe("the verdict", () => {
         {
           action: "s3:PutObject",
           resource: "arn:aws:s3:::b/p/x",
+          listPrefix: "p/",
           expected: "denied",
           what: "write an object",
         },
