@@ -1,5 +1,6 @@
 import yargs, { type CommandModule } from "yargs";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
+import { onboardingKitCommand } from "./onboardingKit.ts";
 import { planCommand } from "./plan.ts";
 import { registerCommand } from "./register.ts";
 import { testConnectionCommand } from "./testConnection.ts";
@@ -12,6 +13,7 @@ export const commands: CommandModule<any, any>[] = [
   registerCommand,
   testConnectionCommand,
   validateCommand,
+  onboardingKitCommand,
 ];
 
 /**
