@@ -315,7 +315,10 @@ export async function runTestConnection(
     const prefix = options.prefix ?? source?.prefix ?? "";
     const problems = prefix === "" ? [] : prefixProblems(prefix);
     if (problems.length) throw new UsageError(`--prefix ${prefix}: ${problems.join("; ")}`);
-    const region = options.region ?? source?.region ?? d.env.AWS_REGION ?? d.env.AWS_DEFAULT_REGION;
+    const region =
+      options.region ??
+      source?.region ??
+      (d.env.AWS_REGION || d.env.AWS_DEFAULT_REGION || undefined);
     if (options.region !== undefined && !isAwsRegion(options.region)) {
       throw new UsageError(`--region ${options.region}: not an AWS region code such as us-east-1`);
     }

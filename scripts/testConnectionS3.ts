@@ -141,6 +141,14 @@ export function explainS3Error(error: unknown, context: S3Context): S3Failure {
       message: `Expired credentials (${context.principal}): refresh your session (aws sso login, or a new AWS_SESSION_TOKEN) and run again.`,
     };
   }
+  if (/region is missing/i.test(e.message ?? "")) {
+    return {
+      cause: "other",
+      code,
+      message:
+        "No region: pass --region (the bucket's region), set AWS_REGION, or give your AWS profile a region.",
+    };
+  }
   if (code === "CredentialsProviderError" || /could not load credentials/i.test(e.message ?? "")) {
     return {
       cause: "no-credentials",

@@ -67,6 +67,14 @@ describe("S3 failures in the guide's words", () => {
     );
   });
 
+  it("asks for a region when none is configured", () => {
+    expect(
+      explainS3Error(new Error("Region is missing"), { ...context, region: undefined }).message,
+    ).toBe(
+      "No region: pass --region (the bucket's region), set AWS_REGION, or give your AWS profile a region.",
+    );
+  });
+
   it("names an unreachable endpoint from the network error code", () => {
     const error = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
     expect(explainS3Error(error, context)).toMatchObject({
