@@ -272,7 +272,8 @@ export async function runRegister(
         const top = String(path[0]);
         if (top === "customerId") return "--customer-id";
         if (top === "frequency") return "--frequency";
-        return `stack outputs ${options.customer ? `customers.${options.customer}.` : ""}syncSourceConfig.${path.slice(1).map(String).join(".")}`;
+        const field = ["syncSourceConfig", ...path.slice(1).map(String)].join(".");
+        return `stack outputs ${options.customer ? `customers.${options.customer}.` : ""}${field}`;
       };
       throw new UsageError(
         parsed.error.issues.map((issue) => `${where(issue.path)}: ${issue.message}`).join("\n"),
