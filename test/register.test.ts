@@ -558,6 +558,22 @@ describe("register: dry run, usage errors and crashes never leak a secret", () =
     expect(hidden.error!.message).toContain("--show-secrets");
   });
 
+  it("reads the outputs from a file, and names a missing one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "register-"));
+    try {
+      await writeFile(join(dir, "outputs.json"), JSON.stringify(iamUserOutputs));
+      const ok = await register({ "stack-outputs": join(dir, "outputs.json") }, "unused");
+      expect(ok.code).toBe(0);
+      const missing = await register({ "stack-outputs": join(dir, "nope.json") }, "unused");
+      expect(missing.code).toBe(2);
+      expect(missing.error!.message).toBe(
+        `--stack-outputs ${join(dir, "nope.json")}: cannot read it (no such file)`,
+      );
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+
   it("masks secrets in an unexpected crash's message and stack, keeping nothing of the cause", async () => {
     const run = await register({}, iamUserOutputs, {
       fetch: async (_url, init) => {
