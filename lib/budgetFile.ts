@@ -36,6 +36,11 @@ export interface ValidateBudgetOptions {
   maxIssues?: number;
   /** The size of the file in bytes when known: sizes the duplicate check once. */
   sizeHint?: number;
+  /**
+   * Called once, as soon as the file is known to be invalid (its first error, or bytes that are
+   * no budget file at all), while the rest is still being read: an upload can stop there.
+   */
+  onInvalid?: () => void;
 }
 
 /**
@@ -79,9 +84,17 @@ export async function validateBudgetStream(
 ): Promise<BudgetFileReport> {
   if (options.format === "xlsx") {
     const { validateXlsxStream } = await import("./budgetFileXlsx.ts");
-    return validateXlsxStream(source, { sheet: options.sheet, maxIssues: options.maxIssues });
+    return validateXlsxStream(source, {
+      sheet: options.sheet,
+      maxIssues: options.maxIssues,
+      onInvalid: options.onInvalid,
+    });
   }
-  return validateCsvStream(source, { maxIssues: options.maxIssues, sizeHint: options.sizeHint });
+  return validateCsvStream(source, {
+    maxIssues: options.maxIssues,
+    sizeHint: options.sizeHint,
+    onInvalid: options.onInvalid,
+  });
 }
 
 /** Validates a budget file held in memory (a string is UTF-8 encoded first). Never throws. */

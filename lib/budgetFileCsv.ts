@@ -85,7 +85,13 @@ export async function validateCsvStream(
   source: AsyncIterable<Uint8Array>,
   options: BudgetCheckerOptions & { sizeHint?: number } = {},
 ): Promise<BudgetFileReport> {
-  let checker = new BudgetFileChecker({ maxIssues: options.maxIssues });
+  let invalidTold = false;
+  const onInvalid = (): void => {
+    if (invalidTold) return;
+    invalidTold = true;
+    options.onInvalid?.();
+  };
+  let checker = new BudgetFileChecker({ maxIssues: options.maxIssues, onInvalid });
   let unreadable: string | undefined;
   let head: Buffer[] = [];
   let headBytes = 0;
@@ -121,7 +127,10 @@ export async function validateCsvStream(
 
   try {
     for await (const piece of source) {
-      if (unreadable !== undefined) continue; // keep draining the source: a tee may depend on it
+      if (unreadable !== undefined) {
+        onInvalid();
+        continue; // keep draining the source: a tee may depend on it
+      }
       const chunk = Buffer.isBuffer(piece)
         ? piece
         : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
@@ -141,7 +150,11 @@ export async function validateCsvStream(
             let lines = 0;
             for (let at = all.indexOf(0x0a); at !== -1; at = all.indexOf(0x0a, at + 1)) lines++;
             const expectedRows = Math.ceil((options.sizeHint / all.length) * Math.max(1, lines));
-            checker = new BudgetFileChecker({ maxIssues: options.maxIssues, expectedRows });
+            checker = new BudgetFileChecker({
+              maxIssues: options.maxIssues,
+              expectedRows,
+              onInvalid,
+            });
           }
           feed(all);
         }
@@ -161,6 +174,7 @@ export async function validateCsvStream(
     unreadable = `the file could not be read: ${error instanceof Error ? error.message : String(error)}`;
   }
 
+  if (unreadable !== undefined) onInvalid();
   const summary = checker.summary();
   if (unreadable === undefined && !checker.hasHeader)
     unreadable = "the file is empty (no header, no rows)";

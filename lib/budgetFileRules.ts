@@ -170,6 +170,8 @@ export interface BudgetCheckerOptions {
   sheet?: string;
   /** About how many rows to expect, to size the duplicate check once. */
   expectedRows?: number;
+  /** Called once, at the first error: the file is invalid, whatever follows. */
+  onInvalid?: () => void;
 }
 
 /**
@@ -186,6 +188,7 @@ export class BudgetFileChecker {
   /** Repeated warnings: index into `warnings` and how many more rows had it. */
   private readonly warningKinds = new Map<string, { index: number; more: number }>();
   private keys: BudgetKeySet;
+  private onInvalid: (() => void) | undefined;
   private rows = 0;
   private headerSeen = false;
   private headerLine = 0;
@@ -203,6 +206,7 @@ export class BudgetFileChecker {
     this.maxIssues = options.maxIssues ?? 1000;
     this.sheet = options.sheet;
     this.keys = new BudgetKeySet(options.expectedRows);
+    this.onInvalid = options.onInvalid;
   }
 
   get hasHeader(): boolean {
@@ -222,6 +226,7 @@ export class BudgetFileChecker {
   /** Records an error at a line and column. */
   error(line: number, column: string, message: string): void {
     this.errorCount++;
+    if (this.errorCount === 1) this.onInvalid?.();
     if (this.errors.length < this.maxIssues) this.errors.push(this.issue(line, column, message));
   }
 

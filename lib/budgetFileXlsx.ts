@@ -10,6 +10,8 @@ export interface XlsxOptions {
   maxIssues?: number;
   /** The worksheet to check; default the first in tab order. */
   sheet?: string;
+  /** Called once, as soon as the file is known to be invalid. */
+  onInvalid?: () => void;
 }
 
 /** Why the start of a file is not an XLSX workbook, or null when it is a zip archive. */
@@ -38,7 +40,17 @@ export async function validateXlsxStream(
   source: AsyncIterable<Uint8Array>,
   options: XlsxOptions = {},
 ): Promise<BudgetFileReport> {
-  const unreadable = (message: string): BudgetFileReport => ({
+  let invalidTold = false;
+  const onInvalid = (): void => {
+    if (invalidTold) return;
+    invalidTold = true;
+    options.onInvalid?.();
+  };
+  const unreadable = (message: string): BudgetFileReport => {
+    onInvalid();
+    return unreadableResult(message);
+  };
+  const unreadableResult = (message: string): BudgetFileReport => ({
     format: "xlsx",
     valid: false,
     unreadable: message,
@@ -111,7 +123,11 @@ export async function validateXlsxStream(
           : firstInTabOrder === undefined || firstInTabOrder === name);
       if (!wanted) continue;
       checkedSheet = name;
-      const current = new BudgetFileChecker({ maxIssues: options.maxIssues, sheet: name });
+      const current = new BudgetFileChecker({
+        maxIssues: options.maxIssues,
+        sheet: name,
+        onInvalid,
+      });
       checker = current;
       const cell = cellReader(current);
       for await (const row of sheet) {

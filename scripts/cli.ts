@@ -4,7 +4,9 @@ import { onboardingKitCommand } from "./onboardingKit.ts";
 import { planCommand } from "./plan.ts";
 import { registerCommand } from "./register.ts";
 import { testConnectionCommand } from "./testConnection.ts";
+import { uploadCommand } from "./upload.ts";
 import { validateCommand } from "./validate.ts";
+import { verifyCommand } from "./verify.ts";
 
 /** Every command, one file each under scripts/. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -13,6 +15,8 @@ export const commands: CommandModule<any, any>[] = [
   registerCommand,
   testConnectionCommand,
   validateCommand,
+  uploadCommand,
+  verifyCommand,
   onboardingKitCommand,
 ];
 

@@ -1,0 +1,52 @@
+/**
+ * An in-process s3rver (a real S3 HTTP server on loopback) for end-to-end tests: a free port,
+ * its own temporary directory, and the environment that points the SDK and our CLI at it.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import S3rver from "s3rver";
+
+export interface RunningS3rver {
+  endpoint: string;
+  /** Environment for the SDK and the CLI: endpoint, s3rver's fixed credentials, a region. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** s3rver's built-in key pair; it checks signatures, so other keys are refused. */
+export const S3RVER_ACCESS_KEY_ID = "S3RVER";
+export const S3RVER_SECRET_ACCESS_KEY = "S3RVER";
+
+export async function startS3rver(buckets: string[] = []): Promise<RunningS3rver> {
+  const directory = await mkdtemp(path.join(tmpdir(), "budget-sync-s3rver-"));
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: buckets.map((name) => ({ name, configs: [] })),
+  });
+  const address = (await server.run()) as AddressInfo;
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  return {
+    endpoint,
+    env: {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_ACCESS_KEY,
+      AWS_REGION: "us-east-1",
+      AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
+      AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: path.join(directory, "no-config"),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(directory, "no-credentials"),
+    },
+    async close() {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
