@@ -22,8 +22,10 @@ const secure = () => [
   ...budgetBucket({ extraStatements: crossAccountStatements() }),
   ...roleReader(),
 ];
-const mandatory = async (resources: Parameters<typeof runPolicies>[0], config = spendfloConfig) =>
-  (await runPolicies(resources, config)).filter((v) => v.level === "mandatory");
+const mandatory = async (
+  resources: Parameters<typeof runPolicies>[0],
+  config: Record<string, unknown> = spendfloConfig,
+) => (await runPolicies(resources, config)).filter((v) => v.level === "mandatory");
 const mutate = (list: ReturnType<typeof secure>, type: string, inputs: Record<string, unknown>) =>
   list.map((r) => (r.type === type ? { ...r, inputs: { ...r.inputs, ...inputs } } : r));
 
