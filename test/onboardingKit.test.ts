@@ -1,0 +1,241 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../scripts/errors.ts";
+import { runOnboardingKit, type OnboardingKitOptions } from "../scripts/onboardingKit.ts";
+import { runCli } from "./helpers/cli.ts";
+
+const ACME_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYACMEKEY01";
+const GLOBEX_SECRET = "Hh3Jj5Kk7Ll9Zz1Xx2Cc4Vv6Bb8Nn0Mm+/qwer";
+const READER_SECRET = "Rr9Ee8Aa7Dd6Ee5Rr4Ss3Ee2Cc1Rr0Ee+/tyui";
+const SECRETS = [ACME_SECRET, GLOBEX_SECRET, READER_SECRET];
+
+function block(id: string, keyId: string, secret: string) {
+  const prefix = `customers/${id}/budgets/`;
+  const sync = {
+    bucketName: "spendflo-budget-uploads",
+    region: "us-east-1",
+    prefix,
+    accessKeyId: keyId,
+    secretAccessKey: secret,
+  };
+  return {
+    prefix,
+    userName: `spendflo-customer-${id}`,
+    accessKeyId: keyId,
+    secretAccessKey: secret,
+    syncSourceConfig: sync,
+  };
+}
+
+/** `pulumi stack output -s hosted --json --show-secrets` of the hosted stack. */
+const hostedOutputs = {
+  bucketName: "spendflo-budget-uploads",
+  bucketArn: "arn:aws:s3:::spendflo-budget-uploads",
+  region: "us-east-1",
+  prefix: "customers/",
+  manageBucket: true,
+  spendfloReader: {
+    accessMode: "iam-user",
+    userName: "spendflo-budget-sync-hosted",
+    accessKeyId: "AKIAREADERREADER0000",
+    secretAccessKey: READER_SECRET,
+  },
+  customers: {
+    acme: { name: "Acme Corp", ...block("acme", "AKIAACMEACMEACME1234", ACME_SECRET) },
+    globex: block("globex", "AKIAGLOBEXGLOBEX5678", GLOBEX_SECRET),
+  },
+};
+
+function outputsFile(value: unknown): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-kit-"));
+  const file = path.join(dir, "outputs.json");
+  writeFileSync(file, typeof value === "string" ? value : JSON.stringify(value));
+  return file;
+}
+
+async function kit(options: Partial<OnboardingKitOptions>, outputs: unknown = hostedOutputs) {
+  let stdout = "";
+  let stderr = "";
+  let error: Error | undefined;
+  let code: number | undefined;
+  try {
+    code = await runOnboardingKit(
+      {
+        stackOutputs: "-",
+        customer: "acme",
+        showSecrets: false,
+        json: false,
+        ...options,
+      },
+      {
+        readStdin: async () => (typeof outputs === "string" ? outputs : JSON.stringify(outputs)),
+        stdout: (t) => (stdout += t),
+        stderr: (t) => (stderr += t),
+      },
+    );
+  } catch (e) {
+    error = e as Error;
+  }
+  const printed = `${stdout}${stderr}${error?.message ?? ""}`;
+  return { code, stdout, stderr, error, printed };
+}
+
+const ACME_COMMANDS = [
+  "# Store the key pair in a profile: aws asks for it, so it never sits on a command line",
+  "aws configure --profile spendflo-acme",
+  "# Test access (Step 2): expect an empty listing or your earlier files",
+  "aws s3 ls s3://spendflo-budget-uploads/customers/acme/budgets/ --profile spendflo-acme --region us-east-1",
+  "# Upload a budget file (Step 3)",
+  "aws s3 cp /path/to/budget-export.csv s3://spendflo-budget-uploads/customers/acme/budgets/budget_$(date +%Y%m%d).csv --profile spendflo-acme --region us-east-1",
+  "# Or check the file against SpendFlo's format first, then upload it under the same name",
+  "AWS_PROFILE=spendflo-acme AWS_REGION=us-east-1 budget-sync upload /path/to/budget-export.csv --bucket spendflo-budget-uploads --prefix customers/acme/budgets/",
+];
+
+describe("onboarding-kit", () => {
+  it("prints the guide's Step 1 block for the customer, secret masked, then the commands", async () => {
+    const run = await kit({});
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      [
+        "Bucket Name: spendflo-budget-uploads",
+        "Region: us-east-1",
+        "Access Key ID: AKIAACMEACMEACME1234",
+        "Secret Access Key: ****",
+        "Prefix: customers/acme/budgets/",
+        "",
+        ...ACME_COMMANDS,
+        "",
+      ].join("\n"),
+    );
+    expect(run.stderr).toBe(
+      "budget-sync: the secret access key is masked; add --show-secrets to print it for the handover (send it through a channel meant for secrets)\n",
+    );
+    for (const secret of SECRETS) expect(run.printed).not.toContain(secret);
+  });
+
+  it("prints the customer's own secret with --show-secrets, and nobody else's", async () => {
+    const run = await kit({ customer: "globex", showSecrets: true });
+    expect(run.stdout.split("\n").slice(0, 5)).toEqual([
+      "Bucket Name: spendflo-budget-uploads",
+      "Region: us-east-1",
+      "Access Key ID: AKIAGLOBEXGLOBEX5678",
+      `Secret Access Key: ${GLOBEX_SECRET}`,
+      "Prefix: customers/globex/budgets/",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.printed).not.toContain(ACME_SECRET);
+    expect(run.printed).not.toContain(READER_SECRET);
+    // The secret never lands in a command line.
+    for (const line of run.stdout.split("\n").slice(5)) expect(line).not.toContain(GLOBEX_SECRET);
+  });
+
+  it("prints JSON for machines, masked by default", async () => {
+    const run = await kit({ json: true });
+    const json = JSON.parse(run.stdout);
+    expect(json).toMatchObject({
+      customer: "acme",
+      name: "Acme Corp",
+      bucketName: "spendflo-budget-uploads",
+      region: "us-east-1",
+      accessKeyId: "AKIAACMEACMEACME1234",
+      secretAccessKey: "****",
+      prefix: "customers/acme/budgets/",
+      profile: "spendflo-acme",
+      secretMasked: true,
+      commands: ACME_COMMANDS,
+    });
+    expect(json.step1).toContain("Secret Access Key: ****\nPrefix: customers/acme/budgets/");
+    for (const secret of SECRETS) expect(run.printed).not.toContain(secret);
+  });
+
+  it("reads the outputs from a file", async () => {
+    const run = await kit({ stackOutputs: outputsFile(hostedOutputs) }, "");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Prefix: customers/acme/budgets/");
+  });
+
+  it.each([
+    [
+      "an unknown customer",
+      { customer: "initech" },
+      hostedOutputs,
+      "--customer initech: no such customer in the stack outputs (customers: acme, globex); is it in another shard's outputs?",
+    ],
+    [
+      "a customer's own stack",
+      {},
+      {
+        accessMode: "iam-user",
+        bucketName: "acme-budget-exports",
+        syncSourceConfig: {
+          bucketName: "acme-budget-exports",
+          region: "us-east-1",
+          prefix: "budgets/",
+        },
+      },
+      '--customer acme: these stack outputs have no "customers": they are a customer\'s own stack, not the hosted one; drop --customer',
+    ],
+    [
+      "outputs printed without --show-secrets",
+      {},
+      {
+        ...hostedOutputs,
+        customers: { acme: { ...hostedOutputs.customers.acme, secretAccessKey: "[secret]" } },
+      },
+      '--stack-outputs: the secrets show as "[secret]": run `pulumi stack output --json --show-secrets` (with --show-secrets)',
+    ],
+    [
+      "text that is not JSON",
+      {},
+      `{"customers": {"acme": {"secretAccessKey": "${ACME_SECRET}"`,
+      "--stack-outputs: not valid JSON; expected the output of `pulumi stack output --json --show-secrets` (not the table without --json)",
+    ],
+  ])(
+    "refuses %s with a usage error that quotes no secret",
+    async (_, options, outputs, message) => {
+      const run = await kit(options, outputs);
+      expect(run.error).toBeInstanceOf(UsageError);
+      expect(run.error!.message).toBe(message);
+      for (const secret of SECRETS) expect(run.printed).not.toContain(secret);
+    },
+  );
+
+  it("names a few customers, not hundreds, when the customer is not found", async () => {
+    const customers = Object.fromEntries(
+      Array.from({ length: 300 }, (_, i) => {
+        const id = `customer-${String(i).padStart(3, "0")}`;
+        return [id, block(id, `AKIA${String(i).padStart(16, "0")}`, `secret${i}`.padEnd(40, "x"))];
+      }),
+    );
+    const run = await kit({ customer: "acme" }, { ...hostedOutputs, customers });
+    expect(run.error!.message).toBe(
+      "--customer acme: no such customer in the stack outputs (customers: customer-000, customer-001, customer-002, customer-003, customer-004, customer-005, customer-006, customer-007, customer-008, customer-009 and 290 more); is it in another shard's outputs?",
+    );
+  });
+});
+
+describe("budget-sync onboarding-kit (the command line)", () => {
+  it("reads stdin with --stack-outputs - and exits 0", async () => {
+    const result = await runCli(["onboarding-kit", "--stack-outputs", "-", "--customer", "acme"], {
+      input: JSON.stringify(hostedOutputs),
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.split("\n")[0]).toBe("Bucket Name: spendflo-budget-uploads");
+    for (const secret of SECRETS) expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
+  });
+
+  it("exits 2 for a customer id that is not a slug, or a missing --stack-outputs", async () => {
+    const bad = await runCli(["onboarding-kit", "--stack-outputs", "-", "--customer", "Acme"], {
+      input: JSON.stringify(hostedOutputs),
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      "--customer: must be a lowercase slug: only a-z, 0-9 and hyphens (e.g. acme-corp)",
+    );
+    const missing = await runCli(["onboarding-kit", "--customer", "acme"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--stack-outputs: is required");
+  });
+});
