@@ -119,7 +119,18 @@ export async function validateCsvStream(
     try {
       text = decoder.decode(chunk, { stream: !final });
     } catch {
-      unreadable = `the file is not UTF-8 text (near line ${tokenizer.currentLine}): save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
+      // Where is the first bad byte? Decode leniently to find its line.
+      const lenient = new TextDecoder("utf-8").decode(chunk);
+      const bad = lenient.indexOf("\uFFFD");
+      let line = tokenizer.currentLine;
+      for (
+        let at = lenient.indexOf("\n");
+        at !== -1 && at < bad;
+        at = lenient.indexOf("\n", at + 1)
+      ) {
+        line++;
+      }
+      unreadable = `the file is not UTF-8 text (near line ${line}): save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
       return;
     }
     tokenizer.push(text, final);

@@ -33,9 +33,13 @@ export class CsvTokenizer {
     private readonly maxRecordChars = 1024 * 1024,
   ) {}
 
-  /** The line the tokenizer has reached. */
+  /** The line the tokenizer has reached: the last line of the text fed so far. */
   get currentLine(): number {
-    return this.line;
+    let line = this.line;
+    for (let at = this.pending.indexOf("\n"); at !== -1; at = this.pending.indexOf("\n", at + 1)) {
+      line++;
+    }
+    return line;
   }
 
   /** Feeds text; `final` marks the end of the input. */

@@ -1,0 +1,168 @@
+import { parse as parseCsv } from "csv-parse/sync";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { validateBudgetData, validateBudgetStream } from "../lib/budgetFile.ts";
+import { CsvTokenizer } from "../lib/csvTokenizer.ts";
+
+/** A CSV field, quoted when it must be (RFC 4180). */
+function field(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+const text = fc.string({ unit: "grapheme", maxLength: 12 });
+// Department and Sub Category: any text that is no formula and not blank.
+const name = text
+  .map((s) => s.trim())
+  .filter((s) => s.length > 0 && !/^[=+\-@]/.test(s) && !/[\u0000\ufffd]/.test(s));
+const period = fc.oneof(
+  fc.integer({ min: 1990, max: 2100 }).map((y) => `FY ${y}`),
+  fc
+    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1990, max: 2100 }))
+    .map(([q, y]) => `Q${q} ${y}`),
+);
+const amount = fc.oneof(
+  fc.nat().map(String),
+  fc
+    .tuple(fc.nat(), fc.integer({ min: 0, max: 99 }))
+    .map(([a, c]) => `${a}.${String(c).padStart(2, "0")}`),
+);
+const currency = fc.constantFrom("", "USD", "EUR", "GBP", "INR", "JPY");
+const row = fc.record({
+  department: name,
+  subCategory: fc.option(name, { nil: "" }),
+  period,
+  amount,
+  currency,
+});
+const budget = fc
+  .uniqueArray(row, {
+    minLength: 1,
+    maxLength: 30,
+    selector: (r) => `${r.department.toLowerCase()}|${r.subCategory.toLowerCase()}|${r.period}`,
+  })
+  .filter((rows) => {
+    // Keys compare without regard to ASCII case only; keep the generated keys distinct that way.
+    const keys = rows.map((r) =>
+      `${r.department}|${r.subCategory}|${r.period}`.replace(/[A-Z]/g, (c) => c.toLowerCase()),
+    );
+    return new Set(keys).size === keys.length;
+  });
+
+function toCsv(
+  rows: {
+    department: string;
+    subCategory: string;
+    period: string;
+    amount: string;
+    currency: string;
+  }[],
+  eol = "\n",
+): string {
+  const lines = ["Department,Sub Category,Fiscal Period,Budget Amount,Currency"];
+  for (const r of rows) {
+    lines.push([r.department, r.subCategory, r.period, r.amount, r.currency].map(field).join(","));
+  }
+  return lines.join(eol) + eol;
+}
+
+describe("properties", () => {
+  it("never throws on arbitrary bytes, and gives a coherent report", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.constantFrom("csv", "xlsx"),
+        async (bytes, format) => {
+          const report = await validateBudgetData(bytes, { format: format as "csv" | "xlsx" });
+          expect(report.valid).toBe(report.unreadable === undefined && report.errorCount === 0);
+          expect(report.errors.length).toBeLessThanOrEqual(report.errorCount);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("never throws on a broken zip named .xlsx", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
+        const zipLike = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), bytes]);
+        const report = await validateBudgetData(zipLike, { format: "xlsx" });
+        expect(report.valid).toBe(false);
+        expect(report.unreadable).toMatch(/not a readable XLSX workbook|no worksheet/);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it("never throws on arbitrary text shaped like a budget file", async () => {
+    const cell = fc.oneof(
+      text,
+      fc.constantFrom('"', '""', ",", "\r\n", "\n", "=1", "FY 2025", "-5"),
+    );
+    const line = fc.array(cell, { maxLength: 6 }).map((cells) => cells.join(","));
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 8 }), async (lines) => {
+        const report = await validateBudgetData(
+          `Department,Budget Amount,Fiscal Period\n${lines.join("\n")}`,
+          { format: "csv" },
+        );
+        expect(report.errorCount).toBeGreaterThanOrEqual(report.errors.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keeps a valid file valid through a CSV round trip (csv-parse reads it, we write it back)", async () => {
+    await fc.assert(
+      fc.asyncProperty(budget, fc.constantFrom("\n", "\r\n"), async (rows, eol) => {
+        const original = toCsv(rows, eol);
+        const first = await validateBudgetData(original, { format: "csv" });
+        expect(first.errors).toEqual([]);
+        expect(first).toMatchObject({ valid: true, rows: rows.length });
+        const records = parseCsv(original, { bom: true }) as string[][];
+        const again = records.map((r) => r.map(field).join(",")).join("\n") + "\n";
+        const second = await validateBudgetData(again, { format: "csv" });
+        expect(second).toMatchObject({ valid: true, rows: rows.length });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("splits records exactly as csv-parse does, however the text is chunked", () => {
+    const value = fc.oneof(text, fc.constantFrom('"', "a,b", "x\ny", 'say "hi"', ""));
+    const records = fc.array(fc.array(value, { minLength: 1, maxLength: 5 }), {
+      minLength: 1,
+      maxLength: 8,
+    });
+    fc.assert(
+      fc.property(records, fc.integer({ min: 1, max: 7 }), (input, chunk) => {
+        const csvText = input.map((r) => r.map(field).join(",")).join("\n") + "\n";
+        const expected = parseCsv(csvText, { relax_column_count: true }) as string[][];
+        const got: string[][] = [];
+        const tokenizer = new CsvTokenizer({
+          record: (fields) => got.push(fields),
+          problem: (line, message) => {
+            throw new Error(`line ${line}: ${message}`);
+          },
+        });
+        for (let i = 0; i < csvText.length; i += chunk) tokenizer.push(csvText.slice(i, i + chunk));
+        tokenizer.push("", true);
+        expect(got).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("reports the same however a file's bytes are chunked", async () => {
+    await fc.assert(
+      fc.asyncProperty(budget, fc.integer({ min: 1, max: 50 }), async (rows, size) => {
+        const bytes = Buffer.from(toCsv(rows));
+        async function* chunks(): AsyncGenerator<Uint8Array> {
+          for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+        }
+        const whole = await validateBudgetData(bytes, { format: "csv" });
+        expect(await validateBudgetStream(chunks(), { format: "csv" })).toEqual(whole);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
