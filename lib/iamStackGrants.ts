@@ -304,13 +304,16 @@ export async function collectGrants(
   const grants: Grant[] = [];
   const managed: ManagedAttachment[] = [];
 
+  /** Judges an identity document for the targets it reaches; reads it only if it reaches one. */
   const identityDoc = async (
-    doc: unknown,
+    readDoc: () => unknown,
     source: StackResource,
     reached: Target[],
     via: string,
   ) => {
-    if (reached.length === 0 || doc === undefined) return;
+    if (reached.length === 0) return;
+    const doc = unknowns.read(readDoc, undefined);
+    if (doc === undefined) return;
     const statements = unknowns.read(() => parseCached(doc), []);
     if (statements instanceof PolicyDocumentError) {
       for (const t of reached) unreadable.push({ source, target: t, problem: statements.message });
@@ -335,8 +338,12 @@ export async function collectGrants(
     const depPolicies = policyIndex.resolve(from, prop, unknowns);
     const resolvedArns = new Set<string>();
     for (const p of depPolicies) {
-      const doc = unknowns.read(() => p.props["policy"], undefined);
-      await identityDoc(doc, p, reached, `${via}${via ? ", " : ""}attached by ${describe(from)}`);
+      await identityDoc(
+        () => p.props["policy"],
+        p,
+        reached,
+        `${via}${via ? ", " : ""}attached by ${describe(from)}`,
+      );
       for (const n of namesOf(p, unknowns)) resolvedArns.add(n.toLowerCase());
     }
     for (const arn of arns) {
@@ -358,24 +365,14 @@ export async function collectGrants(
   for (const r of resources) {
     switch (r.type) {
       case T.UserPolicy:
-        await identityDoc(
-          unknowns.read(() => r.props["policy"], undefined),
-          r,
-          principalTargets(r, "user"),
-          "",
-        );
+        await identityDoc(() => r.props["policy"], r, principalTargets(r, "user"), "");
         break;
       case T.RolePolicy:
-        await identityDoc(
-          unknowns.read(() => r.props["policy"], undefined),
-          r,
-          principalTargets(r, "role"),
-          "",
-        );
+        await identityDoc(() => r.props["policy"], r, principalTargets(r, "role"), "");
         break;
       case T.GroupPolicy:
         await identityDoc(
-          unknowns.read(() => r.props["policy"], undefined),
+          () => r.props["policy"],
           r,
           membersOfGroupRef(r, "group"),
           groupLabel(r, "group"),
@@ -385,12 +382,7 @@ export async function collectGrants(
         const t = [...targetOf.entries()].find(([p]) => p.resource === r)?.[1];
         if (!t) break;
         for (const ip of unknowns.read(() => objList(r.props["inlinePolicies"]), [])) {
-          await identityDoc(
-            unknowns.read(() => ip["policy"], undefined),
-            r,
-            [t],
-            "",
-          );
+          await identityDoc(() => ip["policy"], r, [t], "");
         }
         await attach(r, "managedPolicyArns", [t], "");
         break;
