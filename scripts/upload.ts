@@ -18,7 +18,12 @@ import {
   validateLocalFile,
   type Output,
 } from "./budgetReport.ts";
-import { describeS3Error, S3CommandError, withNewKeyRetry } from "./s3Errors.ts";
+import {
+  describeS3Error,
+  S3CommandError,
+  withNewKeyRetry,
+  type NewKeyRetryOptions,
+} from "./s3Errors.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
@@ -48,8 +53,8 @@ export interface UploadDeps {
   progress?: boolean;
   /** Part size of multipart uploads; default 8 MiB. */
   partSize?: number;
-  /** Passed to the new-key retry (tests shorten it). */
-  retryTimeoutMs?: number;
+  /** The new-key retry's timing (tests shorten it). */
+  retry?: Pick<NewKeyRetryOptions, "timeoutMs" | "intervalMs">;
 }
 
 function parseDate(text: string): Date | undefined {
@@ -180,7 +185,7 @@ export async function runUpload(
           progress: showProgress ? progressBar(key, local.size) : undefined,
         }),
       {
-        timeoutMs: deps.retryTimeoutMs,
+        ...deps.retry,
         onWait: (message) => output.err(`budget-sync: ${message}\n`),
       },
     );

@@ -14,6 +14,7 @@ import {
   S3CommandError,
   s3ErrorCode,
   withNewKeyRetry,
+  type NewKeyRetryOptions,
   type S3ErrorContext,
 } from "./s3Errors.ts";
 
@@ -31,8 +32,10 @@ export type VerifyOptions = z.input<typeof optionsSchema>;
 export interface VerifyDeps {
   client?: S3Client;
   now?: () => Date;
-  /** Passed to the new-key retry (tests shorten it). */
-  retryTimeoutMs?: number;
+  /** Keys per ListObjectsV2 page; default S3's 1000. */
+  pageSize?: number;
+  /** The new-key retry's timing (tests shorten it). */
+  retry?: Pick<NewKeyRetryOptions, "timeoutMs" | "intervalMs">;
 }
 
 /** The guide's file name: `budget_YYYYMMDD.csv` or `.xlsx`, directly under the prefix. */
@@ -106,7 +109,7 @@ export async function runVerify(
   const call = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await withNewKeyRetry(fn, {
-        timeoutMs: deps.retryTimeoutMs,
+        ...deps.retry,
         onWait: (message) => output.err(`budget-sync: ${message}\n`),
       });
     } catch (error) {
@@ -118,7 +121,7 @@ export async function runVerify(
   const objects = await call(`listing ${where}`, async () => {
     const all: _Object[] = [];
     for await (const page of paginateListObjectsV2(
-      { client },
+      { client, ...(deps.pageSize ? { pageSize: deps.pageSize } : {}) },
       { Bucket: options.bucket, Prefix: options.prefix },
     )) {
       all.push(...(page.Contents ?? []));
@@ -199,7 +202,7 @@ export async function runVerify(
               ContentType: "text/plain",
             }),
           ),
-        { timeoutMs: deps.retryTimeoutMs },
+        { ...deps.retry },
       );
       probe = { writable: true, probeKey, versionId: put.VersionId };
       try {

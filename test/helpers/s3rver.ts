@@ -6,7 +6,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
+import { createS3Client } from "../../scripts/s3Client.ts";
 
 export interface RunningS3rver {
   endpoint: string;
@@ -49,4 +51,52 @@ export async function startS3rver(buckets: string[] = []): Promise<RunningS3rver
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An S3 client for a running s3rver, built by our own `createS3Client` with the settings the
+ * default chain would give it from `env`, plus a log of every command it sends and optional
+ * stand-ins for commands s3rver lacks or for refusals a real bucket policy would give.
+ */
+export function s3rverClient(
+  server: RunningS3rver,
+  options: {
+    sent?: string[];
+    /** Answer these commands without sending them: a value, or an error to throw. */
+    fake?: Record<string, () => unknown>;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  } = {},
+): S3Client {
+  const client = createS3Client(
+    {
+      endpoint: server.endpoint,
+      region: "us-east-1",
+      credentials: options.credentials ?? {
+        accessKeyId: S3RVER_ACCESS_KEY_ID,
+        secretAccessKey: S3RVER_SECRET_ACCESS_KEY,
+      },
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    },
+    server.env,
+  );
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = String(context.commandName);
+      options.sent?.push(name);
+      const fake = options.fake?.[name];
+      if (fake) return { output: { $metadata: {}, ...(fake() as object) }, response: {} };
+      return next(args);
+    },
+    { step: "initialize", name: "testRecorder" },
+  );
+  return client;
+}
+
+/** An error shaped as the SDK throws S3's refusals. */
+export function s3Refusal(code: string, status = 403): Error {
+  return Object.assign(new Error(`${code} (test)`), {
+    name: code,
+    $metadata: { httpStatusCode: status },
+  });
 }

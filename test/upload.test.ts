@@ -1,0 +1,262 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CliError, ExitCode, UsageError } from "../scripts/errors.ts";
+import { S3CommandError } from "../scripts/s3Errors.ts";
+import { runUpload, type UploadDeps, type UploadOptions } from "../scripts/upload.ts";
+import { s3Refusal, s3rverClient, startS3rver, type RunningS3rver } from "./helpers/s3rver.ts";
+
+const BUCKET = "budget-uploads";
+const GOOD =
+  "Department,Sub Category,Fiscal Period,Budget Amount,Currency\nEngineering,Software,FY 2025,500000,USD\n";
+let s3: RunningS3rver;
+let dir: string;
+
+beforeAll(async () => {
+  s3 = await startS3rver([BUCKET]);
+  dir = await mkdtemp(join(tmpdir(), "budget-sync-upload-"));
+});
+afterAll(async () => {
+  await s3?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, content: string | Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+async function upload(
+  options: UploadOptions,
+  deps: UploadDeps = {},
+): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await runUpload(
+    options,
+    { out: (t) => (out += t), err: (t) => (err += t) },
+    { client: s3rverClient(s3), progress: false, ...deps },
+  );
+  return { code, out, err };
+}
+
+async function keys(client: S3Client, prefix: string): Promise<string[]> {
+  const page = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+  return (page.Contents ?? []).map((o) => o.Key!);
+}
+
+/** A CSV of about `megabytes` MB, valid unless `lastRow` breaks it at the very end. */
+function bigCsv(megabytes: number, lastRow = ""): Buffer {
+  const lines = ["Department,Sub Category,Fiscal Period,Budget Amount,Currency"];
+  let size = 0;
+  for (let i = 0; size < megabytes * 1024 * 1024; i++) {
+    const line = `Department ${i % 500},Sub ${i},FY ${2000 + (i % 50)},${i}.50,USD`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  if (lastRow) lines.push(lastRow);
+  return Buffer.from(`${lines.join("\n")}\n`);
+}
+
+describe("budget-sync upload", () => {
+  it("uploads a valid file as <prefix>budget_<date>.csv, byte for byte, as text/csv", async () => {
+    const path = await file("export.csv", GOOD);
+    const { code, out } = await upload({
+      file: path,
+      bucket: BUCKET,
+      prefix: "c1/",
+      date: "20250205",
+    });
+    expect(code).toBe(ExitCode.Ok);
+    expect(out).toContain("uploaded s3://budget-uploads/c1/budget_20250205.csv (");
+    expect(out).toContain("version none (bucket not versioned)");
+    expect(out).toContain("integrity: Content-MD5 of every part, checked by the store on receipt");
+    const object = await s3rverClient(s3).send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: "c1/budget_20250205.csv" }),
+    );
+    expect(object.ContentType).toMatch(/^text\/csv/);
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(Buffer.from(GOOD))).toBe(
+      true,
+    );
+  });
+
+  it("names the key from today's date in UTC when --date is not given", async () => {
+    const path = await file("today.csv", GOOD);
+    const now = () => new Date("2026-03-01T23:30:00-05:00"); // already March 2nd in UTC
+    const { code } = await upload({ file: path, bucket: BUCKET, prefix: "c2/" }, { now });
+    expect(code).toBe(0);
+    expect(await keys(s3rverClient(s3), "c2/")).toEqual(["c2/budget_20260302.csv"]);
+  });
+
+  it("uploads an XLSX workbook as .xlsx with the spreadsheet content type", async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet("Budget");
+    sheet.addRow(["Department", "Fiscal Period", "Budget Amount"]);
+    sheet.addRow(["Sales", "Q1 2025", 1200]);
+    const path = await file("export.xlsx", Buffer.from(await book.xlsx.writeBuffer()));
+    const { code, out } = await upload({
+      file: path,
+      bucket: BUCKET,
+      prefix: "c3/",
+      date: "20250101",
+      json: true,
+    });
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json).toMatchObject({
+      uploaded: true,
+      key: "c3/budget_20250101.xlsx",
+      uri: "s3://budget-uploads/c3/budget_20250101.xlsx",
+      contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      report: { valid: true, format: "xlsx", sheet: "Budget", rows: 1 },
+    });
+    const object = await s3rverClient(s3).send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: json.key }),
+    );
+    expect(
+      Buffer.from(await object.Body!.transformToByteArray()).equals(await readFile(path)),
+    ).toBe(true);
+  });
+
+  it("uploads nothing when the file is invalid, and exits 1 with the errors", async () => {
+    const path = await file(
+      "bad.csv",
+      "Department,Budget Amount,Fiscal Period\nSales,$1200,FY 2025\n",
+    );
+    const sent: string[] = [];
+    const { code, out } = await upload(
+      { file: path, bucket: BUCKET, prefix: "c4/", date: "20250205" },
+      { client: s3rverClient(s3, { sent }) },
+    );
+    expect(code).toBe(ExitCode.Finding);
+    expect(out).toMatch(/bad\.csv: INVALID \(CSV, 1 row, 1 error\)/);
+    expect(out).toContain("nothing uploaded to s3://budget-uploads/c4/budget_20250205.csv");
+    expect(sent).toEqual([]);
+    expect(await keys(s3rverClient(s3), "c4/")).toEqual([]);
+  });
+
+  it("aborts a multipart upload already under way when the last row turns out invalid", async () => {
+    const path = await file("big-bad.csv", bigCsv(12, "Ops,,FY 2025,-1,USD"));
+    const sent: string[] = [];
+    const client = s3rverClient(s3, {
+      sent,
+      // s3rver does not implement AbortMultipartUpload; S3 does.
+      fake: { AbortMultipartUploadCommand: () => ({}) },
+    });
+    const { code, out } = await upload(
+      { file: path, bucket: BUCKET, prefix: "c5/", date: "20250205" },
+      { client, partSize: 5 * 1024 * 1024 },
+    );
+    expect(code).toBe(ExitCode.Finding);
+    expect(out).toMatch(/INVALID.*1 error/);
+    expect(sent).toContain("CreateMultipartUploadCommand");
+    expect(sent).toContain("AbortMultipartUploadCommand");
+    expect(sent).not.toContain("CompleteMultipartUploadCommand");
+    expect(await keys(s3rverClient(s3), "c5/")).toEqual([]);
+  });
+
+  it("says what to do when the partial upload cannot be aborted", async () => {
+    const path = await file("big-bad2.csv", bigCsv(12, "Ops,,FY 2025,-1,USD"));
+    const client = s3rverClient(s3, {
+      fake: {
+        AbortMultipartUploadCommand: () => {
+          throw s3Refusal("AccessDenied");
+        },
+      },
+    });
+    const { code, err } = await upload(
+      { file: path, bucket: BUCKET, prefix: "c6/", date: "20250205" },
+      { client, partSize: 5 * 1024 * 1024 },
+    );
+    expect(code).toBe(ExitCode.Finding);
+    expect(err).toMatch(/could not be aborted \(AccessDenied\): grant s3:AbortMultipartUpload/);
+    expect(await keys(s3rverClient(s3), "c6/")).toEqual([]);
+  });
+
+  it("uploads a large valid file in parts, byte for byte", async () => {
+    const content = bigCsv(12);
+    const path = await file("big.csv", content);
+    const sent: string[] = [];
+    const { code } = await upload(
+      { file: path, bucket: BUCKET, prefix: "c7/", date: "20250205" },
+      { client: s3rverClient(s3, { sent }), partSize: 5 * 1024 * 1024 },
+    );
+    expect(code).toBe(0);
+    expect(sent.filter((c) => c === "UploadPartCommand")).toHaveLength(3);
+    const object = await s3rverClient(s3).send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: "c7/budget_20250205.csv" }),
+    );
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(content)).toBe(true);
+  });
+
+  it("with --dry-run validates and touches no AWS API", async () => {
+    const path = await file("dry.csv", GOOD);
+    const sent: string[] = [];
+    const { code, out } = await upload(
+      { file: path, bucket: BUCKET, prefix: "c8/", date: "20250205", dryRun: true },
+      { client: s3rverClient(s3, { sent }) },
+    );
+    expect(code).toBe(0);
+    expect(out).toContain("dry run: would upload");
+    expect(out).toContain("to s3://budget-uploads/c8/budget_20250205.csv");
+    expect(sent).toEqual([]);
+  });
+
+  it("refuses bad usage before anything else", async () => {
+    const path = await file("u.csv", GOOD);
+    await expect(upload({ file: path, bucket: "Bad_Bucket" })).rejects.toThrow(UsageError);
+    await expect(upload({ file: path, bucket: BUCKET, prefix: "budgets" })).rejects.toThrow(
+      /--prefix: must end with "\/" \(try "budgets\/"\)/,
+    );
+    await expect(upload({ file: path, bucket: BUCKET, date: "20250231" })).rejects.toThrow(
+      /not a calendar date/,
+    );
+    await expect(upload({ file: join(dir, "none.csv"), bucket: BUCKET })).rejects.toThrow(
+      new CliError(`${join(dir, "none.csv")}: no such file`),
+    );
+  });
+
+  it("explains a bucket that does not exist", async () => {
+    const path = await file("nb.csv", GOOD);
+    const error = await upload({ file: path, bucket: "no-such-bucket" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(S3CommandError);
+    expect((error as S3CommandError).message).toMatch(/bucket "no-such-bucket" does not exist/);
+    expect((error as S3CommandError).exitCode).toBe(ExitCode.Finding);
+  });
+
+  it("retries a key S3 does not accept yet, then explains it", async () => {
+    const path = await file("key.csv", GOOD);
+    const client = s3rverClient(s3, {
+      credentials: { accessKeyId: "AKIANOTYETVALID", secretAccessKey: "x" },
+    });
+    const result = await upload(
+      { file: path, bucket: BUCKET, prefix: "c9/" },
+      { client, retry: { timeoutMs: 600, intervalMs: 100 } },
+    ).catch((e: unknown) => e);
+    expect(result).toBeInstanceOf(S3CommandError);
+    expect((result as Error).message).toMatch(
+      /the Access Key ID is not valid: check it \(right after `pulumi up` a new key can take a minute/,
+    );
+  });
+});
+
+describe("the command line, configured only through the environment", () => {
+  it("uploads with the SDK's default chain (AWS_ENDPOINT_URL, keys, region)", async () => {
+    const path = await file("env.csv", GOOD);
+    const bin = join(import.meta.dirname, "..", "bin", "budget-sync.js");
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [bin, "upload", path, "--bucket", BUCKET, "--prefix", "env/", "--date", "20250301"],
+      { env: { PATH: process.env.PATH, HOME: dir, ...s3.env } },
+    );
+    expect(stdout).toContain("uploaded s3://budget-uploads/env/budget_20250301.csv");
+    expect(stderr).toBe("");
+    expect(await keys(s3rverClient(s3), "env/")).toEqual(["env/budget_20250301.csv"]);
+  });
+});

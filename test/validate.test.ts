@@ -1,0 +1,133 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runValidate, type ValidateOptions } from "../scripts/validate.ts";
+
+const run = promisify(execFile);
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "budget-sync-validate-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function file(name: string, content: string | Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+async function validate(options: ValidateOptions): Promise<{ code: number; out: string }> {
+  let out = "";
+  const code = await runValidate(options, { out: (t) => (out += t), err: (t) => (out += t) });
+  return { code, out };
+}
+
+const GOOD =
+  "Department,Sub Category,Fiscal Period,Budget Amount,Currency\nEngineering,Software,FY 2025,500000,USD\n";
+
+describe("budget-sync validate", () => {
+  it("exits 0 and says valid for a good file", async () => {
+    const { code, out } = await validate({ files: [await file("good.csv", GOOD)] });
+    expect(code).toBe(0);
+    expect(out).toMatch(/good\.csv: valid \(CSV, 1 row\)/);
+  });
+
+  it("exits 1 for an invalid file and prints the first 20 errors, then a count", async () => {
+    const rows = Array.from({ length: 25 }, (_, i) => `D${i},,FY 2025,$${i},USD`).join("\n");
+    const bad = await file(
+      "bad.csv",
+      `Department,Sub Category,Fiscal Period,Budget Amount,Currency\n${rows}\n`,
+    );
+    const { code, out } = await validate({ files: [bad] });
+    expect(code).toBe(1);
+    expect(out).toMatch(/bad\.csv: INVALID \(CSV, 25 rows, 25 errors\)/);
+    expect(out.match(/^ {2}error: /gm)).toHaveLength(20);
+    expect(out).toContain(
+      '  error: line 2, column "Budget Amount": Budget Amount "$0" must be a plain number: write 0',
+    );
+    expect(out).toContain("... and 5 more errors (--json lists up to 1000)");
+  });
+
+  it("exits 2 when a file cannot be read, whatever the others", async () => {
+    const good = await file("good2.csv", GOOD);
+    const { code, out } = await validate({
+      files: [
+        good,
+        join(dir, "missing.csv"),
+        dir,
+        await file("old.xls", "x"),
+        await file("empty.csv", ""),
+      ],
+    });
+    expect(code).toBe(2);
+    expect(out).toContain("missing.csv: unreadable: no such file");
+    expect(out).toContain(`${dir}: unreadable: is a directory`);
+    expect(out).toMatch(
+      /old\.xls: unreadable: is an old Excel \.xls workbook: open it in Excel and save it as \.xlsx or as CSV UTF-8/,
+    );
+    expect(out).toContain("empty.csv: unreadable: the file is empty");
+  });
+
+  it("prints the documented JSON shape", async () => {
+    const bad = await file(
+      "json.csv",
+      "Department,Budget Amount,Fiscal Period,Extra\n,1,FY2025,x\n",
+    );
+    const { code, out } = await validate({ files: [bad, join(dir, "nope.csv")], json: true });
+    expect(code).toBe(2);
+    const json = JSON.parse(out);
+    expect(json.files).toHaveLength(2);
+    expect(json.files[0]).toMatchObject({
+      file: bad,
+      valid: false,
+      format: "csv",
+      rows: 1,
+      errorCount: 1,
+      errors: [{ line: 2, column: "Department", message: "Department is empty" }],
+    });
+    expect(json.files[0].warnings.map((w: { column: string }) => w.column)).toEqual([
+      "Extra",
+      "Fiscal Period",
+    ]);
+    expect(json.files[1]).toMatchObject({
+      valid: false,
+      unreadable: true,
+      errors: [{ line: 0, message: "no such file" }],
+    });
+  });
+
+  it("warns about a name the sync would skip, and still checks the content", async () => {
+    const { code, out } = await validate({ files: [await file("budget.txt", GOOD)] });
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /warning: the file is a \.txt file: SpendFlo reads only \.csv and \.xlsx budget files; checked as CSV/,
+    );
+  });
+});
+
+describe("the command line", () => {
+  const bin = join(import.meta.dirname, "..", "bin", "budget-sync.js");
+
+  it("explains each option in --help", async () => {
+    const { stdout } = await run(process.execPath, [bin, "validate", "--help"]);
+    expect(stdout).toMatch(/--sheet\s+XLSX: the worksheet to check/);
+    expect(stdout).toMatch(/--json\s+Print/);
+    expect(stdout).toMatch(/Exit codes: 0 all valid/);
+  });
+
+  it("exits 2 with a message and no stack trace for a file that is not there", async () => {
+    const result = await run(process.execPath, [bin, "validate", join(dir, "absent.csv")]).catch(
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(result).toMatchObject({ code: 2 });
+    const { stdout, stderr } = result as { stdout: string; stderr: string };
+    expect(stdout).toContain("absent.csv: unreadable: no such file");
+    expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+});
