@@ -1,46 +1,41 @@
-import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { partitionOf } from "../lib/awsRegions.ts";
+import { configuredEndpoint, createS3Client } from "./s3Client.ts";
+import { bucketRegionFromError, s3ErrorCode } from "./s3Errors.ts";
 
 /**
- * The S3 client of `test-connection` and the guide's troubleshooting words for what S3 answers.
- * (The budget-file commands' `scripts/s3Client.ts` / `scripts/s3Errors.ts` were not written yet
- * when this was; merge the two once both exist.)
+ * The S3 client of `test-connection` and the guide's troubleshooting words for what S3 answers
+ * while SpendFlo's access is tested. The client and the error code come from the budget-file
+ * commands' `scripts/s3Client.ts` and `scripts/s3Errors.ts`; the words here name the reader, the
+ * prefix and the read-versus-list difference that only this command knows about.
  */
+
+export { s3ErrorCode };
 
 /** Static credentials or a provider, as the S3 client takes them. */
 export type Credentials = NonNullable<S3ClientConfig["credentials"]>;
 
-/** The endpoint of a non-AWS S3 (s3rver, MinIO), from the SDK's own variables. */
-export function customEndpoint(env: Record<string, string | undefined>): string | undefined {
-  return env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-}
-
 /**
- * An S3 client for one region and credentials (undefined: the SDK's default chain). A custom
- * endpoint gets path-style addressing (bucket names are not DNS names there) and checksums only
- * when required (s3rver stores aws-chunked bodies verbatim otherwise).
+ * The shared S3 client (path-style and checksums only when required against a non-AWS endpoint)
+ * for one region and credentials (undefined: the SDK's default chain).
  */
 export function makeS3Client(
   region: string | undefined,
   credentials: Credentials | undefined,
   env: Record<string, string | undefined> = process.env,
 ): S3Client {
-  const endpoint = customEndpoint(env);
-  const config: S3ClientConfig = {
-    ...(region ? { region } : {}),
-    ...(credentials ? { credentials } : {}),
-    // Our own retries handle a new key; the SDK's retry covers throttling and 5xx.
-    maxAttempts: 3,
-  };
-  if (endpoint) {
-    Object.assign(config, {
-      endpoint,
-      forcePathStyle: true,
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
-  }
-  return new S3Client(config);
+  // The endpoint is passed, not left to the SDK's reading of process.env, so that `env` decides.
+  const endpoint = configuredEndpoint(env);
+  return createS3Client(
+    {
+      ...(endpoint ? { endpoint } : {}),
+      ...(region ? { region } : {}),
+      ...(credentials ? { credentials } : {}),
+      // Our own loop retries a new key; the SDK's retry covers throttling and 5xx.
+      maxAttempts: 3,
+    },
+    env,
+  );
 }
 
 /** The fields of an SDK error we read. */
@@ -75,12 +70,6 @@ export interface S3Failure {
   code?: string;
 }
 
-/** The S3 error code of an SDK error (its name, or Code for errors the SDK does not model). */
-export function s3ErrorCode(error: unknown): string | undefined {
-  const e = (error ?? {}) as SdkError;
-  return e.Code ?? e.name ?? e.code;
-}
-
 export interface S3Context {
   bucket: string;
   prefix: string;
@@ -99,7 +88,7 @@ export function explainS3Error(error: unknown, context: S3Context): S3Failure {
   const status = e.$metadata?.httpStatusCode;
   const where = `s3://${context.bucket}/${context.prefix}`;
   const arn = `arn:${partitionOf(context.region ?? "")}:s3:::${context.bucket}`;
-  const bucketRegion = e.$response?.headers?.["x-amz-bucket-region"] ?? e.BucketRegion ?? e.Region;
+  const bucketRegion = bucketRegionFromError(error) ?? e.BucketRegion;
 
   if (
     code === "PermanentRedirect" ||
