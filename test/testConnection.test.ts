@@ -2,10 +2,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "../scripts/errors.ts";
@@ -15,19 +12,25 @@ import {
   type TestConnectionDeps,
 } from "../scripts/testConnection.ts";
 import { makeS3Client } from "../scripts/testConnectionS3.ts";
+import {
+  S3RVER_ACCESS_KEY_ID,
+  S3RVER_SECRET_ACCESS_KEY,
+  startS3rver,
+  type RunningS3rver,
+} from "./helpers/s3rver.ts";
 
-// s3rver is CommonJS without types. It checks that an access key id exists but does not verify
-// SigV4 signatures, so a reader key is registered on its dummy account below.
+// s3rver checks that an access key id exists but does not verify SigV4 signatures, so a reader
+// key is registered on its dummy account (CommonJS, untyped) below.
 const require = createRequire(import.meta.url);
-const S3rver = require("s3rver") as new (options: object) => {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-};
 const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account.js") as {
   DUMMY_ACCOUNT: {
     createKeyPair(id: string, secret: string): void;
     revokeAccessKey(id: string): void;
   };
+};
+const S3RVER_KEYS = {
+  accessKeyId: S3RVER_ACCESS_KEY_ID,
+  secretAccessKey: S3RVER_SECRET_ACCESS_KEY,
 };
 
 const BUCKET = "acme-budget-exports";
@@ -47,28 +50,15 @@ function expectNoSecret(text: string): void {
   }
 }
 
-let server: InstanceType<typeof S3rver>;
-let directory: string;
+let s3rver: RunningS3rver;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), "s3rver-test-connection-"));
-  server = new S3rver({
-    port: 0,
-    address: "127.0.0.1",
-    silent: true,
-    directory,
-    configureBuckets: [{ name: BUCKET }, { name: "other-bucket" }],
-  });
-  const { port } = await server.run();
-  env = { AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` };
+  s3rver = await startS3rver([BUCKET, "other-bucket"]);
+  env = s3rver.env;
   DUMMY_ACCOUNT.createKeyPair(READER_KEY_ID, READER_SECRET);
 
-  const admin = makeS3Client(
-    "us-east-1",
-    { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    env,
-  );
+  const admin = makeS3Client("us-east-1", S3RVER_KEYS, env);
   const put = (key: string) =>
     admin.send(
       new PutObjectCommand({
@@ -87,8 +77,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   DUMMY_ACCOUNT.revokeAccessKey(READER_KEY_ID);
-  await server.close();
-  await rm(directory, { recursive: true, force: true });
+  await s3rver.close();
 });
 
 const iamUserOutputs = (accessKeyId = READER_KEY_ID, secretAccessKey = READER_SECRET) => ({
@@ -137,12 +126,7 @@ async function testConnection(
         stdout: (t) => void (stdout += t),
         stderr: (t) => void (stderr += t),
         // The default chain of these tests is s3rver's own key.
-        s3: (region, credentials) =>
-          makeS3Client(
-            region,
-            credentials ?? { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-            env,
-          ),
+        s3: (region, credentials) => makeS3Client(region, credentials ?? S3RVER_KEYS, env),
         sleep: async (ms) => {
           sleeps.push(ms);
           clock += ms;
@@ -320,10 +304,7 @@ describe("test-connection: the real command line, default chain from the environ
           env: {
             ...process.env,
             ...env,
-            AWS_ACCESS_KEY_ID: "S3RVER",
-            AWS_SECRET_ACCESS_KEY: "S3RVER",
-            AWS_REGION: "us-east-1",
-            AWS_PROFILE: "",
+            AWS_PROFILE: "", // a developer's profile must not take over the env credentials
           },
         },
         (error, stdout, stderr) =>
