@@ -8,7 +8,13 @@ import {
 } from "../lib/budgetFile.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 import { ExitCode, UsageError, parseOptions, type ExitCodeValue } from "./errors.ts";
-import { processOutput, reportJson, reportText, type Output } from "./budgetReport.ts";
+import {
+  HUMAN_ISSUE_LIMIT,
+  processOutput,
+  reportJson,
+  reportText,
+  type Output,
+} from "./budgetReport.ts";
 import {
   describeS3Error,
   S3CommandError,
@@ -269,7 +275,12 @@ export async function runVerify(
     }
     output.out(`${lines.join("\n")}\n`);
     if (report && newest) output.out(reportText(newest.Key!, report));
-    for (const warning of warnings) output.out(`warning: ${warning}\n`);
+    for (const warning of warnings.slice(0, HUMAN_ISSUE_LIMIT)) output.out(`warning: ${warning}\n`);
+    if (warnings.length > HUMAN_ISSUE_LIMIT) {
+      output.out(
+        `... and ${warnings.length - HUMAN_ISSUE_LIMIT} more ignored objects (--json lists them all)\n`,
+      );
+    }
     if (probe && !probe.writable) {
       output.out(
         `read-only: a test write was refused (${probe.refusedWith}): these credentials cannot write\n`,

@@ -63,7 +63,7 @@ export function s3rverClient(
   options: {
     sent?: string[];
     /** Answer these commands without sending them: a value, or an error to throw. */
-    fake?: Record<string, () => unknown>;
+    fake?: Record<string, (input: Record<string, unknown>) => unknown>;
     credentials?: { accessKeyId: string; secretAccessKey: string };
   } = {},
 ): S3Client {
@@ -85,7 +85,10 @@ export function s3rverClient(
       const name = String(context.commandName);
       options.sent?.push(name);
       const fake = options.fake?.[name];
-      if (fake) return { output: { $metadata: {}, ...(fake() as object) }, response: {} };
+      if (fake) {
+        const output = fake(args.input as Record<string, unknown>) as object;
+        return { output: { $metadata: {}, ...output }, response: {} };
+      }
       return next(args);
     },
     { step: "initialize", name: "testRecorder" },
