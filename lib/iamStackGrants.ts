@@ -23,6 +23,7 @@ import {
   T,
   BUCKET_TYPES,
   UnknownValues,
+  dependsOnType,
   describe,
   lastArnPart,
   obj,
@@ -141,7 +142,10 @@ class NameIndex<V> {
       const v = this.byUrn.get(d.urn);
       if (v) out.add(v);
     }
-    const raw = unknowns.read(() => from.props[prop], undefined);
+    // A value unknown during preview is explained by the dependency it comes from, when that
+    // dependency is one of ours; otherwise it could name anything: record it.
+    const read = () => from.props[prop];
+    const raw = out.size > 0 ? unknowns.peek(read, undefined) : unknowns.read(read, undefined);
     const values: unknown[] = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
     for (const value of values) {
       if (typeof value !== "string") continue;
@@ -156,7 +160,7 @@ class NameIndex<V> {
 function namesOf(r: StackResource, unknowns: UnknownValues): string[] {
   const names = new Set<string>();
   for (const key of ["name", "arn", "id"]) {
-    const v = unknowns.read(() => str(r.props, key), undefined);
+    const v = unknowns.peek(() => str(r.props, key), undefined);
     if (v) {
       names.add(v);
       names.add(lastArnPart(v));
@@ -266,13 +270,21 @@ export async function collectGrants(
   for (const m of resources) {
     if (m.type === T.UserGroupMembership) {
       const users = principalIndex.resolve(m, "user", unknowns);
-      const gNames = unknowns.read(() => strList(m.props, "groups"), []);
+      const gNames = unknowns.readUnless(
+        dependsOnType(m, "groups", [T.Group]),
+        () => strList(m.props, "groups"),
+        [],
+      );
       const gDeps = (m.propertyDependencies?.["groups"] ?? []).flatMap((g) => namesOf(g, unknowns));
       for (const u of users)
         for (const g of [...gNames, ...gDeps]) addMembership(u, lastArnPart(g));
     } else if (m.type === T.GroupMembership) {
       const users = principalIndex.resolve(m, "users", unknowns);
-      const gName = unknowns.read(() => str(m.props, "group"), undefined);
+      const gName = unknowns.readUnless(
+        dependsOnType(m, "group", [T.Group]),
+        () => str(m.props, "group"),
+        undefined,
+      );
       const gDeps = (m.propertyDependencies?.["group"] ?? []).flatMap((g) => namesOf(g, unknowns));
       for (const u of users)
         for (const g of [...(gName ? [gName] : []), ...gDeps]) addMembership(u, lastArnPart(g));
@@ -284,7 +296,11 @@ export async function collectGrants(
     for (const g of groupIndex.resolve(from, prop, unknowns)) {
       for (const n of namesOf(g, unknowns)) refNames.add(n.toLowerCase());
     }
-    const raw = unknowns.read(() => from.props[prop], undefined);
+    const raw = unknowns.readUnless(
+      dependsOnType(from, prop, [T.Group]),
+      () => from.props[prop],
+      undefined,
+    );
     for (const v of Array.isArray(raw) ? raw : [raw]) {
       if (typeof v === "string") refNames.add(lastArnPart(v).toLowerCase());
     }
@@ -296,7 +312,7 @@ export async function collectGrants(
     return out;
   };
   const groupLabel = (from: StackResource, prop: string) => {
-    const v = unknowns.read(() => from.props[prop], undefined);
+    const v = unknowns.peek(() => from.props[prop], undefined);
     const names = (Array.isArray(v) ? v : [v]).filter((x) => typeof x === "string");
     return `through group ${names.map((n) => `"${lastArnPart(n as string)}"`).join(", ")}`;
   };
@@ -334,7 +350,11 @@ export async function collectGrants(
   }
   const attach = async (from: StackResource, prop: string, reached: Target[], via: string) => {
     if (reached.length === 0) return;
-    const arns = unknowns.read(() => strList(from.props, prop), []);
+    const arns = unknowns.readUnless(
+      dependsOnType(from, prop, [T.Policy]),
+      () => strList(from.props, prop),
+      [],
+    );
     const depPolicies = policyIndex.resolve(from, prop, unknowns);
     const resolvedArns = new Set<string>();
     for (const p of depPolicies) {
@@ -452,7 +472,7 @@ export async function collectGrants(
   for (const k of resources.filter((r) => r.type === T.KmsKey)) {
     keyIndex.add(
       k.urn,
-      namesOf(k, unknowns).concat(unknowns.read(() => strList(k.props, "keyId"), [])),
+      namesOf(k, unknowns).concat(unknowns.peek(() => strList(k.props, "keyId"), [])),
       k,
     );
   }
@@ -484,9 +504,13 @@ export async function collectGrants(
         key,
       );
     } else if (r.type === T.KmsGrant) {
-      const grantee = unknowns.read(() => str(r.props, "granteePrincipal"), undefined);
-      if (!grantee) continue;
       const depPrincipals = principalIndex.resolve(r, "granteePrincipal", unknowns);
+      const grantee =
+        unknowns.readUnless(
+          depPrincipals.length > 0,
+          () => str(r.props, "granteePrincipal"),
+          undefined,
+        ) ?? "";
       const reached = targets.filter(
         (t) =>
           (t.kind === "principal" && depPrincipals.includes(t.principal)) ||
@@ -514,7 +538,7 @@ export function bucketEncryptionKeys(
   for (const k of keys)
     keyIndex.add(
       k.urn,
-      namesOf(k, unknowns).concat(unknowns.read(() => strList(k.props, "keyId"), [])),
+      namesOf(k, unknowns).concat(unknowns.peek(() => strList(k.props, "keyId"), [])),
       k,
     );
   const aliasTargets = new Map<string, StackResource[]>();
@@ -536,7 +560,10 @@ export function bucketEncryptionKeys(
     if (r.type === T.BucketSse || r.type === T.BucketSseV2) {
       for (const rule of unknowns.read(() => objList(r.props["rules"]), [])) {
         const d = unknowns.read(() => obj(rule["applyServerSideEncryptionByDefault"]), undefined);
-        const ref = d ? unknowns.read(() => d["kmsMasterKeyId"], undefined) : undefined;
+        const explained = dependsOnType(r, "rules", [T.KmsKey, T.KmsAlias]);
+        const ref = d
+          ? unknowns.readUnless(explained, () => d["kmsMasterKeyId"], undefined)
+          : undefined;
         consider(r, ref, r.propertyDependencies?.["rules"] ?? []);
       }
     } else if (BUCKET_TYPES.includes(r.type)) {
@@ -545,7 +572,13 @@ export function bucketEncryptionKeys(
       const d = rule
         ? unknowns.read(() => obj(rule["applyServerSideEncryptionByDefault"]), undefined)
         : undefined;
-      const ref = d ? unknowns.read(() => d["kmsMasterKeyId"], undefined) : undefined;
+      const explained = dependsOnType(r, "serverSideEncryptionConfiguration", [
+        T.KmsKey,
+        T.KmsAlias,
+      ]);
+      const ref = d
+        ? unknowns.readUnless(explained, () => d["kmsMasterKeyId"], undefined)
+        : undefined;
       if (ref !== undefined)
         consider(r, ref, r.propertyDependencies?.["serverSideEncryptionConfiguration"] ?? []);
     }
@@ -555,5 +588,5 @@ export function bucketEncryptionKeys(
 
 /** The ARNs and ids a key goes by, for matching identity-policy resources against it. */
 export function keyNames(key: StackResource, unknowns: UnknownValues): string[] {
-  return namesOf(key, unknowns).concat(unknowns.read(() => strList(key.props, "keyId"), []));
+  return namesOf(key, unknowns).concat(unknowns.peek(() => strList(key.props, "keyId"), []));
 }

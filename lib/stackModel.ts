@@ -90,6 +90,25 @@ export class UnknownValues {
     }
   }
 
+  /**
+   * Runs `fn`; if it reads an unknown value, returns `fallback` without recording it. For values
+   * that only help matching (an ARN or id the provider assigns, unknown for every new resource
+   * during preview) and whose absence never hides a grant.
+   */
+  peek<T>(fn: () => T, fallback: T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (isUnknownValueError(e)) return fallback;
+      throw e;
+    }
+  }
+
+  /** `peek` when an unknown value is explained (it comes from a dependency already followed). */
+  readUnless<T>(explained: boolean, fn: () => T, fallback: T): T {
+    return explained ? this.peek(fn, fallback) : this.read(fn, fallback);
+  }
+
   /** Async `read`. */
   async readAsync<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
     try {
@@ -156,7 +175,7 @@ export function lastArnPart(value: string): string {
 export function physicalNames(r: StackResource, unknowns: UnknownValues): string[] {
   const names = new Set<string>();
   for (const key of ["name", "bucket", "id", "arn", "keyId"]) {
-    const v = unknowns.read(() => str(r.props, key), undefined);
+    const v = unknowns.peek(() => str(r.props, key), undefined);
     if (v) {
       names.add(v);
       if (v.startsWith("arn:")) names.add(lastArnPart(v));
@@ -168,8 +187,8 @@ export function physicalNames(r: StackResource, unknowns: UnknownValues): string
 /** The name a bucket goes by in ARNs: its `bucket` input (or id), else its logical name. */
 export function bucketName(r: StackResource, unknowns: UnknownValues): string {
   return (
-    unknowns.read(() => str(r.props, "bucket"), undefined) ??
-    unknowns.read(() => str(r.props, "id"), undefined) ??
+    unknowns.peek(() => str(r.props, "bucket"), undefined) ??
+    unknowns.peek(() => str(r.props, "id"), undefined) ??
     r.name
   );
 }
@@ -185,9 +204,13 @@ export function refersTo(
   target: StackResource,
   unknowns: UnknownValues,
 ): boolean {
-  const deps = from.propertyDependencies?.[prop];
-  if (deps && deps.some((d) => d.urn === target.urn)) return true;
-  const value = unknowns.read(() => from.props[prop], undefined);
+  const deps = from.propertyDependencies?.[prop] ?? [];
+  if (deps.some((d) => d.urn === target.urn)) return true;
+  // A value unknown during preview is explained when it comes from a resource of the target's
+  // type (another bucket): it names that one. Otherwise it could name the target: record it.
+  const explained = deps.some((d) => d.type === target.type);
+  const read = () => from.props[prop];
+  const value = explained ? unknowns.peek(read, undefined) : unknowns.read(read, undefined);
   const values = typeof value === "string" ? [value] : Array.isArray(value) ? value : [];
   if (values.length === 0) return false;
   const names = physicalNames(target, unknowns);
@@ -195,6 +218,15 @@ export function refersTo(
   return values.some(
     (v) => typeof v === "string" && (names.includes(v) || names.includes(lastArnPart(v))),
   );
+}
+
+/** True if `from`'s prop depends on a resource of one of the types (its value comes from it). */
+export function dependsOnType(
+  from: StackResource,
+  prop: string,
+  types: readonly string[],
+): boolean {
+  return (from.propertyDependencies?.[prop] ?? []).some((d) => types.includes(d.type));
 }
 
 export interface BucketView {
@@ -222,7 +254,11 @@ export function bucketsWithSettings(
 export function trailLogBuckets(resources: StackResource[], unknowns: UnknownValues): Set<string> {
   const out = new Set<string>();
   for (const t of resources.filter((r) => r.type === T.Trail)) {
-    const b = unknowns.read(() => str(t.props, "s3BucketName"), undefined);
+    const b = unknowns.readUnless(
+      dependsOnType(t, "s3BucketName", BUCKET_TYPES),
+      () => str(t.props, "s3BucketName"),
+      undefined,
+    );
     if (b) out.add(b);
     for (const d of t.propertyDependencies?.["s3BucketName"] ?? []) {
       if (BUCKET_TYPES.includes(d.type)) out.add(bucketName(d, unknowns));

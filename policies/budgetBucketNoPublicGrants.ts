@@ -28,7 +28,7 @@ export const budgetBucketNoPublicGrants: StackValidationPolicy = {
       }
       // Access points on this bucket, and their separate policies.
       for (const ap of settingsOf(b, T.AccessPoint)) {
-        const apNames = [ap.name, unknowns.read(() => str(ap.props, "name"), undefined)];
+        const apNames = [ap.name, unknowns.peek(() => str(ap.props, "name"), undefined)];
         const policies = [
           ap,
           ...all.filter(
@@ -39,7 +39,7 @@ export const budgetBucketNoPublicGrants: StackValidationPolicy = {
                   (n) =>
                     n &&
                     unknowns
-                      .read(() => str(r.props, "accessPointArn"), "")
+                      .peek(() => str(r.props, "accessPointArn"), "")
                       ?.endsWith(`accesspoint/${n}`),
                 )),
           ),

@@ -38,8 +38,12 @@ export const exporterTimeout: StackValidationPolicy = {
     if (functions.length === 0) return;
     const roleOf = new Map<string, string[]>();
     for (const f of functions) {
-      const role = unknowns.read(() => str(f.props, "role"), undefined);
       const deps = f.propertyDependencies?.["role"] ?? [];
+      const role = unknowns.readUnless(
+        deps.some((d) => d.type === T.Role),
+        () => str(f.props, "role"),
+        undefined,
+      );
       roleOf.set(f.urn, [...deps.map((d) => d.urn), ...(role ? [lastArnPart(role)] : [])]);
     }
     const refs = new Set([...roleOf.values()].flat().map((x) => x.toLowerCase()));

@@ -27,7 +27,7 @@ export const spendfloPreferRole: StackValidationPolicy = {
         (t) =>
           t.kind === "principal" &&
           (k.propertyDependencies?.["user"]?.some((d) => d.urn === t.principal.resource.urn) ||
-            t.principal.names.includes(unknowns.read(() => String(k.props["user"]), ""))),
+            t.principal.names.includes(unknowns.peek(() => String(k.props["user"]), ""))),
       );
       for (const u of users) {
         if (u.kind !== "principal") continue;
