@@ -1,10 +1,13 @@
 import path from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
+import { estimateMonthlyCost, usd, type CostEstimate } from "../lib/costEstimate.ts";
 import type { PlannedResource } from "../lib/plannedResource.ts";
-import { CliError, ExitCode, UsageError, parseOptions } from "./errors.ts";
+import { PolicyConfigError, loadPolicyConfig, runPolicies } from "../policies/offline.ts";
+import { policies as packPolicies } from "../policies/all.ts";
+import { CliError, ExitCode, parseOptions } from "./errors.ts";
 import { ProgramError, runOffline, type OfflineRunResult } from "./offlineEngine.ts";
-import { SECRET_MASK, describeResource, maskPaths, maskValues } from "./planRender.ts";
+import { describeResource, maskPaths, maskValues } from "./planRender.ts";
 import { loadProject, readStackConfig, stackConfigPath } from "./stackFiles.ts";
 
 export const DEFAULT_STACK = "own-bucket";
@@ -23,6 +26,7 @@ const optionsSchema = z
       .string()
       .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
       .default(DEFAULT_ACCOUNT_ID),
+    policyConfig: z.string().min(1).optional(),
     json: z.boolean().default(false),
   })
   .refine((o) => !(o.stack && o.config), {
@@ -32,12 +36,12 @@ const optionsSchema = z
 
 export type PlanOptions = z.input<typeof optionsSchema>;
 
-/** A policy finding; the policy pack fills these. */
+/** A policy finding of the pack. */
 export interface PlanViolation {
   policy: string;
   level: "mandatory" | "advisory";
   message: string;
-  urn?: string;
+  urn: string;
 }
 
 export interface Plan {
@@ -52,6 +56,8 @@ export interface Plan {
   /** Outputs for printing: secrets masked. */
   outputs: Record<string, unknown>;
   violations: PlanViolation[];
+  /** Estimated monthly cost of what the plan creates. */
+  cost: CostEstimate;
   warnings: string[];
 }
 
@@ -65,10 +71,17 @@ export async function computePlan(
   const configFile = options.config
     ? path.resolve(options.config)
     : stackConfigPath(project, stack);
-  if (!options.config && !options.stack && !options.program) {
-    // The default: our own example stack.
-  }
   const values = readStackConfig(configFile, project);
+  // A bad policy config is bad usage: refuse it before running anything.
+  let policyConfig: Record<string, unknown> = {};
+  if (options.policyConfig) {
+    try {
+      policyConfig = loadPolicyConfig(options.policyConfig);
+    } catch (error) {
+      if (error instanceof PolicyConfigError) throw new CliError(error.message, ExitCode.Usage);
+      throw error;
+    }
+  }
   const region = values.config["aws:region"] ?? DEFAULT_REGION;
   values.config["aws:region"] = region;
 
@@ -87,6 +100,20 @@ export async function computePlan(
     if (error instanceof ProgramError) {
       throw new CliError(`the program failed: ${error.message}`, ExitCode.Usage);
     }
+    throw error;
+  }
+
+  let violations: PlanViolation[];
+  try {
+    const found = await runPolicies(
+      run.resources,
+      withStackAccounts(policyConfig, values.config, project.name),
+    );
+    violations = found
+      .filter((v): v is typeof v & { level: "mandatory" | "advisory" } => v.level !== "disabled")
+      .map((v) => ({ ...v, message: maskValues(v.message, run.secretValues) as string }));
+  } catch (error) {
+    if (error instanceof PolicyConfigError) throw new CliError(error.message, ExitCode.Usage);
     throw error;
   }
 
@@ -113,11 +140,46 @@ export async function computePlan(
       region,
       resources,
       outputs,
-      violations: [],
+      violations,
+      cost: estimateMonthlyCost(shown),
       warnings: values.warnings,
     },
     run,
   };
+}
+
+/**
+ * SpendFlo's account named in our own stack config (`budget-sync:access.spendfloAccountId`, or a
+ * shard's) is SpendFlo's for the pack too, unless the policy config already names accounts.
+ */
+function withStackAccounts(
+  policyConfig: Record<string, unknown>,
+  stackConfig: Record<string, string>,
+  namespace: string,
+): Record<string, unknown> {
+  let account: string | undefined;
+  try {
+    account = (
+      JSON.parse(stackConfig[`${namespace}:access`] ?? "{}") as { spendfloAccountId?: string }
+    ).spendfloAccountId;
+  } catch {
+    account = undefined;
+  }
+  if (!account || !/^\d{12}$/.test(account)) return policyConfig;
+  const merged: Record<string, unknown> = { ...policyConfig };
+  for (const policy of packPolicies) {
+    if (!policy.configSchema?.properties?.spendfloAccountIds) continue;
+    const entry = merged[policy.name];
+    if (typeof entry === "string") {
+      merged[policy.name] = { enforcementLevel: entry, spendfloAccountIds: [account] };
+    } else if (entry && typeof entry === "object") {
+      if (!("spendfloAccountIds" in entry))
+        merged[policy.name] = { ...entry, spendfloAccountIds: [account] };
+    } else {
+      merged[policy.name] = { spendfloAccountIds: [account] };
+    }
+  }
+  return merged;
 }
 
 /** `Pulumi.<stack>.yaml` → `<stack>`; any other file name is the stack name as it is. */
@@ -148,6 +210,7 @@ export function planJson(plan: Plan) {
     })),
     outputs: plan.outputs,
     violations: plan.violations,
+    cost: plan.cost,
     warnings: plan.warnings,
   };
 }
@@ -189,8 +252,13 @@ export function planText(plan: Plan): string {
     out.push(`Policy violations (${plan.violations.length}):`);
     for (const v of plan.violations) out.push(`  [${v.level}] ${v.policy}: ${v.message}`);
   } else {
-    out.push("Policy violations: none");
+    out.push(`Policy violations: none (${packPolicies.length} policies of the budget-sync pack)`);
   }
+  out.push("", `Estimated cost: ${usd(plan.cost.totalUsd)} a month`);
+  for (const item of plan.cost.items) {
+    out.push(`  ${usd(item.usdPerMonth).padStart(9)}  ${item.item}: ${item.assumption}`);
+  }
+  for (const assumption of plan.cost.assumptions) out.push(`  assuming ${assumption}`);
   for (const warning of plan.warnings) out.push(`warning: ${warning}`);
   return `${out.join("\n")}\n`;
 }
@@ -229,11 +297,16 @@ export const planCommand: CommandModule = {
         type: "string",
         describe: `AWS account id the offline engine pretends to be (default ${DEFAULT_ACCOUNT_ID})`,
       })
+      .option("policy-config", {
+        type: "string",
+        describe:
+          "Policy pack config, the JSON `pulumi preview --policy-pack-config` takes (e.g. SpendFlo's account ids)",
+      })
       .option("json", { type: "boolean", default: false, describe: "Print JSON for machines" })
       .example("$0 plan", `Plan the default stack (${DEFAULT_STACK})`)
       .example("$0 plan --stack role --json", "Plan stacks/Pulumi.role.yaml as JSON")
       .epilogue(
-        "No AWS account, no Pulumi CLI, no network: the program runs under Pulumi's mocks. The region comes from aws:region in the stack config (default us-east-1). Exit 0 clean, 1 a mandatory policy violation, 2 bad usage, bad config or a program that throws.",
+        "No AWS account, no Pulumi CLI, no network: the program runs under Pulumi's mocks, then the budget-sync policy pack judges every resource. The region comes from aws:region in the stack config (default us-east-1). Exit 0 clean, 1 a mandatory policy violation, 2 bad usage, bad config or a program that throws.",
       ),
   handler: async (argv) => {
     const options = parseOptions(optionsSchema, {
@@ -241,10 +314,9 @@ export const planCommand: CommandModule = {
       config: argv.config,
       program: argv.program,
       accountId: argv.accountId,
+      policyConfig: argv.policyConfig,
       json: argv.json,
     });
     process.exitCode = await runPlan(options);
   },
 };
-
-export { SECRET_MASK, UsageError };

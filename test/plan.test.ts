@@ -237,8 +237,12 @@ describe("plan --program", () => {
       path.join(dir, "Pulumi.dev.yaml"),
       "--json",
     ]);
-    expect(result.code, result.stderr).toBe(0);
+    // The pack holds every bucket to the budget bucket's standard: this bare one fails it.
+    expect(result.code, result.stderr).toBe(1);
     const plan = JSON.parse(result.stdout) as PlanJson;
+    expect(plan.violations).toContainEqual(
+      expect.objectContaining({ policy: "budget-bucket-versioned", level: "mandatory" }),
+    );
     const bucket = plan.resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
     expect(bucket.urn).toBe("urn:pulumi:dev::other::aws:s3/bucket:Bucket::logs");
     expect(bucket.inputs.tags).toEqual({ size: "3" });
@@ -248,6 +252,47 @@ describe("plan --program", () => {
     const role = plan.resources.find((r) => r.name === "reader")!;
     // A resource passed as an input reaches the provider as its id.
     expect(attachment.inputs.role).toBe(role.id);
+  });
+
+  it("judges it with the policy pack: a write grant to SpendFlo is a mandatory violation, exit 1", async () => {
+    const dir = project(
+      [
+        'import * as aws from "@pulumi/aws";',
+        'const user = new aws.iam.User("reader", { name: "spendflo-reader" });',
+        'new aws.iam.UserPolicy("sneaky", { user: user.name, policy: JSON.stringify({ Version: "2012-10-17",',
+        '  Statement: [{ Effect: "Allow", Action: ["s3:get*", "S3:*Object"], Resource: "arn:aws:s3:::acme/*" }] }) });',
+      ].join("\n"),
+    );
+    const config = path.join(dir, "Pulumi.dev.yaml");
+    const result = await runCli(["plan", "--program", dir, "--config", config, "--json"]);
+    expect(result.code, result.stderr).toBe(1);
+    const plan = JSON.parse(result.stdout) as PlanJson & {
+      violations: { policy: string; level: string; message: string; urn: string }[];
+    };
+    const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only")!;
+    expect(readOnly.level).toBe("mandatory");
+    expect(readOnly.message).toContain("s3:DeleteObject");
+    expect(readOnly.message).toContain('aws.iam.User "reader"');
+    expect(readOnly.urn).toBe("urn:pulumi:dev::other::aws:iam/userPolicy:UserPolicy::sneaky");
+
+    const text = await runCli(["plan", "--program", dir, "--config", config]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain("[mandatory] spendflo-read-only:");
+
+    // spendflo-read-only cannot be configured away.
+    const weakened = path.join(dir, "policy.json");
+    writeFileSync(weakened, JSON.stringify({ "spendflo-read-only": "advisory" }));
+    const refused = await runCli([
+      "plan",
+      "--program",
+      dir,
+      "--config",
+      config,
+      "--policy-config",
+      weakened,
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('"spendflo-read-only" cannot be configured below mandatory');
   });
 
   it("reports a program that throws, exit 2, without a stack trace", async () => {
