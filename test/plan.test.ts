@@ -22,7 +22,7 @@ interface PlanJson {
     inputs: Record<string, unknown>;
   }[];
   outputs: Record<string, unknown>;
-  violations: unknown[];
+  violations: { policy: string; level: string; message: string; urn: string }[];
 }
 
 function tempDir(): string {
@@ -266,9 +266,7 @@ describe("plan --program", () => {
     const config = path.join(dir, "Pulumi.dev.yaml");
     const result = await runCli(["plan", "--program", dir, "--config", config, "--json"]);
     expect(result.code, result.stderr).toBe(1);
-    const plan = JSON.parse(result.stdout) as PlanJson & {
-      violations: { policy: string; level: string; message: string; urn: string }[];
-    };
+    const plan = JSON.parse(result.stdout) as PlanJson;
     const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only")!;
     expect(readOnly.level).toBe("mandatory");
     expect(readOnly.message).toContain("s3:DeleteObject");
