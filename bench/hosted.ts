@@ -6,10 +6,11 @@
  *
  * Per size, two child processes, each a fresh Node as a user would start it:
  *  1. `node bin/budget-sync.js plan --config <generated Pulumi.hosted.yaml> --json`: the command
- *     end to end (wall time, CPU, peak memory), output parsed to count the resources;
- *  2. the same plan in phases (this file with `--phases`): the program under Pulumi's mocks
- *     (computePlan) and the policy pack (runPolicies), timed apart, so the pack is measured even
- *     while `plan` does not run it itself.
+ *     end to end, policy pack included (wall time, CPU, peak memory), its output parsed to count
+ *     the resources;
+ *  2. the same work in phases (this file with `--phases`): the program under Pulumi's mocks
+ *     (runOffline), the policy pack (runPolicies) and the masking of secrets, timed apart, to show
+ *     where the time goes.
  * Prints the time per customer (the slope between the smallest and largest size) and whether
  * 1,000 customers stay under the issue's 60 s. Timings belong here, never in `npm test`.
  */
@@ -89,6 +90,7 @@ interface SizeResult {
   maxRssMb: number;
   programS: number;
   policiesS: number;
+  maskS: number;
   violations: number;
 }
 
@@ -106,6 +108,7 @@ async function benchSize(dir: string, customers: number): Promise<SizeResult> {
   const p = JSON.parse(phases.stdout) as {
     programMs: number;
     policiesMs: number;
+    maskMs: number;
     violations: number;
   };
   return {
@@ -116,22 +119,43 @@ async function benchSize(dir: string, customers: number): Promise<SizeResult> {
     maxRssMb: plan.maxRssMb,
     programS: p.programMs / 1000,
     policiesS: p.policiesMs / 1000,
+    maskS: p.maskMs / 1000,
     violations: p.violations,
   };
 }
 
-/** The child of `--phases`: one plan, timed in its two phases, printed as JSON. */
+/**
+ * The child of `--phases`: one plan as `computePlan` makes it, timed in its three phases: the
+ * program under Pulumi's mocks, the policy pack, and masking every secret for printing.
+ */
 async function phases(file: string): Promise<void> {
-  const { computePlan } = await import("../scripts/plan.ts");
+  const { runOffline } = await import("../scripts/offlineEngine.ts");
+  const { loadProject, readStackConfig } = await import("../scripts/stackFiles.ts");
+  const { maskPaths, maskValues } = await import("../scripts/planRender.ts");
   const { runPolicies } = await import("../policies/offline.ts");
   const t0 = performance.now();
-  const { run } = await computePlan({ config: file });
+  const project = loadProject();
+  const values = readStackConfig(file, project);
+  const run = await runOffline({
+    programPath: project.program,
+    project: project.name,
+    stack: "hosted",
+    config: values.config,
+    secretKeys: values.secretKeys,
+    secretValues: values.secretValues,
+    cloud: { accountId: "123456789012", region: values.config["aws:region"] ?? "us-east-1" },
+  });
   const t1 = performance.now();
   const violations = await runPolicies(run.resources, {});
   const t2 = performance.now();
+  for (const r of run.resources) {
+    maskValues(maskPaths(r.inputs, run.secretInputPaths.get(r.urn) ?? []), run.secretValues);
+    maskValues(r.outputs, run.secretValues);
+  }
+  const t3 = performance.now();
   const mandatory = violations.filter((v) => v.level === "mandatory");
   process.stdout.write(
-    `${JSON.stringify({ programMs: t1 - t0, policiesMs: t2 - t1, violations: mandatory.length })}\n`,
+    `${JSON.stringify({ programMs: t1 - t0, policiesMs: t2 - t1, maskMs: t3 - t2, violations: mandatory.length })}\n`,
   );
 }
 
@@ -144,7 +168,7 @@ export async function runHostedBench(sizes: number[] = DEFAULT_SIZES): Promise<b
   try {
     console.log("hosted stack: budget-sync plan with N generated customers (3 resources each)");
     console.log(
-      "customers  resources  plan wall s  plan CPU s  peak MB  program s  policy pack s  mandatory",
+      "customers  resources  plan wall s  plan CPU s  peak MB  | program s  policy pack s  masking s  mandatory",
     );
     for (const customers of sizes) {
       const r = await benchSize(dir, customers);
@@ -156,8 +180,10 @@ export async function runHostedBench(sizes: number[] = DEFAULT_SIZES): Promise<b
           fmt(r.planWallS).padStart(12),
           fmt(r.planCpuS).padStart(11),
           fmt(r.maxRssMb, 0).padStart(8),
-          fmt(r.programS).padStart(10),
+          " |",
+          fmt(r.programS).padStart(9),
           fmt(r.policiesS, 2).padStart(14),
+          fmt(r.maskS, 2).padStart(10),
           String(r.violations).padStart(10),
         ].join(" "),
       );
@@ -178,9 +204,12 @@ export async function runHostedBench(sizes: number[] = DEFAULT_SIZES): Promise<b
         slope((r) => r.planCpuS),
         2,
       )} ms CPU, ${fmt(
-        slope((r) => r.programS + r.policiesS),
+        slope((r) => r.programS),
         2,
-      )} ms program + pack, ${fmt(
+      )} ms program, ${fmt(
+        slope((r) => r.policiesS),
+        3,
+      )} ms policy pack, ${fmt(
         slope((r) => r.maxRssMb),
         0,
       )} KB of memory`,
@@ -193,10 +222,9 @@ export async function runHostedBench(sizes: number[] = DEFAULT_SIZES): Promise<b
   }
   const thousand = results.find((r) => r.customers === 1000);
   if (!thousand) return true;
-  const total = thousand.planWallS + thousand.policiesS;
-  const ok = total < LIMIT_SECONDS;
+  const ok = thousand.planWallS < LIMIT_SECONDS;
   console.log(
-    `1,000 customers: plan ${fmt(thousand.planWallS)} s + policy pack ${fmt(thousand.policiesS, 2)} s = ${fmt(total)} s ${ok ? "<" : ">="} ${LIMIT_SECONDS} s: ${ok ? "ok" : "TOO SLOW"}`,
+    `1,000 customers: plan with the policy pack in ${fmt(thousand.planWallS)} s wall (${fmt(thousand.planCpuS)} s CPU) ${ok ? "<" : ">="} ${LIMIT_SECONDS} s: ${ok ? "ok" : "TOO SLOW"}`,
   );
   return ok;
 }
