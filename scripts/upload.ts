@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { PassThrough } from "node:stream";
+import { Worker } from "node:worker_threads";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
@@ -7,6 +8,7 @@ import {
   BUDGET_CONTENT_TYPES,
   validateBudgetStream,
   type BudgetFileReport,
+  type ValidateBudgetOptions,
 } from "../lib/budgetFile.ts";
 import { budgetFileKey, bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 import { CliError, ExitCode, UsageError, parseOptions, type ExitCodeValue } from "./errors.ts";
@@ -24,6 +26,7 @@ import {
   withNewKeyRetry,
   type NewKeyRetryOptions,
 } from "./s3Errors.ts";
+import type { WorkerMessage } from "./validationWorker.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
@@ -190,6 +193,7 @@ export async function runUpload(
       },
     );
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new S3CommandError(describeS3Error(error, context));
   }
   if (attempt.response === undefined) {
@@ -283,24 +287,21 @@ async function uploadOnce(args: {
     // waits for that) before done() rejects; a small file's single PutObject is never sent.
     body.destroy(new InvalidBudgetFile());
   };
-  const channel = new ChunkChannel();
-  const validation = validateBudgetStream(channel, {
-    format: args.format,
-    sheet: args.sheet,
-    sizeHint: args.size,
-    onInvalid: stopUpload,
-  });
+  const validation = startValidation(
+    { format: args.format, sheet: args.sheet, sizeHint: args.size },
+    stopUpload,
+  );
 
   try {
     for await (const chunk of createReadStream(args.file, { highWaterMark: 1024 * 1024 })) {
-      await channel.push(chunk as Buffer);
+      await validation.push(chunk as Buffer);
       if (invalid || uploadSettled) continue;
       if (!body.write(chunk)) await drainedOrSettled(body, uploading);
     }
   } finally {
-    channel.end();
+    validation.end();
   }
-  const report = await validation;
+  const report = await validation.report;
   if (report.valid && !invalid) body.end();
   else stopUpload();
   const outcome = await uploading;
@@ -325,6 +326,79 @@ function drainedOrSettled(body: PassThrough, settled: Promise<unknown>): Promise
     body.on("close", done);
     void settled.then(done);
   });
+}
+
+interface RunningValidation {
+  /** Hands a chunk over; resolves when there is room for more. */
+  push(chunk: Uint8Array): Promise<void>;
+  end(): void;
+  report: Promise<BudgetFileReport>;
+}
+
+/**
+ * Validation beside the upload: on a worker thread, so checking the file and sending it use
+ * two cores; in this thread when a worker cannot start (then they share one).
+ */
+function startValidation(
+  options: Omit<ValidateBudgetOptions, "onInvalid">,
+  onInvalid: () => void,
+): RunningValidation {
+  let worker: Worker;
+  try {
+    const tsxApi = import.meta.resolve("tsx/esm/api");
+    const entry = new URL("./validationWorker.ts", import.meta.url).href;
+    // The worker runs our TypeScript as the bin does: through tsx, registered first.
+    worker = new Worker(
+      `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
+      { eval: true, workerData: options },
+    );
+  } catch {
+    const channel = new ChunkChannel();
+    return {
+      push: (chunk) => channel.push(chunk),
+      end: () => channel.end(),
+      report: validateBudgetStream(channel, { ...options, onInvalid }),
+    };
+  }
+  const inFlightLimit = 8;
+  let inFlight = 0;
+  let room: (() => void) | undefined;
+  const report = new Promise<BudgetFileReport>((resolve, reject) => {
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "ack") {
+        inFlight--;
+        room?.();
+      } else if (message.type === "invalid") {
+        onInvalid();
+      } else {
+        resolve(message.report);
+        void worker.terminate();
+      }
+    });
+    worker.on("error", (error) => {
+      onInvalid();
+      room?.();
+      reject(new CliError(`the validator stopped: ${error.message}`, ExitCode.Usage));
+    });
+    worker.on("exit", () => {
+      room?.();
+      reject(new CliError("the validator stopped before its report", ExitCode.Usage));
+    });
+  });
+  report.catch(() => {});
+  let failed = false;
+  report.catch(() => (failed = true));
+  return {
+    async push(chunk) {
+      inFlight++;
+      worker.postMessage(chunk);
+      while (inFlight >= inFlightLimit && !failed) {
+        await new Promise<void>((resolve) => (room = resolve));
+      }
+    },
+    end: () => worker.postMessage(null),
+    report,
+  };
 }
 
 /**

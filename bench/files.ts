@@ -1,0 +1,196 @@
+/**
+ * Bench: budget files, whole commands as a user starts them (start-up included).
+ *
+ *   npx tsx bench/files.ts            # or: npm run bench -- files
+ *   BENCH_ROWS=200000 BENCH_UPLOAD_MB=50 BENCH_RUNS=1 npx tsx bench/files.ts   # quicker
+ *
+ * 1. validate: `node bin/budget-sync.js validate` of a generated 1,000,000-row CSV beside a bare
+ *    csv-parse pass over the same file (`node bench/bareCsvParse.mjs`, a plain stream that counts
+ *    records), alternating, median of BENCH_RUNS; rows/s, the ratio, and peak RSS (GNU time's
+ *    maximum resident set size), with `budget-sync --help` as the start-up baseline.
+ * 2. upload: `node bin/budget-sync.js upload` of a generated 200 MB CSV (validation included)
+ *    beside `/usr/bin/aws s3 cp` of the same file, both to the same s3rver, alternating.
+ * Files go to bench/out/ (git-ignored). Timings belong here, never in `npm test`.
+ */
+import { spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const BIN = path.join(REPO, "bin/budget-sync.js");
+const BARE = path.join(REPO, "bench/bareCsvParse.mjs");
+const OUT = path.join(REPO, "bench/out");
+const GNU_TIME = "/usr/bin/time";
+const AWS = "/usr/bin/aws";
+
+interface Measure {
+  seconds: number;
+  /** Peak resident set size in MB, when GNU time is there to tell. */
+  peakMb?: number;
+  stdout: string;
+}
+
+/** Runs a command to its end; wall time, and peak RSS through GNU time when installed. */
+function measure(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Measure> {
+  const timed = existsSync(GNU_TIME);
+  const [file, argv] = timed
+    ? [GNU_TIME, ["-f", "BENCH_MAXRSS_KB=%M", command, ...args]]
+    : [command, args];
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(file, argv, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (code !== 0) {
+        reject(new Error(`${command} ${args.join(" ")} exited ${code}: ${stderr.slice(-500)}`));
+        return;
+      }
+      const kb = /BENCH_MAXRSS_KB=(\d+)/.exec(stderr)?.[1];
+      resolve({ seconds, peakMb: kb ? Number(kb) / 1024 : undefined, stdout });
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** A budget CSV of `rows` distinct rows, as an FP&A export writes them. */
+export async function writeBudgetCsv(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  const write = (text: string) =>
+    out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r()));
+  await write("Department,Sub Category,Fiscal Period,Budget Amount,Currency\n");
+  const currencies = ["USD", "EUR", "GBP", "INR"];
+  let buffer = "";
+  for (let i = 0; i < rows; i++) {
+    const period = i % 5 === 0 ? `FY ${2000 + (i % 30)}` : `Q${1 + (i % 4)} ${2000 + (i % 30)}`;
+    buffer += `Department ${i % 997},Sub Category ${i},${period},${(i * 37) % 1_000_000}.${i % 100},${currencies[i % 4]}\n`;
+    if (buffer.length > 1 << 16) {
+      await write(buffer);
+      buffer = "";
+    }
+  }
+  await write(buffer);
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+}
+
+function fixture(name: string, rows: number): Promise<string> {
+  mkdirSync(OUT, { recursive: true });
+  const file = path.join(OUT, name);
+  return (existsSync(file) ? Promise.resolve() : writeBudgetCsv(file, rows)).then(() => file);
+}
+
+const mb = (n: number | undefined) => (n === undefined ? "n/a" : `${n.toFixed(0)} MB`);
+
+export async function benchValidate(rows: number, runs: number): Promise<void> {
+  const file = await fixture(`budget-${rows}.csv`, rows);
+  const size = statSync(file).size;
+  console.log(
+    `validate: ${rows.toLocaleString("en-US")} rows, ${(size / 1e6).toFixed(1)} MB, median of ${runs}`,
+  );
+  const ours: Measure[] = [];
+  const bare: Measure[] = [];
+  for (let i = 0; i < runs; i++) {
+    bare.push(await measure(process.execPath, [BARE, file]));
+    ours.push(await measure(process.execPath, [BIN, "validate", file]));
+  }
+  if (!ours[0].stdout.includes(`valid (CSV, ${rows} rows)`))
+    throw new Error(`unexpected: ${ours[0].stdout}`);
+  const start = await measure(process.execPath, [BIN, "--help"]);
+  const oursS = median(ours.map((m) => m.seconds));
+  const bareS = median(bare.map((m) => m.seconds));
+  const oursRss = median(ours.map((m) => m.peakMb ?? NaN));
+  console.log(
+    `  budget-sync validate  ${oursS.toFixed(2)} s  ${Math.round(rows / oursS).toLocaleString("en-US")} rows/s  peak RSS ${mb(oursRss)}`,
+  );
+  console.log(
+    `  bare csv-parse        ${bareS.toFixed(2)} s  ${Math.round(rows / bareS).toLocaleString("en-US")} rows/s  peak RSS ${mb(median(bare.map((m) => m.peakMb ?? NaN)))}`,
+  );
+  console.log(
+    `  throughput ratio      ${(bareS / oursS).toFixed(2)}x bare csv-parse (target >= 0.7)`,
+  );
+  console.log(
+    `  start-up alone        budget-sync --help: ${start.seconds.toFixed(2)} s, peak RSS ${mb(start.peakMb)}`,
+  );
+  console.log(`  peak RSS target       < 150 MB: ${oursRss < 150 ? "met" : "NOT met"}`);
+}
+
+export async function benchUpload(megabytes: number, runs: number): Promise<void> {
+  if (!existsSync(AWS)) {
+    console.log(`upload: skipped, ${AWS} is missing (apt-get install -y awscli)`);
+    return;
+  }
+  // About 42 bytes a row in this generator.
+  const file = await fixture(`budget-${megabytes}MB.csv`, Math.round((megabytes * 1e6) / 42.5));
+  const size = statSync(file).size;
+  const { startS3rver } = await import("../test/helpers/s3rver.ts");
+  const s3 = await startS3rver(["bench"]);
+  try {
+    const env = { ...process.env, ...s3.env };
+    console.log(`upload: ${(size / 1e6).toFixed(0)} MB to s3rver, median of ${runs}`);
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      theirs.push(
+        (
+          await measure(
+            AWS,
+            [
+              "--endpoint-url",
+              s3.endpoint,
+              "s3",
+              "cp",
+              file,
+              "s3://bench/aws/budget.csv",
+              "--only-show-errors",
+            ],
+            env,
+          )
+        ).seconds,
+      );
+      const run = await measure(
+        process.execPath,
+        [BIN, "upload", file, "--bucket", "bench", "--prefix", `ours${i}/`],
+        env,
+      );
+      if (!run.stdout.includes("uploaded s3://bench/"))
+        throw new Error(`unexpected: ${run.stdout}`);
+      ours.push(run.seconds);
+    }
+    const oursS = median(ours);
+    const theirsS = median(theirs);
+    console.log(
+      `  budget-sync upload (validating)  ${oursS.toFixed(2)} s  ${(size / 1e6 / oursS).toFixed(0)} MB/s`,
+    );
+    console.log(
+      `  aws s3 cp                        ${theirsS.toFixed(2)} s  ${(size / 1e6 / theirsS).toFixed(0)} MB/s`,
+    );
+    console.log(
+      `  ratio                            ${(theirsS / oursS).toFixed(2)}x the AWS CLI's speed (target >= 1.0)`,
+    );
+  } finally {
+    await s3.close();
+  }
+}
+
+export async function runFilesBench(): Promise<void> {
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  await benchValidate(Number(process.env.BENCH_ROWS ?? 1_000_000), runs);
+  await benchUpload(Number(process.env.BENCH_UPLOAD_MB ?? 200), runs);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await runFilesBench();
