@@ -324,6 +324,11 @@ function arnConditionMatches(pattern: string, who: PrincipalIdentity): boolean {
  * `aws:PrincipalArn` (or `kms:CallerAccount`) to principals that exclude this identity.
  */
 export function publicStatementReaches(s: NormalizedStatement, who: PrincipalIdentity): boolean {
+  // A service acting for a resource carries aws:SourceArn / aws:SourceAccount; a user's or a
+  // role's own request never does, so a statement pinning them admits no IAM principal.
+  for (const key of ["aws:SourceArn", "aws:SourceAccount", "aws:SourceOwner"]) {
+    if (pinnedValues(s.conditions, key) !== undefined) return false;
+  }
   const accounts = [
     pinnedValues(s.conditions, "aws:PrincipalAccount"),
     pinnedValues(s.conditions, "kms:CallerAccount"),

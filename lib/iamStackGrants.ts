@@ -69,6 +69,8 @@ export interface Grant {
   actions: CatalogueAction[];
   /** For a key policy, the key it belongs to. */
   key?: StackResource;
+  /** What the grant applies to, when no statement says (a Lambda permission, an access grant). */
+  on?: string;
 }
 
 export interface ManagedAttachment {
@@ -135,6 +137,10 @@ class NameIndex<V> {
       this.byName.set(key, list);
     }
   }
+  has(name: string): boolean {
+    return this.byName.has(name.toLowerCase());
+  }
+
   /** The entries a prop of `from` refers to (by property dependency, by name, by ARN). */
   resolve(from: StackResource, prop: string, unknowns: UnknownValues): V[] {
     const out = new Set<V>();
@@ -169,6 +175,30 @@ function namesOf(r: StackResource, unknowns: UnknownValues): string[] {
   if (names.size === 0) names.add(r.name);
   return [...names];
 }
+
+/** Types whose `policy` is an identity document (judged for the principal it is attached to). */
+const IDENTITY_DOCUMENT_TYPES = new Set<string>([
+  T.UserPolicy,
+  T.RolePolicy,
+  T.GroupPolicy,
+  T.Policy,
+]);
+
+/** What an S3 Access Grant's permission level lets the grantee do (per the S3 documentation). */
+const ACCESS_GRANT_READ = [
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "s3:GetObjectAcl",
+  "s3:ListMultipartUploadParts",
+  "s3:ListBucket",
+];
+const ACCESS_GRANT_WRITE = [
+  "s3:PutObject",
+  "s3:PutObjectAcl",
+  "s3:DeleteObject",
+  "s3:DeleteObjectVersion",
+  "s3:AbortMultipartUpload",
+];
 
 const ASSUME_ACTIONS = [
   "sts:AssumeRole",
@@ -375,20 +405,56 @@ export async function collectGrants(
     }
   };
 
-  const principalTargets = (from: StackResource, prop: string): Target[] =>
-    principalIndex
-      .resolve(from, prop, unknowns)
-      .map((p) => targetOf.get(p))
-      .filter((t): t is Target => t !== undefined);
+  /**
+   * A principal a document names but the stack does not create (an existing user or role,
+   * referenced by name or ARN): followed when its name alone selects it (e.g. `spendflo-sync`).
+   */
+  const externalTargets = new Map<string, Target | null>();
+  const externalTarget = (kind: "user" | "role", ref: string): Target | undefined => {
+    const name = lastArnPart(ref);
+    const key = `${kind}:${name.toLowerCase()}`;
+    if (!externalTargets.has(key)) {
+      const principal: StackPrincipal = {
+        resource: {
+          type: kind === "user" ? T.User : T.Role,
+          urn: `${kind}:${name}`,
+          name,
+          props: { name },
+        },
+        kind,
+        names: [name],
+        tags: {},
+      };
+      const reason = query.selectPrincipal(principal);
+      const t: Target | null = reason
+        ? { kind: "principal", principal, reason: `${reason}; not created by this stack` }
+        : null;
+      externalTargets.set(key, t);
+      if (t) targets.push(t);
+    }
+    return externalTargets.get(key) ?? undefined;
+  };
+
+  const principalTargets = (from: StackResource, prop: string, kind: "user" | "role"): Target[] => {
+    const resolved = principalIndex.resolve(from, prop, unknowns);
+    if (resolved.length > 0) {
+      return resolved.map((p) => targetOf.get(p)).filter((t): t is Target => t !== undefined);
+    }
+    const raw = unknowns.peek(() => from.props[prop], undefined);
+    const refs = (Array.isArray(raw) ? raw : [raw]).filter(
+      (v): v is string => typeof v === "string",
+    );
+    return refs.map((r) => externalTarget(kind, r)).filter((t): t is Target => t !== undefined);
+  };
 
   // Identity side.
   for (const r of resources) {
     switch (r.type) {
       case T.UserPolicy:
-        await identityDoc(() => r.props["policy"], r, principalTargets(r, "user"), "");
+        await identityDoc(() => r.props["policy"], r, principalTargets(r, "user", "user"), "");
         break;
       case T.RolePolicy:
-        await identityDoc(() => r.props["policy"], r, principalTargets(r, "role"), "");
+        await identityDoc(() => r.props["policy"], r, principalTargets(r, "role", "role"), "");
         break;
       case T.GroupPolicy:
         await identityDoc(
@@ -408,10 +474,10 @@ export async function collectGrants(
         break;
       }
       case T.UserPolicyAttachment:
-        await attach(r, "policyArn", principalTargets(r, "user"), "");
+        await attach(r, "policyArn", principalTargets(r, "user", "user"), "");
         break;
       case T.RolePolicyAttachment:
-        await attach(r, "policyArn", principalTargets(r, "role"), "");
+        await attach(r, "policyArn", principalTargets(r, "role", "role"), "");
         break;
       case T.GroupPolicyAttachment:
         await attach(r, "policyArn", membersOfGroupRef(r, "group"), groupLabel(r, "group"));
@@ -420,16 +486,16 @@ export async function collectGrants(
         await attach(
           r,
           "policyArn",
-          [...principalTargets(r, "users"), ...principalTargets(r, "roles")],
+          [...principalTargets(r, "users", "user"), ...principalTargets(r, "roles", "role")],
           "",
         );
         await attach(r, "policyArn", membersOfGroupRef(r, "groups"), groupLabel(r, "groups"));
         break;
       case T.UserPolicyAttachmentsExclusive:
-        await attach(r, "policyArns", principalTargets(r, "userName"), "");
+        await attach(r, "policyArns", principalTargets(r, "userName", "user"), "");
         break;
       case T.RolePolicyAttachmentsExclusive:
-        await attach(r, "policyArns", principalTargets(r, "roleName"), "");
+        await attach(r, "policyArns", principalTargets(r, "roleName", "role"), "");
         break;
       case T.GroupPolicyAttachmentsExclusive:
         await attach(
@@ -450,15 +516,29 @@ export async function collectGrants(
     source: StackResource,
     kind: GrantKind,
     key?: StackResource,
+    quiet = false,
   ) => {
     if (doc === undefined || doc === null || doc === "") return;
     const statements = unknowns.read(() => parseCached(doc), []);
     if (statements instanceof PolicyDocumentError) {
-      unreadable.push({ source, problem: statements.message });
+      // A service's own policy language (an ECR lifecycle policy, an OpenSearch security policy)
+      // is not IAM: only the types known to hold IAM documents report one they cannot read.
+      if (!quiet) unreadable.push({ source, problem: statements.message });
       return;
     }
     for (const s of statements) {
       if (s.effect !== "Allow") continue;
+      for (const entry of [...(s.principal?.aws ?? [])]) {
+        const m =
+          /^arn:aws[a-z-]*:(?:iam|sts)::\d{12}:(user|role|assumed-role)\/(?:.*\/)?([^/]+)$/i.exec(
+            entry,
+          );
+        if (!m || /[*?]/.test(m[2])) continue;
+        const roleName = m[1].toLowerCase() === "assumed-role" ? entry.split("/")[1] : m[2];
+        const name = m[1].toLowerCase() === "user" ? m[2] : roleName;
+        if (!principalIndex.has(name))
+          externalTarget(m[1].toLowerCase() === "user" ? "user" : "role", name);
+      }
       const reached = targets.filter((t) =>
         targetIdentities(t).some((id) => statementReaches(s, id)),
       );
@@ -523,6 +603,57 @@ export async function collectGrants(
       const key = keyIndex.resolve(r, "keyId", unknowns)[0];
       for (const t of reached)
         grants.push({ target: t, source: r, kind: "kms-grant", via: "", actions, key });
+    } else if (r.type === T.LambdaPermission) {
+      // `principal` may be an account id (or "*"): a grant of the action to that account.
+      const principal = unknowns.read(() => str(r.props, "principal"), undefined);
+      if (!principal || !/^(\*|\d{12}|arn:)/.test(principal)) continue;
+      const reached = targets.filter((t) =>
+        targetIdentities(t).some((id) => principalEntryMatches(principal, id)),
+      );
+      if (reached.length === 0) continue;
+      const action = unknowns.read(() => str(r.props, "action"), undefined) ?? "";
+      const actions = await expandActionPattern(action);
+      const fn = unknowns.peek(() => str(r.props, "function"), undefined);
+      const on = fn ? `function ${lastArnPart(fn)}` : undefined;
+      for (const t of reached)
+        grants.push({ target: t, source: r, kind: "resource", via: "", actions, on });
+    } else if (r.type === T.AccessGrant) {
+      // S3 Access Grants: READ, WRITE or READWRITE on a location, to an IAM principal.
+      const grantee = unknowns.read(() => obj(r.props["grantee"]), undefined);
+      const id = grantee ? unknowns.read(() => grantee["granteeIdentifier"], undefined) : undefined;
+      const deps = principalIndex.resolve(r, "grantee", unknowns);
+      const reached = targets.filter(
+        (t) =>
+          (t.kind === "principal" && deps.includes(t.principal)) ||
+          (typeof id === "string" && targetIdentities(t).some((i) => principalEntryMatches(id, i))),
+      );
+      if (reached.length === 0) continue;
+      const permission = String(unknowns.read(() => r.props["permission"], "") ?? "").toUpperCase();
+      const patterns = [
+        ...(permission.includes("READ") ? ACCESS_GRANT_READ : []),
+        ...(permission.includes("WRITE") || !/^(READ|WRITE|READWRITE)$/.test(permission)
+          ? ACCESS_GRANT_WRITE
+          : []),
+      ];
+      const actions: CatalogueAction[] = [];
+      for (const pattern of patterns) actions.push(...(await expandActionPattern(pattern)));
+      const location = unknowns.peek(() => str(r.props, "accessGrantsLocationId"), undefined);
+      const on = location ? `access grants location ${location}` : undefined;
+      for (const t of reached)
+        grants.push({ target: t, source: r, kind: "resource", via: "", actions, on });
+    } else if (
+      r.type.startsWith("aws:") &&
+      !IDENTITY_DOCUMENT_TYPES.has(r.type) &&
+      "policy" in r.props
+    ) {
+      // Any other resource policy (a secret's, a queue's, a topic's, an S3 Control one...).
+      await resourceDoc(
+        unknowns.read(() => r.props["policy"], undefined),
+        r,
+        "resource",
+        undefined,
+        true,
+      );
     }
   }
   return { targets, grants, managed, unreadable };

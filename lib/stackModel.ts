@@ -62,6 +62,8 @@ export const T = {
   KmsGrant: "aws:kms/grant:Grant",
   KmsAlias: "aws:kms/alias:Alias",
   LambdaFunction: "aws:lambda/function:Function",
+  LambdaPermission: "aws:lambda/permission:Permission",
+  AccessGrant: "aws:s3control/accessGrant:AccessGrant",
   Trail: "aws:cloudtrail/trail:Trail",
 } as const;
 

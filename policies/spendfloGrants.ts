@@ -112,6 +112,7 @@ export function grantResources(g: Grant): string {
   if (g.kind === "key-policy" || g.kind === "kms-grant") {
     return g.key ? `key ${describe(g.key)}` : "a key outside this stack";
   }
+  if (g.on) return g.on;
   const s = g.statement;
   if (s?.notResources !== undefined) return `everything except ${listSome(s.notResources, 5)}`;
   if (!s?.resources || s.resources.length === 0) return "no resource";

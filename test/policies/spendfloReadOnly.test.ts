@@ -479,3 +479,77 @@ function escape(s: string): string {
 }
 
 void tlsDeny;
+
+describe("spendflo-read-only: more paths", () => {
+  const write = { Effect: "Allow", Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}/*` };
+
+  it("a user the stack does not create, named spendflo, attached by name", async () => {
+    const r = [
+      res(T.UserPolicy, "legacy-policy", { user: "spendflo-budget-sync", policy: doc(write) }),
+    ];
+    expect(await messages(spendfloReadOnly, r, config)).toEqual([
+      `SpendFlo principal aws.iam.User "spendflo-budget-sync" (named with "spendflo" and not tagged spendflo:access; not created by this stack) may write: aws.iam.UserPolicy "legacy-policy" (statement 1) grants s3:PutObject on arn:aws:s3:::${BUCKET}/*. ${ONLY_READ}`,
+    ]);
+  });
+
+  it("a role the stack does not create, named spendflo, in a bucket policy", async () => {
+    const stmt = {
+      ...write,
+      Principal: { AWS: `arn:aws:iam::${CUSTOMER_ACCOUNT}:role/SpendfloPoller` },
+    };
+    expect(
+      await messages(spendfloReadOnly, budgetBucket({ extraStatements: [stmt] }), config),
+    ).toEqual([
+      `SpendFlo principal aws.iam.Role "SpendfloPoller" (named with "spendflo" and not tagged spendflo:access; not created by this stack) may write: aws.s3.BucketPolicy "budgets-policy" (statement 2) grants s3:PutObject on arn:aws:s3:::${BUCKET}/*. ${ONLY_READ}`,
+    ]);
+  });
+
+  it("another service's resource policy (a secret's), a Lambda permission and an S3 Access Grant", async () => {
+    const r = [
+      ...iamUserReader(),
+      res("aws:secretsmanager/secretPolicy:SecretPolicy", "secret-policy", {
+        secretArn: "arn:aws:secretsmanager:us-east-1:111122223333:secret:db",
+        policy: doc({
+          Effect: "Allow",
+          Principal: { AWS: SPENDFLO_ACCOUNT },
+          Action: "secretsmanager:PutSecretValue",
+          Resource: "*",
+        }),
+      }),
+      res(T.LambdaPermission, "invoke", {
+        action: "lambda:InvokeFunction",
+        function: "exporter",
+        principal: SPENDFLO_ACCOUNT,
+      }),
+      res(T.AccessGrant, "grant", {
+        accessGrantsLocationId: "default",
+        permission: "READWRITE",
+        grantee: {
+          granteeType: "IAM",
+          granteeIdentifier: `arn:aws:iam::${CUSTOMER_ACCOUNT}:user/${USER_NAME}`,
+        },
+      }),
+    ];
+    expect(await messages(spendfloReadOnly, r, config)).toEqual([
+      `${ACCOUNT} may write: aws.secretsmanager.SecretPolicy "secret-policy" (statement 1) grants secretsmanager:PutSecretValue on *. ${ONLY_READ}`,
+      `${ACCOUNT} may write: aws.lambda.Permission "invoke" grants lambda:InvokeFunction on function exporter. ${ONLY_READ}`,
+      `${USER} may write: aws.s3control.AccessGrant "grant" grants s3:PutObject, s3:PutObjectAcl, s3:DeleteObject, s3:DeleteObjectVersion, s3:AbortMultipartUpload on access grants location default. ${ONLY_READ}`,
+    ]);
+  });
+
+  it('"*" pinned by aws:SourceArn admits a service, not SpendFlo', async () => {
+    const r = [
+      res("aws:sns/topicPolicy:TopicPolicy", "alerts-policy", {
+        arn: "arn:aws:sns:us-east-1:111122223333:alerts",
+        policy: doc({
+          Effect: "Allow",
+          Principal: "*",
+          Action: "sns:Publish",
+          Resource: "arn:aws:sns:us-east-1:111122223333:alerts",
+          Condition: { ArnLike: { "aws:SourceArn": `arn:aws:s3:::${BUCKET}` } },
+        }),
+      }),
+    ];
+    expect(await messages(spendfloReadOnly, r, config)).toEqual([]);
+  });
+});
