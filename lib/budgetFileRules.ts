@@ -159,6 +159,8 @@ function formulaMessage(column: string, text: string): string {
 }
 
 function clip(text: string): string {
+  // Control characters would garble a terminal: show them as spaces.
+  // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\u0000-\u001f\u007f]/g, " ");
   return flat.length > 40 ? `${flat.slice(0, 37)}...` : flat;
 }

@@ -63,7 +63,7 @@ export async function localBudgetFile(
   const byName = budgetFormatFromName(file);
   if ("format" in byName) return { format: byName.format, size: info.size };
   if (/\.xls$/i.test(file)) return { unreadable: `is ${byName.problem}` };
-  let head = Buffer.alloc(0);
+  let head: Buffer;
   try {
     const handle = await open(file, "r");
     try {

@@ -13,7 +13,9 @@ const text = fc.string({ unit: "grapheme", maxLength: 12 });
 // Department and Sub Category: any text that is no formula and not blank.
 const name = text
   .map((s) => s.trim())
-  .filter((s) => s.length > 0 && !/^[=+\-@]/.test(s) && !/[\u0000\ufffd]/.test(s));
+  .filter(
+    (s) => s.length > 0 && !/^[=+\-@]/.test(s) && !s.includes("\u0000") && !s.includes("\ufffd"),
+  );
 const period = fc.oneof(
   fc.integer({ min: 1990, max: 2100 }).map((y) => `FY ${y}`),
   fc
