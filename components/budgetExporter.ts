@@ -9,7 +9,7 @@ import {
 } from "../lib/policyDocument.ts";
 import { EXPORTER_RUNTIME, bundleExporterHandler } from "./exporter/bundle.ts";
 import { columnMappingProblems, type ColumnMapping } from "./exporter/budgetRows.ts";
-import { EXPORTER_ENV } from "./exporter/handler.ts";
+import { EXPORTER_ENV } from "./exporter/env.ts";
 import type { ReaderKmsKey } from "./spendfloReader.ts";
 
 /** Where the exporter reads budget rows. */

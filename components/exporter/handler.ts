@@ -13,6 +13,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { parse } from "csv-parse/sync";
 import { BUDGET_CONTENT_TYPES, validateBudgetData } from "../../lib/budgetFile.ts";
 import { budgetFileKey } from "../../lib/s3Naming.ts";
+import { EXPORTER_ENV } from "./env.ts";
 import {
   columnMappingProblems,
   sourceRowOfLine,
@@ -22,19 +23,7 @@ import {
   type SourceRow,
 } from "./budgetRows.ts";
 
-/** The environment variables the component sets; none of them holds a secret. */
-export const EXPORTER_ENV = {
-  bucket: "BUDGET_BUCKET",
-  prefix: "BUDGET_PREFIX",
-  sourceType: "SOURCE_TYPE",
-  sourceUrl: "SOURCE_URL",
-  rowsPath: "SOURCE_ROWS_PATH",
-  tokenParameter: "SOURCE_TOKEN_PARAMETER",
-  sourceTimeoutMs: "SOURCE_TIMEOUT_MS",
-  maxSourceBytes: "SOURCE_MAX_BYTES",
-  mapping: "COLUMN_MAPPING",
-  timezone: "EXPORT_TIMEZONE",
-} as const;
+export { EXPORTER_ENV };
 
 export interface ExporterSettings {
   bucket: string;
