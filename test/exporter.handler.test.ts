@@ -220,7 +220,9 @@ describe("the exporter handler against a loopback source and s3rver", () => {
     );
     await expect(run).rejects.toThrow(ExportError);
     const message = await run.catch((e: Error) => e.message);
-    expect(message).toContain("is not a valid budget file (2 errors); nothing was uploaded");
+    expect(message.split("\n")[0]).toBe(
+      `the budget data from ${source}/bad.json is not a valid budget file (2 errors); nothing was uploaded:`,
+    );
     expect(message).toMatch(
       /source row 2, Budget Amount: Budget Amount "\$12,000" must be a plain number/,
     );

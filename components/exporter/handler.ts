@@ -171,14 +171,14 @@ export async function runExport(
 
   const report = await validateBudgetData(csv.text, { format: "csv", maxIssues: 20 });
   if (!report.valid) {
-    const where = (line: number) => {
+    const locate = (line: number) => {
       const row = sourceRowOfLine(csv.rowLines, line);
       return row === undefined ? `line ${line}` : `source row ${row}`;
     };
     const details = report.unreadable
       ? [report.unreadable]
       : report.errors.map(
-          (e) => `${where(e.line)}${e.column ? `, ${e.column}` : ""}: ${e.message}`,
+          (e) => `${locate(e.line)}${e.column ? `, ${e.column}` : ""}: ${e.message}`,
         );
     const more = report.errorCount > report.errors.length;
     throw new ExportError(
