@@ -134,8 +134,8 @@ export async function benchUpload(megabytes: number, runs: number): Promise<void
     console.log(`upload: skipped, ${AWS} is missing (apt-get install -y awscli)`);
     return;
   }
-  // About 42 bytes a row in this generator.
-  const file = await fixture(`budget-${megabytes}MB.csv`, Math.round((megabytes * 1e6) / 42.5));
+  // About 56.6 bytes a row in this generator.
+  const file = await fixture(`budget-${megabytes}MB.csv`, Math.round((megabytes * 1e6) / 56.6));
   const size = statSync(file).size;
   const { startS3rver } = await import("../test/helpers/s3rver.ts");
   const s3 = await startS3rver(["bench"]);

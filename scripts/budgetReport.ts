@@ -94,9 +94,14 @@ export async function validateLocalFile(
     const byName = budgetFormatFromName(file);
     return unreadableReport("format" in byName ? byName.format : "csv", local.unreadable);
   }
-  const report = await validateBudgetStream(createReadStream(file, { highWaterMark: 256 * 1024 }), {
+  const source =
+    local.format === "csv"
+      ? readChunks(file)
+      : createReadStream(file, { highWaterMark: 256 * 1024 });
+  const report = await validateBudgetStream(source, {
     format: local.format,
     sheet: options.sheet,
+    sizeHint: local.size,
   });
   if (local.nameWarning) {
     report.warnings.unshift({ line: 0, column: "", message: `the file ${local.nameWarning}` });
