@@ -219,7 +219,10 @@ describe("the exporter handler against a loopback source and s3rver", () => {
       },
     );
     await expect(run).rejects.toThrow(ExportError);
-    const message = await run.catch((e: Error) => e.message);
+    const message = await run.then(
+      () => "",
+      (e: Error) => e.message,
+    );
     expect(message.split("\n")[0]).toBe(
       `the budget data from ${source}/bad.json is not a valid budget file (2 errors); nothing was uploaded:`,
     );
