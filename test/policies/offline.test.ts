@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
 import { T } from "../../lib/stackModel.ts";
 import { loadPolicyConfig, runPolicies } from "../../policies/offline.ts";
@@ -188,3 +189,47 @@ describe("policy config", () => {
 });
 
 void res;
+
+describe("runPolicies: resource policies", () => {
+  class Bucket {
+    static __pulumiType = T.Bucket;
+  }
+  const noForceDestroy: ResourceValidationPolicy = {
+    name: "no-force-destroy",
+    description: "Checks that no bucket is created with forceDestroy.",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { allowed: { type: "boolean", default: false } } },
+    validateResource: (args, report) => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const cls = Bucket as any;
+      if (!args.isType(cls)) args.notApplicable("not a bucket");
+      const props = args.asType(cls) as Record<string, unknown>;
+      if (props["forceDestroy"] === true && !args.getConfig<{ allowed: boolean }>().allowed) {
+        report(`${args.type} "${args.name}" must not set forceDestroy.`);
+      }
+    },
+  };
+  const resources = [
+    res(T.Bucket, "kept", { bucket: "kept", forceDestroy: false }),
+    res(T.Bucket, "doomed", { bucket: "doomed", forceDestroy: true }),
+    res(T.User, "someone", { name: "someone" }),
+  ];
+
+  it("runs each validation on every custom resource, with type, props, isType, asType, getConfig", async () => {
+    expect(await runPolicies(resources, {}, { policies: [noForceDestroy] })).toEqual([
+      {
+        policy: "no-force-destroy",
+        level: "advisory",
+        message: 'aws:s3/bucket:Bucket "doomed" must not set forceDestroy.',
+        urn: "urn:pulumi:dev::budget-sync::aws:s3/bucket:Bucket::doomed",
+      },
+    ]);
+    expect(
+      await runPolicies(
+        resources,
+        { "no-force-destroy": { allowed: true } },
+        { policies: [noForceDestroy] },
+      ),
+    ).toEqual([]);
+  });
+});
