@@ -147,6 +147,47 @@ export function budgetAmountProblem(text: string): string | null {
   return `Budget Amount "${clip(text)}" is not a number: write a plain decimal such as 500000 or 1200.50`;
 }
 
+/** `text.trim()`, without a new string in the common case of printable ASCII at both ends. */
+function trimmed(text: string): string {
+  const length = text.length;
+  if (length === 0) return text;
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(length - 1);
+  return first > 32 && first < 127 && last > 32 && last < 127 ? text : text.trim();
+}
+
+/** `FY 2025` or `Q1 2025` exactly (GUIDE_PERIOD), by hand: it runs once a row. */
+function isGuidePeriod(text: string): boolean {
+  if (text.length !== 7 || text.charCodeAt(2) !== 32) return false;
+  const a = text.charCodeAt(0);
+  const b = text.charCodeAt(1);
+  if (!((a === 70 && b === 89) || (a === 81 && b >= 49 && b <= 52))) return false;
+  for (let i = 3; i < 7; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** A plain non-negative decimal (PLAIN_DECIMAL), by hand: it runs once a row. */
+function isPlainDecimal(text: string): boolean {
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  if (i === 0) return false;
+  if (i === length) return true;
+  if (text.charCodeAt(i) !== 46 || i + 1 === length) return false;
+  for (let j = i + 1; j < length; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** A text cell a spreadsheet would run as a formula (CSV injection). */
 export function isFormula(text: string): boolean {
   const first = text.charCodeAt(0);
@@ -326,7 +367,7 @@ export class BudgetFileChecker {
     let blank = true;
     for (let i = 0; i < cells.length; i++) {
       const cell = cells[i];
-      if (cell === null || cell.trim() !== "") {
+      if (cell === null || trimmed(cell) !== "") {
         blank = false;
         break;
       }
@@ -368,8 +409,8 @@ export class BudgetFileChecker {
       this.fiscalPeriod < cells.length &&
       cells[this.fiscalPeriod] !== null
     ) {
-      const text = cells[this.fiscalPeriod]!.trim();
-      if (GUIDE_PERIOD.test(text)) {
+      const text = trimmed(cells[this.fiscalPeriod]!);
+      if (isGuidePeriod(text)) {
         period = text;
       } else if (isFormula(text)) {
         this.error(line, this.names[this.fiscalPeriod], formulaMessage("Fiscal Period", text));
@@ -396,8 +437,8 @@ export class BudgetFileChecker {
       this.budgetAmount < cells.length &&
       cells[this.budgetAmount] !== null
     ) {
-      const text = cells[this.budgetAmount]!.trim();
-      if (!PLAIN_DECIMAL.test(text)) {
+      const text = trimmed(cells[this.budgetAmount]!);
+      if (!isPlainDecimal(text)) {
         this.error(
           line,
           this.names[this.budgetAmount],
@@ -407,7 +448,7 @@ export class BudgetFileChecker {
     }
 
     if (this.currency >= 0 && this.currency < cells.length && cells[this.currency] !== null) {
-      const text = cells[this.currency]!.trim();
+      const text = trimmed(cells[this.currency]!);
       if (text !== "" && !CURRENCIES.has(text)) {
         const column = this.names[this.currency];
         if (isFormula(text)) this.error(line, column, formulaMessage("Currency", text));
@@ -437,7 +478,7 @@ export class BudgetFileChecker {
     }
 
     if (department !== "" && period !== null) {
-      const first = this.keys.add([department, subCategory, period], line);
+      const first = this.keys.add(department, subCategory, period, line);
       if (first !== 0) {
         const what =
           subCategory === ""
@@ -457,7 +498,7 @@ export class BudgetFileChecker {
     if (index < 0 || index >= cells.length) return "";
     const cell = cells[index];
     if (cell === null) return "";
-    const text = cell.trim();
+    const text = trimmed(cell);
     if (text.length > 0 && isFormula(text)) {
       const name =
         BUDGET_COLUMNS.find((c) => this.isColumn(c.id, index))?.name ?? this.names[index];

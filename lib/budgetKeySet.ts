@@ -28,25 +28,24 @@ export class BudgetKeySet {
   }
 
   /**
-   * Adds the key made of `parts` (compared without regard to ASCII case) seen on `line` (1 or
-   * more). Returns 0 when the key is new, else the line it was first seen on.
+   * Adds the key (department, sub category, period), compared without regard to ASCII case,
+   * seen on `line` (1 or more). Returns 0 when the key is new, else the line it was first seen on.
    */
-  add(parts: readonly string[], line: number): number {
+  add(department: string, subCategory: string, period: string, line: number): number {
     // Two 32-bit multiplicative hashes over the UTF-16 code units, ASCII upper case folded to
     // lower case, a separator between the parts; mixed at the end.
     let high = 0x811c9dc5 | 0;
     let low = 0x9747b28c | 0;
-    for (let p = 0; p < parts.length; p++) {
-      const part = parts[p];
+    for (let p = 0; p < 3; p++) {
+      const part = p === 0 ? department : p === 1 ? subCategory : period;
       for (let i = 0; i < part.length; i++) {
         let code = part.charCodeAt(i);
         if (code >= 65 && code <= 90) code += 32;
         high = Math.imul(high ^ code, 0x01000193);
-        low = Math.imul(low ^ code, 0x5bd1e995);
-        low ^= low >>> 15;
+        low = Math.imul(low + code, 0x5bd1e995);
       }
       high = Math.imul(high ^ 0xffff, 0x01000193);
-      low = Math.imul(low + 0xffff, 0x5bd1e995);
+      low = Math.imul((low ^ (low >>> 15)) + 0xffff, 0x5bd1e995);
     }
     high = Math.imul(high ^ (high >>> 16), 0x85ebca6b);
     high ^= high >>> 13;

@@ -57,7 +57,24 @@ export class CsvTokenizer {
     // Where the unfinished record starts when the text runs out mid-record.
     let keepFrom = -1;
 
+    // Where the next quote and the next CR are (-1: none left), found lazily: most records have
+    // neither and take the fast path, split with native string search.
+    let nextQuote = -2;
+    let nextCr = -2;
+
     records: while (pos < length) {
+      const newline = buf.indexOf("\n", pos);
+      if (newline !== -1) {
+        if (nextQuote !== -1 && nextQuote < pos) nextQuote = buf.indexOf('"', pos);
+        if (nextCr !== -1 && nextCr < pos) nextCr = buf.indexOf("\r", pos);
+        const end = newline > pos && nextCr === newline - 1 ? newline - 1 : newline;
+        if ((nextQuote === -1 || nextQuote > newline) && (nextCr === -1 || nextCr >= end)) {
+          sink.record(buf.slice(pos, end).split(","), line);
+          line++;
+          pos = newline + 1;
+          continue;
+        }
+      }
       const recordStart = pos;
       const recordLine = line;
       const fields: string[] = [];
