@@ -184,6 +184,15 @@ const IDENTITY_DOCUMENT_TYPES = new Set<string>([
   T.Policy,
 ]);
 
+const PUBLIC_ACL_GROUPS = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/i;
+
+/** The writes an ACL permission allows (per the S3 ACL documentation). */
+const ACL_WRITE_ACTIONS: Record<string, string[]> = {
+  WRITE: ["s3:PutObject", "s3:DeleteObject"],
+  WRITE_ACP: ["s3:PutBucketAcl", "s3:PutObjectAcl"],
+  FULL_CONTROL: ["s3:PutObject", "s3:DeleteObject", "s3:PutBucketAcl", "s3:PutObjectAcl"],
+};
+
 /** What an S3 Access Grant's permission level lets the grantee do (per the S3 documentation). */
 const ACCESS_GRANT_READ = [
   "s3:GetObject",
@@ -548,6 +557,38 @@ export async function collectGrants(
         grants.push({ target: t, source, kind, via: "", statement: s, actions, key });
     }
   };
+  /**
+   * ACLs that let everyone (AllUsers, AuthenticatedUsers, a public-read-write canned ACL) write:
+   * every followed principal is among them. (Grants to a canonical user id cannot be tied to an
+   * account offline; BucketOwnerEnforced, which our buckets set, disables ACLs altogether.)
+   */
+  const aclGrants = async (r: StackResource) => {
+    const permissions = new Set<string>();
+    const acl = unknowns.read(() => str(r.props, "acl"), undefined);
+    if (acl === "public-read-write") permissions.add("WRITE");
+    const entries = [
+      ...unknowns.read(() => objList(r.props["grants"]), []),
+      ...unknowns.read(() => objList(obj(r.props["accessControlPolicy"])?.["grants"]), []),
+    ];
+    for (const g of entries) {
+      const grantee = unknowns.read(() => obj(g["grantee"]), undefined) ?? g;
+      const uri = unknowns.read(() => grantee["uri"], undefined);
+      if (typeof uri !== "string" || !PUBLIC_ACL_GROUPS.test(uri)) continue;
+      const perms = [
+        ...unknowns.read(() => strList(g, "permissions"), []),
+        ...unknowns.read(() => strList(g, "permission"), []),
+      ];
+      for (const perm of perms) permissions.add(perm.toUpperCase());
+    }
+    const patterns = [...permissions].flatMap((perm) => ACL_WRITE_ACTIONS[perm] ?? []);
+    if (patterns.length === 0) return;
+    const actions: CatalogueAction[] = [];
+    for (const pattern of patterns) actions.push(...(await expandActionPattern(pattern)));
+    const on = `the ACL of ${describe(r)}, open to everyone`;
+    for (const t of targets)
+      grants.push({ target: t, source: r, kind: "resource", via: "", actions, on });
+  };
+
   const keyIndex = new NameIndex<StackResource>();
   for (const k of resources.filter((r) => r.type === T.KmsKey)) {
     keyIndex.add(
@@ -557,6 +598,7 @@ export async function collectGrants(
     );
   }
   for (const r of resources) {
+    if (BUCKET_TYPES.includes(r.type)) await aclGrants(r);
     if (
       BUCKET_TYPES.includes(r.type) ||
       r.type === T.BucketPolicy ||
@@ -603,6 +645,8 @@ export async function collectGrants(
       const key = keyIndex.resolve(r, "keyId", unknowns)[0];
       for (const t of reached)
         grants.push({ target: t, source: r, kind: "kms-grant", via: "", actions, key });
+    } else if (r.type === T.BucketAcl || r.type === T.BucketAclV2) {
+      await aclGrants(r);
     } else if (r.type === T.LambdaPermission) {
       // `principal` may be an account id (or "*"): a grant of the action to that account.
       const principal = unknowns.read(() => str(r.props, "principal"), undefined);

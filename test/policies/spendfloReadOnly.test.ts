@@ -552,4 +552,29 @@ describe("spendflo-read-only: more paths", () => {
     ];
     expect(await messages(spendfloReadOnly, r, config)).toEqual([]);
   });
+
+  it("an ACL that lets everyone write lets SpendFlo write", async () => {
+    const r = [
+      res(T.Bucket, "legacy", { bucket: "legacy", acl: "public-read-write" }),
+      res(T.BucketAclV2, "legacy-acl", {
+        bucket: "legacy",
+        accessControlPolicy: {
+          owner: { id: "owner" },
+          grants: [
+            {
+              grantee: {
+                type: "Group",
+                uri: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+              },
+              permission: "WRITE_ACP",
+            },
+          ],
+        },
+      }),
+    ];
+    expect(await messages(spendfloReadOnly, r, config)).toEqual([
+      `${ACCOUNT} may write: aws.s3.Bucket "legacy" grants s3:PutObject, s3:DeleteObject on the ACL of aws.s3.Bucket "legacy", open to everyone. ${ONLY_READ}`,
+      `${ACCOUNT} may write: aws.s3.BucketAclV2 "legacy-acl" grants s3:PutBucketAcl, s3:PutObjectAcl on the ACL of aws.s3.BucketAclV2 "legacy-acl", open to everyone. ${ONLY_READ}`,
+    ]);
+  });
 });
