@@ -72,12 +72,12 @@ export function exemptBuckets(args: StackValidationArgs): Set<string> {
   return new Set(list.map((b) => b.toLowerCase()));
 }
 
-/** The AWS-managed policies known to grant nothing but List and Read. */
-export const READ_ONLY_MANAGED_POLICIES = [
-  "AmazonS3ReadOnlyAccess",
-  "ReadOnlyAccess",
-  "ViewOnlyAccess",
-] as const;
+/**
+ * The AWS-managed policies known to grant nothing but List and Read. Deliberately short: the pack
+ * cannot read an AWS-managed document offline, and the broad ones (ReadOnlyAccess) change often.
+ * AmazonS3ReadOnlyAccess is `s3:Get*`, `s3:List*` and the same for S3 Object Lambda.
+ */
+export const READ_ONLY_MANAGED_POLICIES = ["AmazonS3ReadOnlyAccess"] as const;
 
 export function isReadOnlyManagedPolicy(arn: string): boolean {
   const m = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/i.exec(arn.trim());

@@ -169,7 +169,7 @@ describe("spendflo-read-only: one mutation each", () => {
       }),
     ];
     expect(await messages(spendfloReadOnly, r, config)).toEqual([
-      `${USER} has the AWS-managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess attached by aws.iam.UserPolicyAttachment "full", which is not one of the read-only ones (AmazonS3ReadOnlyAccess, ReadOnlyAccess, ViewOnlyAccess).`,
+      `${USER} has the AWS-managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess attached by aws.iam.UserPolicyAttachment "full", which is not one of the read-only ones (AmazonS3ReadOnlyAccess).`,
     ]);
   });
 
@@ -220,7 +220,7 @@ describe("spendflo-read-only: one mutation each", () => {
     ];
     expect(await messages(spendfloReadOnly, r, config)).toEqual([
       `SpendFlo principal aws.iam.Role "spendflo-role" (tagged spendflo:access = read-only) may write: aws.iam.Role "spendflo-role" (statement "Write") grants s3:PutObject on arn:aws:s3:::${BUCKET}/budgets/*. ${ONLY_READ}`,
-      `SpendFlo principal aws.iam.Role "spendflo-role" (tagged spendflo:access = read-only) has the AWS-managed policy arn:aws:iam::aws:policy/AdministratorAccess attached by aws.iam.Role "spendflo-role", which is not one of the read-only ones (AmazonS3ReadOnlyAccess, ReadOnlyAccess, ViewOnlyAccess).`,
+      `SpendFlo principal aws.iam.Role "spendflo-role" (tagged spendflo:access = read-only) has the AWS-managed policy arn:aws:iam::aws:policy/AdministratorAccess attached by aws.iam.Role "spendflo-role", which is not one of the read-only ones (AmazonS3ReadOnlyAccess).`,
     ]);
   });
 
@@ -247,7 +247,7 @@ describe("spendflo-read-only: one mutation each", () => {
       }),
     ];
     expect(await messages(spendfloReadOnly, r, config)).toEqual([
-      `${USER} has the AWS-managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess attached by aws.iam.GroupPolicyAttachment "admins-s3" through group "admins", which is not one of the read-only ones (AmazonS3ReadOnlyAccess, ReadOnlyAccess, ViewOnlyAccess).`,
+      `${USER} has the AWS-managed policy arn:aws:iam::aws:policy/AmazonS3FullAccess attached by aws.iam.GroupPolicyAttachment "admins-s3" through group "admins", which is not one of the read-only ones (AmazonS3ReadOnlyAccess).`,
     ]);
   });
 
