@@ -722,14 +722,13 @@ export function bucketEncryptionKeys(
     if (name) aliasTargets.set(name.toLowerCase(), keyIndex.resolve(a, "targetKeyId", unknowns));
   }
   const out = new Set<string>();
-  const consider = (from: StackResource, ref: unknown, deps: StackResource[]) => {
+  const consider = (ref: unknown, deps: StackResource[]) => {
     for (const d of deps) if (d.type === T.KmsKey) out.add(d.urn);
     if (typeof ref !== "string") return;
     const fake: StackResource = { type: "ref", urn: "", name: "", props: { ref } };
     for (const k of keyIndex.resolve(fake, "ref", unknowns)) out.add(k.urn);
     const alias = ref.replace(/^arn:aws[a-z-]*:kms:[^:]*:\d*:/i, "").toLowerCase();
     for (const k of aliasTargets.get(alias) ?? []) out.add(k.urn);
-    void from;
   };
   for (const r of resources) {
     if (r.type === T.BucketSse || r.type === T.BucketSseV2) {
@@ -739,7 +738,7 @@ export function bucketEncryptionKeys(
         const ref = d
           ? unknowns.readUnless(explained, () => d["kmsMasterKeyId"], undefined)
           : undefined;
-        consider(r, ref, r.propertyDependencies?.["rules"] ?? []);
+        consider(ref, r.propertyDependencies?.["rules"] ?? []);
       }
     } else if (BUCKET_TYPES.includes(r.type)) {
       const sse = unknowns.read(() => obj(r.props["serverSideEncryptionConfiguration"]), undefined);
@@ -755,7 +754,7 @@ export function bucketEncryptionKeys(
         ? unknowns.readUnless(explained, () => d["kmsMasterKeyId"], undefined)
         : undefined;
       if (ref !== undefined)
-        consider(r, ref, r.propertyDependencies?.["serverSideEncryptionConfiguration"] ?? []);
+        consider(ref, r.propertyDependencies?.["serverSideEncryptionConfiguration"] ?? []);
     }
   }
   return out;

@@ -3,7 +3,6 @@ import {
   T,
   UnknownValues,
   bucketsWithSettings,
-  obj,
   objList,
   strList,
   trailLogBuckets,
@@ -79,7 +78,6 @@ export const auditDataEvents: StackValidationPolicy = {
         }
         return false;
       });
-      void obj;
       if (recorded) continue;
       reportViolation(
         `${bucketLabel(b)} has no CloudTrail trail recording its S3 data events: add a trail with a data resource of type AWS::S3::Object for arn:aws:s3:::${b.name}/, so every read and write of a budget file is audited.`,

@@ -5,14 +5,13 @@
  * (Policies written for the inline v4 properties silently pass v7 buckets:
  * pulumi/compliance-policies issues 51 and 61.)
  */
-import type { ReportViolation, StackValidationArgs } from "@pulumi/policy";
+import type { StackValidationArgs } from "@pulumi/policy";
 import {
   parsePolicyDocument,
   PolicyDocumentError,
   type NormalizedStatement,
 } from "../lib/iamAnalysis.ts";
 import {
-  BUCKET_TYPES,
   T,
   UnknownValues,
   bucketsWithSettings,
@@ -32,7 +31,6 @@ export function bucketLabel(b: BucketView): string {
 /** Runs `check` on every bucket of the stack that the policy's config does not exempt. */
 export async function checkEachBucket(
   args: StackValidationArgs,
-  reportViolation: ReportViolation,
   check: (b: BucketView, unknowns: UnknownValues, all: StackResource[]) => void | Promise<void>,
 ): Promise<void> {
   const unknowns = new UnknownValues();
@@ -42,7 +40,6 @@ export async function checkEachBucket(
     if (exempt.has(b.name.toLowerCase()) || exempt.has(b.resource.name.toLowerCase())) continue;
     await check(b, unknowns, resources);
   }
-  void reportViolation;
   unknowns.rethrow();
 }
 
@@ -95,5 +92,3 @@ export function versioningStatus(b: BucketView, unknowns: UnknownValues): string
   if (inline === false) return "Suspended";
   return undefined;
 }
-
-export { BUCKET_TYPES };

@@ -13,7 +13,7 @@ export const budgetBucketEncrypted: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
-    checkEachBucket(args, reportViolation, (b, unknowns) => {
+    checkEachBucket(args, (b, unknowns) => {
       const algorithms: string[] = [];
       for (const s of settingsOf(b, T.BucketSse, T.BucketSseV2)) {
         for (const rule of unknowns.read(() => objList(s.props["rules"]), [])) {

@@ -19,7 +19,7 @@ export const budgetBucketLifecycle: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
-    checkEachBucket(args, reportViolation, (b, unknowns) => {
+    checkEachBucket(args, (b, unknowns) => {
       let expires = false;
       let expiresNoncurrent = false;
       for (const s of settingsOf(b, T.BucketLifecycle, T.BucketLifecycleV2)) {

@@ -15,7 +15,7 @@ export const budgetBucketNoPublicGrants: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
-    checkEachBucket(args, reportViolation, (b, unknowns, all) => {
+    checkEachBucket(args, (b, unknowns, all) => {
       const { docs } = bucketPolicies(b, unknowns);
       for (const d of docs) {
         for (const s of d.statements) {

@@ -16,7 +16,7 @@ export const budgetBucketPublicAccessBlocked: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
-    checkEachBucket(args, reportViolation, (b, unknowns) => {
+    checkEachBucket(args, (b, unknowns) => {
       const blocks = settingsOf(b, T.BucketPublicAccessBlock);
       if (blocks.length === 0) {
         reportViolation(

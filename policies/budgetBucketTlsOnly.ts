@@ -25,7 +25,7 @@ export const budgetBucketTlsOnly: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
-    checkEachBucket(args, reportViolation, (b, unknowns) => {
+    checkEachBucket(args, (b, unknowns) => {
       const { docs, unreadable } = bucketPolicies(b, unknowns);
       if (docs.some((d) => d.statements.some((s) => deniesInsecureTransport(s, b.name)))) return;
       const seen = unreadable.map((u) => `${describe(u.source)} cannot be read (${u.problem})`);

@@ -10,7 +10,7 @@ export const budgetBucketVersioned: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
-    checkEachBucket(args, reportViolation, (b, unknowns) => {
+    checkEachBucket(args, (b, unknowns) => {
       const status = versioningStatus(b, unknowns);
       if (status === "Enabled") return;
       reportViolation(

@@ -188,8 +188,6 @@ describe("policy config", () => {
   });
 });
 
-void res;
-
 describe("runPolicies: resource policies", () => {
   class Bucket {
     static __pulumiType = T.Bucket;

@@ -14,7 +14,6 @@ import {
   replace,
   res,
   roleReader,
-  tlsDeny,
 } from "./fixtures.ts";
 
 const config = { spendfloAccountIds: [SPENDFLO_ACCOUNT] };
@@ -477,8 +476,6 @@ describe("spendflo-read-only: one mutation each", () => {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
-
-void tlsDeny;
 
 describe("spendflo-read-only: more paths", () => {
   const write = { Effect: "Allow", Action: "s3:PutObject", Resource: `arn:aws:s3:::${BUCKET}/*` };
