@@ -211,11 +211,17 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
     programFailure ??= reason;
   };
   process.on("unhandledRejection", onRejection);
-  // tsx turns source maps on, and then every `new Error().stack` is mapped back to TypeScript;
-  // Pulumi takes one per resource and per internal promise: a third of the CPU of a 1,000-customer
-  // plan. The engine reports a program's message, never its stack, so it runs it without them.
+  // Pulumi records `new Error().stack` for every internal promise (for its leak report), and tsx
+  // turns source maps on, so each is mapped back to TypeScript: over a third of the CPU of a
+  // 1,000-customer plan. The engine reports a program's message, never its stack, so it runs it
+  // without source maps and with short stacks (3 frames: tsx reads frames 1 and 2 of a stack it
+  // takes itself; Pulumi's source positions raise the limit for themselves).
   const sourceMaps = process.sourceMapsEnabled;
-  if (!process.env.BUDGET_SYNC_DEBUG) process.setSourceMapsEnabled(false);
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.BUDGET_SYNC_DEBUG) {
+    process.setSourceMapsEnabled(false);
+    Error.stackTraceLimit = 3;
+  }
   try {
     await runtime.runInPulumiStack(() => loadProgram(options.programPath));
     await runtime.disconnect();
@@ -226,6 +232,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
   } finally {
     process.off("unhandledRejection", onRejection);
     process.setSourceMapsEnabled(sourceMaps);
+    Error.stackTraceLimit = stackTraceLimit;
   }
   if (programFailure !== undefined) throw new ProgramError(describeFailure(programFailure));
 
