@@ -125,13 +125,14 @@ describe("hosted customers are isolated from each other (iam-simulate)", () => {
 
   it("denies listing outside the prefix: no prefix, the whole customers/, an id without its slash", async () => {
     for (const [id, who] of customers) {
-      for (const context of [
+      const contexts: Record<string, string>[] = [
         {},
         { "s3:prefix": "" },
         { "s3:prefix": "customers/" },
         { "s3:prefix": `customers/${id}` },
         { "s3:prefix": `customers/${id}/` },
-      ]) {
+      ];
+      for (const context of contexts) {
         expect(
           await decide(who, "s3:ListBucket", BUCKET_ARN, context),
           `${id} ${JSON.stringify(context)}`,
