@@ -14,10 +14,10 @@ export class BudgetKeySet {
   constructor(expectedKeys = 32768) {
     // A power of two at most three quarters full: probing stays short and a mask finds the
     // slot. Capped
-    // so a size estimate cannot reserve more than about 50 MB up front; past that the table
+    // so a size estimate cannot reserve more than about 100 MB up front; past that the table
     // grows as keys arrive.
     let capacity = 1024;
-    while (capacity * 0.75 < Math.min(expectedKeys, 3_000_000)) capacity *= 2;
+    while (capacity * 0.75 < Math.min(expectedKeys, 6_000_000)) capacity *= 2;
     this.capacity = capacity;
     this.table = new Int32Array(capacity * 3);
   }
