@@ -4,7 +4,7 @@ import { BudgetBucket } from "../components/budgetBucket.ts";
 import { HostedCustomer } from "../components/hostedCustomer.ts";
 import { SpendfloReader } from "../components/spendfloReader.ts";
 import { partitionOf } from "../lib/awsRegions.ts";
-import { HOSTED_PREFIX_ROOT } from "../lib/hostedCustomer.ts";
+import { HOSTED_PREFIX_ROOT, hostedCustomerPrefix } from "../lib/hostedCustomer.ts";
 import { bucketArn } from "../lib/policyDocument.ts";
 import { hostedSettings, type StackConfig } from "./config.ts";
 
@@ -90,6 +90,11 @@ export async function hostedStack(config: StackConfig) {
     };
   }
   outputs.customers = customerOutputs;
+  // `customers` holds keys, so Pulumi shows all of it as [secret]; this says who is onboarded
+  // where without --show-secrets.
+  outputs.customerPrefixes = Object.fromEntries(
+    customers.map((c) => [c.id, hostedCustomerPrefix(c.id)]),
+  );
   return outputs;
 }
 

@@ -126,7 +126,15 @@ describe("the hosted example stack (stacks/Pulumi.hosted.yaml)", () => {
       prefix: "customers/",
       manageBucket: true,
     });
-    expect(example.outputs.customers).toBeDefined();
+    expect(example.outputs.customers).toBe("[secret]");
+    // Who is onboarded where, readable without --show-secrets.
+    expect(example.outputs.customerPrefixes).toEqual({
+      acme: "customers/acme/budgets/",
+      "acme-corp": "customers/acme-corp/budgets/",
+      globex: "customers/globex/budgets/",
+      initech: "customers/initech/budgets/",
+      umbrella: "customers/umbrella/budgets/",
+    });
     expect(example.violations.filter((v) => v.level === "mandatory")).toEqual([]);
   });
 });
