@@ -354,8 +354,21 @@ function checkHostedConfig(config: StackConfig, ctx: z.RefinementCtx) {
       "a hosted stack encrypts with sse-s3 or the AWS-managed key (kmsKeyArn: alias/aws/s3): with any other key every customer would need its own KMS grant",
     );
   }
+  // A customer's own stack's features: silently ignoring them would be worse than refusing.
+  if (config.exporter) {
+    issue(["exporter"], "is not used by a hosted stack: each customer uploads with its own key");
+  }
+  if (config.uploader) {
+    issue(["uploader"], "is not used by a hosted stack: each customer's principal is its uploader");
+  }
+  if (config.monitoring) {
+    issue(
+      ["monitoring"],
+      "is not used by a hosted stack: its alarms watch one prefix, not one per customer",
+    );
+  }
   if (!hostedSettings(config).manageBucket) {
-    for (const key of ["forceDestroy", "adoptExistingBucket"] as const) {
+    for (const key of ["forceDestroy", "adoptExistingBucket", "audit"] as const) {
       if (config[key]) {
         issue(
           [key],

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { AuditTrail } from "../components/auditTrail.ts";
 import { BudgetBucket } from "../components/budgetBucket.ts";
 import { HostedCustomer } from "../components/hostedCustomer.ts";
 import { SpendfloReader } from "../components/spendfloReader.ts";
@@ -10,8 +11,9 @@ import { hostedSettings, type StackConfig } from "./config.ts";
 
 /**
  * The SpendFlo-provided bucket (the guide's Option 1), composed from config: with
- * `hosted.manageBucket` (the default) the shared bucket, one lifecycle on `customers/` and
- * SpendFlo's own read-only access to `customers/`; then one HostedCustomer per entry of
+ * `hosted.manageBucket` (the default) the shared bucket, one lifecycle on `customers/`,
+ * SpendFlo's own read-only access to `customers/` and, with `audit`, a trail of every customer's
+ * reads and writes; then one HostedCustomer per entry of
  * `customers`. A shard stack (`manageBucket: false`) makes only the customers' principals, for a
  * bucket a base stack owns. Returns the stack outputs, with `customers.<id>` per customer.
  */
@@ -64,6 +66,29 @@ export async function hostedStack(config: StackConfig) {
     });
     outputs.bucketArn = bucket.bucketArn;
     outputs.spendfloReader = readerOutputs(reader, config);
+
+    if (config.audit?.enabled) {
+      // One trail for customers/ records every customer's uploads and every read, by principal.
+      const logBucketName = config.audit.logBucketName ?? `${config.bucketName}-audit-logs`;
+      if (logBucketName.length > 63) {
+        throw new pulumi.RunError(
+          `budget-sync:audit.logBucketName: the default name ${logBucketName} is longer than 63 characters; set audit.logBucketName`,
+        );
+      }
+      const audit = new AuditTrail("audit-trail", {
+        budgetBucketName: config.bucketName,
+        prefix: HOSTED_PREFIX_ROOT,
+        logBucketName,
+        region,
+        accountId,
+        partition,
+        retentionDays: config.audit.retentionDays,
+        forceDestroy: config.forceDestroy,
+        tags: config.tags,
+      });
+      outputs.auditTrailArn = audit.trailArn;
+      outputs.auditLogBucketName = audit.logBucket.bucketName;
+    }
   }
 
   const customerOutputs: Record<string, unknown> = {};

@@ -142,6 +142,37 @@ describe("hosted stack config: what a hosted stack allows", () => {
     ]);
   });
 
+  it("refuses a customer's own stack's features instead of ignoring them", () => {
+    expect(
+      problems({
+        bucketName: BUCKET,
+        customers: [{ id: "a" }],
+        uploader: { kind: "iam-user" },
+        monitoring: { emails: ["it@spendflo.example"] },
+      }),
+    ).toEqual([
+      "budget-sync:uploader: is not used by a hosted stack: each customer's principal is its uploader",
+      "budget-sync:monitoring: is not used by a hosted stack: its alarms watch one prefix, not one per customer",
+    ]);
+  });
+
+  it("takes the audit trail in the base stack, not in a shard", () => {
+    const base = parseStackConfig(
+      raw({ bucketName: BUCKET, customers: [{ id: "a" }], audit: { enabled: true } }),
+    );
+    expect(base.audit?.enabled).toBe(true);
+    expect(
+      problems({
+        bucketName: BUCKET,
+        hosted: { manageBucket: false },
+        customers: [{ id: "a" }],
+        audit: { enabled: true },
+      }),
+    ).toEqual([
+      "budget-sync:audit: is only used when hosted.manageBucket is true: a shard stack makes customers' principals, never the bucket",
+    ]);
+  });
+
   it("names an unknown key under hosted", () => {
     expect(problems({ bucketName: BUCKET, hosted: { manageBuckets: false } })).toEqual([
       'budget-sync:hosted: unknown key "manageBuckets"; allowed: manageBucket',

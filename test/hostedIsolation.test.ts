@@ -28,7 +28,7 @@ beforeAll(async () => {
   const result = await runCli(["plan", "--stack", "hosted", "--json"]);
   expect(result.code, result.stderr).toBe(0);
   const plan = JSON.parse(result.stdout) as {
-    resources: { type: string; inputs: Record<string, unknown> }[];
+    resources: { type: string; name: string; inputs: Record<string, unknown> }[];
   };
   const users = plan.resources.filter((r) => r.type === "aws:iam/user:User");
   const policiesOf = (user: string) =>
@@ -45,7 +45,9 @@ beforeAll(async () => {
       reader = { user: name, policies: policiesOf(name) };
     }
   }
-  const policy = plan.resources.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy")!;
+  const policy = plan.resources.find(
+    (r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.name === "budget-bucket-policy",
+  )!;
   bucketPolicy = JSON.parse(String(policy.inputs.policy));
 });
 

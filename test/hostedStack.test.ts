@@ -42,6 +42,8 @@ const head = `config:
 `;
 
 const ofType = (p: PlanJson, type: string) => p.resources.filter((r) => r.type === type);
+const named = (p: PlanJson, name: string) =>
+  p.resources.find((r) => r.name === name && r.type.startsWith("aws:"))!;
 const statements = (r: PlannedJson) =>
   (JSON.parse(String(r.inputs.policy)) as { Statement: Record<string, unknown>[] }).Statement;
 /** Every resource that would survive a change, by URN, with its inputs. */
@@ -82,20 +84,17 @@ describe("the hosted example stack (stacks/Pulumi.hosted.yaml)", () => {
   });
 
   it("keeps customers out of the bucket policy: TLS only, one statement however many customers", () => {
-    const [policy] = ofType(example, "aws:s3/bucketPolicy:BucketPolicy");
-    expect(statements(policy!).map((s) => s.Sid)).toEqual(["DenyInsecureTransport"]);
+    const policy = named(example, "budget-bucket-policy");
+    expect(statements(policy).map((s) => s.Sid)).toEqual(["DenyInsecureTransport"]);
   });
 
   it("has one lifecycle for customers/ and a bucket that is never force-destroyed", () => {
-    const [lifecycle] = ofType(
-      example,
-      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    );
-    const rules = lifecycle!.inputs.rules as { filter: { prefix: string } }[];
+    const lifecycle = named(example, "budget-bucket-lifecycle");
+    const rules = lifecycle.inputs.rules as { filter: { prefix: string } }[];
     expect(rules.map((r) => r.filter.prefix)).toEqual(["customers/", "customers/"]);
-    const [bucket] = ofType(example, "aws:s3/bucket:Bucket");
-    expect(bucket!.inputs.bucket).toBe("spendflo-budget-uploads");
-    expect(bucket!.inputs.forceDestroy).toBe(false);
+    const bucket = named(example, "budget-bucket");
+    expect(bucket.inputs.bucket).toBe("spendflo-budget-uploads");
+    expect(bucket.inputs.forceDestroy).toBe(false);
   });
 
   it("gives SpendFlo's own reader read-only access to customers/", () => {
@@ -117,6 +116,16 @@ describe("the hosted example stack (stacks/Pulumi.hosted.yaml)", () => {
         Resource: "arn:aws:s3:::spendflo-budget-uploads/customers/*",
       },
     ]);
+  });
+
+  it("records every customer's reads and writes in one trail on customers/", () => {
+    const trail = named(example, "audit-trail");
+    expect(JSON.stringify(trail.inputs)).toContain(
+      "arn:aws:s3:::spendflo-budget-uploads/customers/",
+    );
+    expect(example.violations.map((v) => (v as { policy?: string }).policy)).not.toContain(
+      "audit-data-events",
+    );
   });
 
   it("outputs the hosted shape with every secret masked", () => {
