@@ -305,7 +305,8 @@ async function uploadOnce(args: {
   if (report.valid && !invalid) body.end();
   else stopUpload();
   const outcome = await uploading;
-  args.progress?.(args.size, true);
+  if (report.valid && outcome.ok) args.progress?.(args.size, true);
+  else if (args.progress) process.stderr.write("\n");
   if (!report.valid) {
     const abortError =
       !outcome.ok && !(outcome.error instanceof InvalidBudgetFile) ? outcome.error : undefined;

@@ -246,6 +246,27 @@ describe("budget-sync upload", () => {
   });
 });
 
+describe("secrets", () => {
+  it("never show in output or errors, even when S3 refuses the key", async () => {
+    const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+    const path = await file("secret.csv", GOOD);
+    let out = "";
+    const client = s3rverClient(s3, {
+      credentials: { accessKeyId: "AKIAEXAMPLEEXAMPLE00", secretAccessKey: secret },
+    });
+    const error = await runUpload(
+      { file: path, bucket: BUCKET, prefix: "s/" },
+      { out: (t) => (out += t), err: (t) => (out += t) },
+      { client, progress: false, retry: { timeoutMs: 300, intervalMs: 100 } },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(S3CommandError);
+    const shown = `${out}\n${(error as Error).message}`;
+    expect(shown).toContain("S3 does not accept the access key yet");
+    for (let i = 0; i + 8 <= secret.length; i++)
+      expect(shown).not.toContain(secret.slice(i, i + 8));
+  });
+});
+
 describe("the command line, configured only through the environment", () => {
   it("uploads with the SDK's default chain (AWS_ENDPOINT_URL, keys, region)", async () => {
     const path = await file("env.csv", GOOD);
