@@ -248,7 +248,15 @@ export class BudgetFileChecker {
   constructor(options: BudgetCheckerOptions = {}) {
     this.maxIssues = options.maxIssues ?? 1000;
     this.sheet = options.sheet;
-    this.keys = new BudgetKeySet(options.expectedRows);
+    this.keys = new BudgetKeySet(
+      (line, first) =>
+        this.error(
+          line,
+          this.departmentName,
+          `duplicate budget: ${this.sheet === undefined ? "line" : "row"} ${first} has the same Department, Sub Category and Fiscal Period, so which amount applies is ambiguous`,
+        ),
+      options.expectedRows,
+    );
     this.onInvalid = options.onInvalid;
   }
 
@@ -478,18 +486,7 @@ export class BudgetFileChecker {
     }
 
     if (department !== "" && period !== null) {
-      const first = this.keys.add(department, subCategory, period, line);
-      if (first !== 0) {
-        const what =
-          subCategory === ""
-            ? `${clip(department)}, ${period}`
-            : `${clip(department)} / ${clip(subCategory)}, ${period}`;
-        this.error(
-          line,
-          this.names[this.department],
-          `duplicate budget (${what}): ${this.sheet === undefined ? "line" : "row"} ${first} has the same Department, Sub Category and Fiscal Period, so which amount applies is ambiguous`,
-        );
-      }
+      this.keys.add(department, subCategory, period, line);
     }
   }
 
@@ -508,11 +505,18 @@ export class BudgetFileChecker {
     return text;
   }
 
+  private get departmentName(): string {
+    return this.names[this.department] ?? "Department";
+  }
+
   private isColumn(id: BudgetColumnId, index: number): boolean {
     return this[id] === index;
   }
 
   summary(): BudgetCheckSummary {
+    this.keys.flush();
+    // Duplicates are found a little after their row: put the errors back in file order.
+    this.errors.sort((a, b) => a.line - b.line);
     if (this.headerSeen && this.rows === 0 && this.errorCount === 0) {
       this.warning(
         this.headerLine,

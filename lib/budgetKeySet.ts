@@ -1,62 +1,129 @@
 /**
- * A set of budget keys (Department, Sub Category, Fiscal Period) that keeps a 64-bit hash per
- * key and the line it was first seen on, never the key itself: 12 bytes a slot, at most three
- * quarters of the slots used, so a 1,000,000-row file needs about 25 MB however long its names are. Two
- * different keys share a hash with odds of about n²/2⁶⁵ (3·10⁻⁸ for a million keys).
+ * The duplicate check's memory: a set of budget keys (Department, Sub Category, Fiscal Period)
+ * that keeps a 64-bit hash per key and the line it was first seen on, never the key itself:
+ * 12 bytes a slot, at most three quarters of the slots used, so a 1,000,000-row file needs
+ * about 16 to 25 MB however long its names are. Two different keys share a hash with odds of
+ * about n²/2⁶⁵ (3·10⁻⁸ for a million keys).
+ *
+ * Why partitions: one table of a million keys is far larger than the CPU caches, and an insert
+ * at a random place in it waits on memory. Keys are therefore first appended to one of 256 small
+ * buffers (by the top bits of their hash) and moved into that partition's own table, small
+ * enough to stay in cache, a few hundred at a time. A duplicate is thus reported a little later
+ * than its row was read (at the latest by `flush()`), always with both lines.
  */
-export class BudgetKeySet {
+
+const PARTITIONS = 256;
+/** Keys buffered per partition before they are moved into its table. */
+const BATCH = 256;
+
+/** A duplicate: `line` repeats the key first seen on `firstLine`. */
+export type DuplicateListener = (line: number, firstLine: number) => void;
+
+interface Partition {
   /** Slots of three int32: high hash, low hash, line of the first occurrence (0: empty). */
-  private table: Int32Array;
-  private capacity: number;
+  table: Int32Array;
+  mask: number;
+  count: number;
+}
+
+export class BudgetKeySet {
+  private readonly partitions: Partition[] = [];
+  /** Per partition, BATCH pending keys of three int32 (high, low, line). */
+  private readonly pending = new Int32Array(PARTITIONS * BATCH * 3);
+  private readonly pendingCounts = new Uint16Array(PARTITIONS);
   private count = 0;
 
-  /** `expectedKeys` sizes the table once, so a large file never pays for growing it. */
-  constructor(expectedKeys = 32768) {
+  /** `expectedKeys` sizes the tables once, so a large file never pays for growing them. */
+  constructor(
+    private readonly onDuplicate: DuplicateListener,
+    expectedKeys = 32768,
+  ) {
     // A power of two at most three quarters full: probing stays short and a mask finds the
-    // slot. Capped
-    // so a size estimate cannot reserve more than about 100 MB up front; past that the table
-    // grows as keys arrive.
-    let capacity = 1024;
-    while (capacity * 0.75 < Math.min(expectedKeys, 6_000_000)) capacity *= 2;
-    this.capacity = capacity;
-    this.table = new Int32Array(capacity * 3);
+    // slot. Capped so a size estimate cannot reserve more than about 100 MB up front; past that
+    // the tables grow as keys arrive.
+    const perPartition = Math.min(expectedKeys, 6_000_000) / PARTITIONS;
+    let capacity = 64;
+    while (capacity * 0.75 < perPartition) capacity *= 2;
+    for (let p = 0; p < PARTITIONS; p++) {
+      this.partitions.push({ table: new Int32Array(capacity * 3), mask: capacity - 1, count: 0 });
+    }
   }
 
-  /** Number of distinct keys held. */
+  /** Number of distinct keys held (after `flush()`, exact). */
   get size(): number {
     return this.count;
   }
 
   /**
    * Adds the key (department, sub category, period), compared without regard to ASCII case,
-   * seen on `line` (1 or more). Returns 0 when the key is new, else the line it was first seen on.
+   * seen on `line` (1 or more, increasing). A repeat is told to the listener, at the latest
+   * when `flush()` is called.
    */
-  add(department: string, subCategory: string, period: string, line: number): number {
-    // Two 32-bit multiplicative hashes over the UTF-16 code units, ASCII upper case folded to
-    // lower case, a separator between the parts; mixed at the end.
+  add(department: string, subCategory: string, period: string, line: number): void {
+    // Two 32-bit multiplicative hashes over the UTF-16 code units, two at a time, ASCII upper
+    // case folded to lower case, a separator after each part; mixed at the end.
     let high = 0x811c9dc5 | 0;
     let low = 0x9747b28c | 0;
     for (let p = 0; p < 3; p++) {
       const part = p === 0 ? department : p === 1 ? subCategory : period;
-      for (let i = 0; i < part.length; i++) {
-        let code = part.charCodeAt(i);
-        if (code >= 65 && code <= 90) code += 32;
-        high = Math.imul(high ^ code, 0x01000193);
-        low = Math.imul(low + code, 0x5bd1e995);
+      const length = part.length;
+      let i = 0;
+      for (; i + 1 < length; i += 2) {
+        let a = part.charCodeAt(i);
+        let b = part.charCodeAt(i + 1);
+        if (a >= 65 && a <= 90) a += 32;
+        if (b >= 65 && b <= 90) b += 32;
+        const word = a | (b << 16);
+        high = Math.imul(high ^ word, 0x01000193);
+        low = Math.imul(low + word, 0x5bd1e995);
+        low ^= low >>> 15;
       }
-      high = Math.imul(high ^ 0xffff, 0x01000193);
-      low = Math.imul((low ^ (low >>> 15)) + 0xffff, 0x5bd1e995);
+      // The separator carries an odd part's last code unit; an even part's differs in its top.
+      let last = i < length ? part.charCodeAt(i) : 0;
+      if (last >= 65 && last <= 90) last += 32;
+      const word = i < length ? last | 0xffff0000 : 0xfffe0000;
+      high = Math.imul(high ^ word, 0x01000193);
+      low = Math.imul(low + word, 0x5bd1e995);
+      low ^= low >>> 15;
     }
     high = Math.imul(high ^ (high >>> 16), 0x85ebca6b);
     high ^= high >>> 13;
     low = Math.imul(low ^ (low >>> 15), 0xc2b2ae35);
     low ^= low >>> 16;
-    return this.insert(high, low, Math.max(1, line));
+
+    const partition = high >>> 24;
+    const n = this.pendingCounts[partition];
+    const at = (partition * BATCH + n) * 3;
+    this.pending[at] = high;
+    this.pending[at + 1] = low;
+    this.pending[at + 2] = Math.max(1, line);
+    this.pendingCounts[partition] = n + 1;
+    if (n + 1 === BATCH) this.drain(partition);
   }
 
-  private insert(high: number, low: number, line: number): number {
-    const table = this.table;
-    const mask = this.capacity - 1;
+  /** Moves every pending key into its table: every duplicate so far has been told. */
+  flush(): void {
+    for (let p = 0; p < PARTITIONS; p++) {
+      if (this.pendingCounts[p] > 0) this.drain(p);
+    }
+  }
+
+  private drain(partition: number): void {
+    const count = this.pendingCounts[partition];
+    const base = partition * BATCH * 3;
+    const pending = this.pending;
+    for (let k = 0; k < count; k++) {
+      const at = base + k * 3;
+      const first = this.insert(partition, pending[at], pending[at + 1], pending[at + 2]);
+      if (first !== 0) this.onDuplicate(pending[at + 2], first);
+    }
+    this.pendingCounts[partition] = 0;
+  }
+
+  private insert(index: number, high: number, low: number, line: number): number {
+    const partition = this.partitions[index];
+    const table = partition.table;
+    const mask = partition.mask;
     let slot = low & mask;
     for (;;) {
       const at = slot * 3;
@@ -66,7 +133,7 @@ export class BudgetKeySet {
         table[at + 1] = low;
         table[at + 2] = line;
         this.count++;
-        if (this.count > this.capacity * 0.75) this.grow();
+        if (++partition.count > (mask + 1) * 0.75) this.grow(partition);
         return 0;
       }
       if (table[at] === high && table[at + 1] === low) return seen;
@@ -74,13 +141,20 @@ export class BudgetKeySet {
     }
   }
 
-  private grow(): void {
-    const old = this.table;
-    this.capacity *= 2;
-    this.table = new Int32Array(this.capacity * 3);
-    this.count = 0;
+  private grow(partition: Partition): void {
+    const old = partition.table;
+    const capacity = (partition.mask + 1) * 2;
+    const table = new Int32Array(capacity * 3);
+    const mask = capacity - 1;
     for (let at = 0; at < old.length; at += 3) {
-      if (old[at + 2] !== 0) this.insert(old[at], old[at + 1], old[at + 2]);
+      if (old[at + 2] === 0) continue;
+      let slot = old[at + 1] & mask;
+      while (table[slot * 3 + 2] !== 0) slot = (slot + 1) & mask;
+      table[slot * 3] = old[at];
+      table[slot * 3 + 1] = old[at + 1];
+      table[slot * 3 + 2] = old[at + 2];
     }
+    partition.table = table;
+    partition.mask = mask;
   }
 }

@@ -129,6 +129,34 @@ describe("properties", () => {
     );
   });
 
+  it("reports every repeated key with the line it repeats, as a plain map would", async () => {
+    const small = fc.record({
+      department: fc.constantFrom("Eng", "eng", "Sales", "Ops"),
+      subCategory: fc.constantFrom("", "Cloud", "CLOUD", "Travel"),
+      period: fc.constantFrom("FY 2025", "Q1 2025", "Q2 2026"),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(small, { minLength: 1, maxLength: 400 }), async (rows) => {
+        const text = toCsv(rows.map((r) => ({ ...r, amount: "1", currency: "" })));
+        const expected: string[] = [];
+        const firstLine = new Map<string, number>();
+        rows.forEach((r, i) => {
+          const key = `${r.department}|${r.subCategory}|${r.period}`.toLowerCase();
+          const first = firstLine.get(key);
+          if (first === undefined) firstLine.set(key, i + 2);
+          else expected.push(`${i + 2}<${first}`);
+        });
+        const report = await validateBudgetData(text, { format: "csv" });
+        const got = report.errors.map(
+          (e) => `${e.line}<${/line (\d+) has the same/.exec(e.message)?.[1]}`,
+        );
+        expect(got).toEqual(expected);
+        expect(report.errorCount).toBe(expected.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("splits records exactly as csv-parse does, however the text is chunked", () => {
     const value = fc.oneof(text, fc.constantFrom('"', "a,b", "x\ny", 'say "hi"', ""));
     const records = fc.array(fc.array(value, { minLength: 1, maxLength: 5 }), {
