@@ -5,6 +5,8 @@ import { register } from "tsx/esm/api";
 register();
 // A program under `plan` can fail after its promise settled; report it like any other failure.
 process.on("uncaughtException", (error) => {
+  // Already reported by the command (a failed program rethrows its error): exit as it said.
+  if (process.exitCode) process.exit(process.exitCode);
   process.stderr.write(`budget-sync: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(2);
 });
