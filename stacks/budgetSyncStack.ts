@@ -7,7 +7,7 @@ import { SpendfloReader, type ReaderKmsKey } from "../components/spendfloReader.
 import { SyncMonitoring } from "../components/syncMonitoring.ts";
 import { UploaderAccess } from "../components/uploaderAccess.ts";
 import { partitionOf } from "../lib/awsRegions.ts";
-import { isAwsManagedS3Key, type StackConfig } from "./config.ts";
+import { auditLogBucketName, isAwsManagedS3Key, type StackConfig } from "./config.ts";
 
 /**
  * The customer's own bucket (the guide's Option 2): the budget bucket and SpendFlo's read-only
@@ -188,25 +188,28 @@ function automationComponents(
   }
 
   if (config.audit?.enabled) {
-    const logBucketName = config.audit.logBucketName ?? `${config.bucketName}-audit-logs`;
-    if (logBucketName.length > 63) {
-      throw new pulumi.RunError(
-        `budget-sync:audit.logBucketName: the default name ${logBucketName} is longer than 63 characters; set audit.logBucketName`,
-      );
-    }
-    const audit = new AuditTrail("audit-trail", {
-      budgetBucketName: config.bucketName,
-      prefix: config.prefix,
-      logBucketName,
-      region,
-      accountId,
-      partition,
-      retentionDays: config.audit.retentionDays,
-      forceDestroy: config.forceDestroy,
-      tags: config.tags,
-    });
-    outputs.auditTrailArn = audit.trailArn;
-    outputs.auditLogBucketName = audit.logBucket.bucketName;
+    Object.assign(outputs, auditTrail(config, config.prefix, { region, accountId, partition }));
   }
   return outputs;
+}
+
+/**
+ * The guide's CloudTrail step for a budget bucket: a trail of S3 data events under `prefix`,
+ * logging to its own protected bucket. Returns the outputs it adds.
+ */
+export function auditTrail(
+  config: StackConfig,
+  prefix: string,
+  where: { region: string; accountId: string; partition: string },
+) {
+  const audit = new AuditTrail("audit-trail", {
+    budgetBucketName: config.bucketName,
+    prefix,
+    logBucketName: auditLogBucketName(config),
+    ...where,
+    retentionDays: config.audit!.retentionDays,
+    forceDestroy: config.forceDestroy,
+    tags: config.tags,
+  });
+  return { auditTrailArn: audit.trailArn, auditLogBucketName: audit.logBucket.bucketName };
 }

@@ -276,6 +276,15 @@ export const stackConfigSchema = z
     const { access, encryption } = config;
     const issue = (path: (string | number)[], message: string) =>
       ctx.addIssue({ code: "custom", path, message });
+    if (config.audit?.enabled && !config.audit.logBucketName) {
+      const derived = auditLogBucketName(config);
+      if (bucketNameProblems(derived).length) {
+        issue(
+          ["audit", "logBucketName"],
+          `is required here: the default name ${derived} is not a valid bucket name (${bucketNameProblems(derived).join("; ")})`,
+        );
+      }
+    }
     if (access.mode !== "iam-user" && !access.spendfloAccountId) {
       issue(
         ["access", "spendfloAccountId"],
@@ -377,6 +386,14 @@ function checkHostedConfig(config: StackConfig, ctx: z.RefinementCtx) {
       }
     }
   }
+}
+
+/** The audit log bucket: as configured, or the budget bucket's name plus `-audit-logs`. */
+export function auditLogBucketName(config: {
+  bucketName: string;
+  audit?: { logBucketName?: string };
+}): string {
+  return config.audit?.logBucketName ?? `${config.bucketName}-audit-logs`;
 }
 
 /** Keys whose values are plain strings even when they look like numbers or JSON. */

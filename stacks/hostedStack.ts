@@ -1,12 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AuditTrail } from "../components/auditTrail.ts";
 import { BudgetBucket } from "../components/budgetBucket.ts";
 import { HostedCustomer } from "../components/hostedCustomer.ts";
 import { SpendfloReader } from "../components/spendfloReader.ts";
 import { partitionOf } from "../lib/awsRegions.ts";
 import { HOSTED_PREFIX_ROOT, hostedCustomerPrefix } from "../lib/hostedCustomer.ts";
 import { bucketArn } from "../lib/policyDocument.ts";
+import { auditTrail } from "./budgetSyncStack.ts";
 import { hostedSettings, type StackConfig } from "./config.ts";
 
 /**
@@ -69,25 +69,10 @@ export async function hostedStack(config: StackConfig) {
 
     if (config.audit?.enabled) {
       // One trail for customers/ records every customer's uploads and every read, by principal.
-      const logBucketName = config.audit.logBucketName ?? `${config.bucketName}-audit-logs`;
-      if (logBucketName.length > 63) {
-        throw new pulumi.RunError(
-          `budget-sync:audit.logBucketName: the default name ${logBucketName} is longer than 63 characters; set audit.logBucketName`,
-        );
-      }
-      const audit = new AuditTrail("audit-trail", {
-        budgetBucketName: config.bucketName,
-        prefix: HOSTED_PREFIX_ROOT,
-        logBucketName,
-        region,
-        accountId,
-        partition,
-        retentionDays: config.audit.retentionDays,
-        forceDestroy: config.forceDestroy,
-        tags: config.tags,
-      });
-      outputs.auditTrailArn = audit.trailArn;
-      outputs.auditLogBucketName = audit.logBucket.bucketName;
+      Object.assign(
+        outputs,
+        auditTrail(config, HOSTED_PREFIX_ROOT, { region, accountId, partition }),
+      );
     }
   }
 

@@ -175,6 +175,13 @@ describe("stack config", () => {
     ]);
   });
 
+  it("checks the audit log bucket's derived name with the rest of the config", () => {
+    const long = `a${"b".repeat(55)}`;
+    expect(problems({ bucketName: long, audit: { enabled: true } })).toEqual([
+      `budget-sync:audit.logBucketName: is required here: the default name ${long}-audit-logs is not a valid bucket name (must be 3 to 63 characters long (it has 67))`,
+    ]);
+  });
+
   it("reads only its own namespace", () => {
     expect(namespaceConfig({ "aws:region": "eu-west-1", "budget-sync:bucketName": "b" })).toEqual({
       bucketName: "b",
