@@ -2,7 +2,14 @@
 
 export type StringOrList = string | string[];
 
-export type PolicyPrincipal = "*" | { AWS?: StringOrList; Service?: StringOrList; Federated?: StringOrList; CanonicalUser?: StringOrList };
+export type PolicyPrincipal =
+  | "*"
+  | {
+      AWS?: StringOrList;
+      Service?: StringOrList;
+      Federated?: StringOrList;
+      CanonicalUser?: StringOrList;
+    };
 
 /** Condition operators map condition keys to one value or a list of values. */
 export type PolicyConditions = Record<string, Record<string, StringOrList | boolean>>;
