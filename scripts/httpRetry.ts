@@ -111,10 +111,13 @@ async function attemptOnce(
     const name = (error as Error | undefined)?.name;
     if (name === "TimeoutError" || name === "AbortError") return { kind: "timeout" };
     // undici: TypeError("fetch failed") with the system error as its cause.
-    const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
     const code = typeof cause?.code === "string" ? cause.code : undefined;
     if (error instanceof TypeError && (code || error.message === "fetch failed")) {
-      return { kind: "network", code: code ?? "network error" };
+      // Without a system error code, undici's own reason ("bad port", ...) says what happened.
+      const reason =
+        typeof cause?.message === "string" && cause.message ? cause.message : "no connection";
+      return { kind: "network", code: code ?? reason };
     }
     throw error;
   }
