@@ -224,7 +224,7 @@ export async function runUpload(
     etag: response.ETag?.replaceAll('"', ""),
     integrity: checksum
       ? `${checksum.replace("Checksum", "")} checksum of every part, checked by S3 on receipt`
-      : "Content-MD5 of every part, checked by the store on receipt",
+      : "Content-MD5 and the signed SHA-256 of every part, for the store to check on receipt",
   });
 }
 

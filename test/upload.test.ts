@@ -76,7 +76,9 @@ describe("budget-sync upload", () => {
     expect(code).toBe(ExitCode.Ok);
     expect(out).toContain("uploaded s3://budget-uploads/c1/budget_20250205.csv (");
     expect(out).toContain("version none (bucket not versioned)");
-    expect(out).toContain("integrity: Content-MD5 of every part, checked by the store on receipt");
+    expect(out).toContain(
+      "integrity: Content-MD5 and the signed SHA-256 of every part, for the store to check on receipt",
+    );
     const object = await s3rverClient(s3).send(
       new GetObjectCommand({ Bucket: BUCKET, Key: "c1/budget_20250205.csv" }),
     );
