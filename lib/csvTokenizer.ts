@@ -69,7 +69,16 @@ export class CsvTokenizer {
         if (nextCr !== -1 && nextCr < pos) nextCr = buf.indexOf("\r", pos);
         const end = newline > pos && nextCr === newline - 1 ? newline - 1 : newline;
         if ((nextQuote === -1 || nextQuote > newline) && (nextCr === -1 || nextCr >= end)) {
-          sink.record(buf.slice(pos, end).split(","), line);
+          const fields: string[] = [];
+          let start = pos;
+          for (;;) {
+            const comma = buf.indexOf(",", start);
+            if (comma === -1 || comma >= end) break;
+            fields.push(buf.slice(start, comma));
+            start = comma + 1;
+          }
+          fields.push(buf.slice(start, end));
+          sink.record(fields, line);
           line++;
           pos = newline + 1;
           continue;
