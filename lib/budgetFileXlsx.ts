@@ -121,7 +121,12 @@ export async function validateXlsxStream(
         (options.sheet !== undefined
           ? name === options.sheet
           : firstInTabOrder === undefined || firstInTabOrder === name);
-      if (!wanted) continue;
+      if (!wanted) {
+        // Read past a sheet we do not check: exceljs may be streaming it from a temporary file
+        // that it deletes once we move on, and a stream left unread then fails uncaught.
+        for await (const row of sheet) void row;
+        continue;
+      }
       checkedSheet = name;
       const current = new BudgetFileChecker({
         maxIssues: options.maxIssues,
