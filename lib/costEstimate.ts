@@ -4,6 +4,7 @@
  * scheduler, SNS, KMS keys and requests, log storage), from the resources a plan holds. A sketch
  * for a reviewer, not a bill: every figure says what it assumes.
  */
+import { CUSTOMER_TAG } from "./accessTags.ts";
 import type { PlannedResource } from "./plannedResource.ts";
 
 export interface CostItem {
@@ -90,6 +91,10 @@ export function estimateMonthlyCost(resources: readonly PlannedResource[]): Cost
   const add = (item: string, usd: number, assumption: string) =>
     items.push({ item, usdPerMonth: round(usd), assumption });
 
+  const hostedCustomers = ofType("aws:iam/user:User").filter((u) => {
+    const tags = inputsOf(u).tags as Record<string, unknown> | undefined;
+    return typeof tags?.[CUSTOMER_TAG] === "string";
+  }).length;
   const trails = ofType("aws:cloudtrail/trail:Trail");
   const trailBuckets = new Set(trails.map((t) => String(inputsOf(t).s3BucketName)));
   const buckets = [...ofType("aws:s3/bucket:Bucket"), ...ofType("aws:s3/bucketV2:BucketV2")];
@@ -110,15 +115,17 @@ export function estimateMonthlyCost(resources: readonly PlannedResource[]): Cost
       );
       continue;
     }
-    const gb = (WORKLOAD.fileMb * Math.min(days, 3650)) / 1024;
-    const puts = WORKLOAD.filesPerMonth;
-    const gets = 2 * WORKLOAD.pollsPerMonth;
+    // A hosted bucket holds one budget feed per customer; a customer's own bucket, one.
+    const feeds = Math.max(1, hostedCustomers);
+    const gb = (feeds * WORKLOAD.fileMb * Math.min(days, 3650)) / 1024;
+    const puts = feeds * WORKLOAD.filesPerMonth;
+    const gets = feeds * 2 * WORKLOAD.pollsPerMonth;
     add(
       `S3 budget bucket ${name}`,
       gb * PRICES.s3StorageGbMonth +
         (puts / 1000) * PRICES.s3PutPer1000 +
         (gets / 1000) * PRICES.s3GetPer1000,
-      `the guide's figures: a ${WORKLOAD.fileMb} MB file a day kept ${days} days (current and noncurrent versions) at ${usd(PRICES.s3StorageGbMonth)}/GB; ${puts} PUTs and ${gets} GET/LIST requests (SpendFlo polling every 4 hours)`,
+      `the guide's figures${feeds > 1 ? `, for each of ${feeds} customers` : ""}: a ${WORKLOAD.fileMb} MB file a day kept ${days} days (current and noncurrent versions) at ${usd(PRICES.s3StorageGbMonth)}/GB; ${puts} PUTs and ${gets} GET/LIST requests (SpendFlo polling every 4 hours)`,
     );
   }
 

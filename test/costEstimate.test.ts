@@ -24,6 +24,23 @@ const item = (estimate: ReturnType<typeof estimateMonthlyCost>, prefix: string) 
   estimate.items.find((i) => i.item.startsWith(prefix));
 
 describe("estimateMonthlyCost", () => {
+  it("prices a hosted bucket per customer feed", () => {
+    const bucket = [
+      resource("aws:s3/bucket:Bucket", "shared", { bucket: "spendflo-budget-uploads" }),
+    ];
+    const customer = (id: string) =>
+      resource("aws:iam/user:User", `customer-${id}`, {
+        tags: { "spendflo:access": "upload", "spendflo:customer": id },
+      });
+    const one = item(estimateMonthlyCost(bucket), "S3 budget bucket")!;
+    const ten = item(
+      estimateMonthlyCost([...bucket, ...Array.from({ length: 10 }, (_, i) => customer(`c${i}`))]),
+      "S3 budget bucket",
+    )!;
+    expect(ten.usdPerMonth).toBeCloseTo(one.usdPerMonth * 10, 3);
+    expect(ten.assumption).toContain("for each of 10 customers");
+  });
+
   it("prices the exporter example stack at about $0.21 a month, two alarms being most of it", async () => {
     // One offline plan per process: this file plans only the exporter stack.
     const { plan } = await computePlan({ stack: "exporter" });
