@@ -1,8 +1,8 @@
 /**
  * The duplicate check's memory: a set of budget keys (Department, Sub Category, Fiscal Period)
  * that keeps a 64-bit hash per key and the line it was first seen on, never the key itself:
- * 12 bytes a slot, at most three quarters of the slots used, so a 1,000,000-row file needs
- * about 16 to 25 MB however long its names are. Two different keys share a hash with odds of
+ * 12 bytes a slot, about three quarters of the slots used, so a 1,000,000-row file needs
+ * about 16 MB however long its names are. Two different keys share a hash with odds of
  * about n²/2⁶⁵ (3·10⁻⁸ for a million keys).
  *
  * Why partitions: one table of a million keys is far larger than the CPU caches, and an insert
@@ -22,7 +22,7 @@ export type DuplicateListener = (line: number, firstLine: number) => void;
 interface Partition {
   /** Slots of three int32: high hash, low hash, line of the first occurrence (0: empty). */
   table: Int32Array;
-  mask: number;
+  capacity: number;
   count: number;
 }
 
@@ -38,14 +38,13 @@ export class BudgetKeySet {
     private readonly onDuplicate: DuplicateListener,
     expectedKeys = 32768,
   ) {
-    // A power of two at most three quarters full: probing stays short and a mask finds the
-    // slot. Capped so a size estimate cannot reserve more than about 100 MB up front; past that
-    // the tables grow as keys arrive.
+    // Three quarters full for the keys expected: probing stays short, and no slot is wasted
+    // on rounding to a power of two. Capped so a size estimate cannot reserve more than about
+    // 100 MB up front; past that the tables grow as keys arrive.
     const perPartition = Math.min(expectedKeys, 6_000_000) / PARTITIONS;
-    let capacity = 64;
-    while (capacity * 0.75 < perPartition) capacity *= 2;
+    const capacity = Math.max(64, Math.ceil(perPartition / 0.75 / 64) * 64);
     for (let p = 0; p < PARTITIONS; p++) {
-      this.partitions.push({ table: new Int32Array(capacity * 3), mask: capacity - 1, count: 0 });
+      this.partitions.push({ table: new Int32Array(capacity * 3), capacity, count: 0 });
     }
   }
 
@@ -123,8 +122,8 @@ export class BudgetKeySet {
   private insert(index: number, high: number, low: number, line: number): number {
     const partition = this.partitions[index];
     const table = partition.table;
-    const mask = partition.mask;
-    let slot = low & mask;
+    const capacity = partition.capacity;
+    let slot = (low >>> 0) % capacity;
     for (;;) {
       const at = slot * 3;
       const seen = table[at + 2];
@@ -133,28 +132,27 @@ export class BudgetKeySet {
         table[at + 1] = low;
         table[at + 2] = line;
         this.count++;
-        if (++partition.count > (mask + 1) * 0.75) this.grow(partition);
+        if (++partition.count > capacity * 0.75) this.grow(partition);
         return 0;
       }
       if (table[at] === high && table[at + 1] === low) return seen;
-      slot = (slot + 1) & mask;
+      slot = slot + 1 === capacity ? 0 : slot + 1;
     }
   }
 
   private grow(partition: Partition): void {
     const old = partition.table;
-    const capacity = (partition.mask + 1) * 2;
+    const capacity = partition.capacity * 2;
     const table = new Int32Array(capacity * 3);
-    const mask = capacity - 1;
     for (let at = 0; at < old.length; at += 3) {
       if (old[at + 2] === 0) continue;
-      let slot = old[at + 1] & mask;
-      while (table[slot * 3 + 2] !== 0) slot = (slot + 1) & mask;
+      let slot = (old[at + 1] >>> 0) % capacity;
+      while (table[slot * 3 + 2] !== 0) slot = slot + 1 === capacity ? 0 : slot + 1;
       table[slot * 3] = old[at];
       table[slot * 3 + 1] = old[at + 1];
       table[slot * 3 + 2] = old[at + 2];
     }
     partition.table = table;
-    partition.mask = mask;
+    partition.capacity = capacity;
   }
 }
