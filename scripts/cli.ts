@@ -1,24 +1,27 @@
 import yargs, { type CommandModule } from "yargs";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
-import { onboardingKitCommand } from "./onboardingKit.ts";
-import { planCommand } from "./plan.ts";
-import { registerCommand } from "./register.ts";
-import { testConnectionCommand } from "./testConnection.ts";
-import { uploadCommand } from "./upload.ts";
-import { validateCommand } from "./validate.ts";
-import { verifyCommand } from "./verify.ts";
-
-/** Every command, one file each under scripts/. */
+/**
+ * Every command, one file each under scripts/, loaded only when it runs: `validate` need not
+ * load Pulumi, the policy pack or the AWS SDK's IAM client (start-up time and memory).
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [
-  planCommand,
-  registerCommand,
-  testConnectionCommand,
-  validateCommand,
-  uploadCommand,
-  verifyCommand,
-  onboardingKitCommand,
-];
+type AnyCommand = CommandModule<any, any>;
+export const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
+  plan: async () => (await import("./plan.ts")).planCommand,
+  register: async () => (await import("./register.ts")).registerCommand,
+  "test-connection": async () => (await import("./testConnection.ts")).testConnectionCommand,
+  validate: async () => (await import("./validate.ts")).validateCommand,
+  upload: async () => (await import("./upload.ts")).uploadCommand,
+  verify: async () => (await import("./verify.ts")).verifyCommand,
+  "onboarding-kit": async () => (await import("./onboardingKit.ts")).onboardingKitCommand,
+};
+
+/** The commands a run needs: the one named first, or all of them (help, a typo to correct). */
+export async function loadCommands(args: readonly string[]): Promise<AnyCommand[]> {
+  const named = args.find((a) => !a.startsWith("-"));
+  const loaders = named && COMMANDS[named] ? [COMMANDS[named]] : Object.values(COMMANDS);
+  return Promise.all(loaders.map((load) => load()));
+}
 
 /**
  * Runs the command line and returns the exit code. Commands set `process.exitCode`; errors are
@@ -46,7 +49,7 @@ export async function main(args: string[]): Promise<number> {
     .alias("h", "help")
     .version(false)
     .wrap(Math.min(100, process.stdout.columns ?? 100));
-  for (const command of commands) parser.command(command);
+  for (const command of await loadCommands(args)) parser.command(command);
 
   try {
     await parser.parseAsync();

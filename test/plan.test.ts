@@ -324,3 +324,24 @@ describe("budget-sync --help", () => {
     expect(result.stdout).toContain("No AWS account, no Pulumi CLI, no network");
   });
 });
+
+describe("the command line", () => {
+  it("lists every command in --help and corrects a typo", async () => {
+    const help = await runCli(["--help"]);
+    expect(help.code).toBe(0);
+    for (const name of [
+      "plan",
+      "register",
+      "test-connection",
+      "validate",
+      "upload",
+      "verify",
+      "onboarding-kit",
+    ]) {
+      expect(help.stdout).toContain(`budget-sync ${name}`);
+    }
+    const typo = await runCli(["valdate", "x.csv"]);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("Did you mean validate?");
+  });
+});
