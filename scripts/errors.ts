@@ -48,9 +48,14 @@ export function parseOptions<T>(schema: z.ZodType<T>, argv: unknown): T {
   if (!result.success) {
     throw new UsageError(
       formatIssues(result.error.issues, (path) =>
-        path.length ? `--${path.map(String).join(".")}` : "options",
+        path.length ? `--${path.map((p) => kebab(String(p))).join(".")}` : "options",
       ),
     );
   }
   return result.data;
+}
+
+/** yargs' camelCase key as the user typed the flag: `maxAgeHours` → `max-age-hours`. */
+function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -198,7 +198,7 @@ describe("plan --config", () => {
 
   it("refuses a bad account id and unknown flags", async () => {
     expect((await runCli(["plan", "--account-id", "12"])).stderr).toContain(
-      "--accountId: must be a 12-digit AWS account id",
+      "--account-id: must be a 12-digit AWS account id",
     );
     const unknown = await runCli(["plan", "--stak", "role"]);
     expect(unknown.code).toBe(2);
