@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
+import { isAwsRegion } from "../lib/awsRegions.ts";
 import { estimateMonthlyCost, usd, type CostEstimate } from "../lib/costEstimate.ts";
 import type { PlannedResource } from "../lib/plannedResource.ts";
 import { PolicyConfigError, loadPolicyConfig, runPolicies } from "../policies/offline.ts";
@@ -84,6 +85,12 @@ export async function computePlan(
   }
   const region = values.config["aws:region"] ?? DEFAULT_REGION;
   values.config["aws:region"] = region;
+  if (!isAwsRegion(region)) {
+    // A warning, not an error: AWS opens regions faster than any list is updated.
+    values.warnings.push(
+      `aws:region ${region} is not an AWS region this tool knows: check the spelling (such as us-east-1)`,
+    );
+  }
 
   let run: OfflineRunResult;
   try {

@@ -425,9 +425,28 @@ export function parseStackConfig(raw: Record<string, string>, namespace = PROJEC
         return `${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed: ${allowedKeys(issue.path).join(", ")}`;
       }
       const key = issue.path.length ? `${namespace}:${issue.path.join(".")}` : namespace;
-      return `${key}: ${issue.message}`;
+      return `${key}: ${plainMessage(issue)}`;
     }),
   );
+}
+
+const EXPECTED: Record<string, string> = {
+  object: "a map of settings (a YAML object)",
+  record: "a map of names to values (a YAML object)",
+  array: "a list",
+  string: "text",
+  number: "a number",
+  boolean: "true or false",
+};
+
+/** zod's generic type errors in the words of a stack file; our own messages stay as they are. */
+function plainMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== "invalid_type" || !issue.message.startsWith("Invalid input")) {
+    return issue.message;
+  }
+  const received = /received (\w+)/.exec(issue.message)?.[1];
+  const expected = EXPECTED[issue.expected] ?? issue.expected;
+  return `must be ${expected}${received ? `, not ${received === "string" ? "text" : received}` : ""}`;
 }
 
 function decodeConfigValue(value: string): unknown {

@@ -127,6 +127,18 @@ describe("plan of the default stack (own-bucket, iam-user)", () => {
     );
   });
 
+  it("warns about a region it does not know", async () => {
+    const file = writeStack(
+      tempDir(),
+      "config:\n  aws:region: us-east-7x\n  budget-sync:bucketName: acme-x\n",
+    );
+    const result = await runCli(["plan", "--config", file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "warning: aws:region us-east-7x is not an AWS region this tool knows",
+    );
+  });
+
   it("takes the region from aws:region", async () => {
     const result = await runCli(["plan", "--stack", "cross-account"]);
     expect(result.stdout).toContain("kms:ViaService StringEquals s3.eu-west-1.amazonaws.com");

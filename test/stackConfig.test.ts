@@ -169,6 +169,13 @@ describe("stack config", () => {
     ]);
   });
 
+  it("says in a stack file's words when a value has the wrong shape", () => {
+    expect(problems({ bucketName: "acme-x", access: "iam-user", tags: ["a"] })).toEqual([
+      "budget-sync:access: must be a map of settings (a YAML object), not text",
+      "budget-sync:tags: must be a map of names to values (a YAML object), not array",
+    ]);
+  });
+
   it("refuses reserved tag keys", () => {
     expect(problems({ bucketName: "acme-x", tags: { "aws:owner": "me" } })).toEqual([
       'budget-sync:tags.aws:owner: tag keys must not start with "aws:"',
