@@ -17,6 +17,7 @@ export {
   isFormula,
   normalizeHeader,
   parseFiscalPeriod,
+  unreadableReport,
 } from "./budgetFileRules.ts";
 export type { BudgetFileFormat, BudgetFileIssue, BudgetFileReport } from "./budgetFileRules.ts";
 export { csvHeadProblem } from "./budgetFileCsv.ts";

@@ -5,6 +5,7 @@
  */
 import {
   BudgetFileChecker,
+  onceOnly,
   type BudgetCheckerOptions,
   type BudgetFileReport,
 } from "./budgetFileRules.ts";
@@ -85,12 +86,7 @@ export async function validateCsvStream(
   source: AsyncIterable<Uint8Array>,
   options: BudgetCheckerOptions & { sizeHint?: number } = {},
 ): Promise<BudgetFileReport> {
-  let invalidTold = false;
-  const onInvalid = (): void => {
-    if (invalidTold) return;
-    invalidTold = true;
-    options.onInvalid?.();
-  };
+  const onInvalid = onceOnly(options.onInvalid);
   let checker = new BudgetFileChecker({ maxIssues: options.maxIssues, onInvalid });
   let unreadable: string | undefined;
   let head: Buffer[] = [];

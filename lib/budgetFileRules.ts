@@ -39,6 +39,30 @@ export interface BudgetFileReport extends BudgetCheckSummary {
   sheet?: string;
 }
 
+/** A report for a file that could not be read as a budget file. */
+export function unreadableReport(format: BudgetFileFormat, message: string): BudgetFileReport {
+  return {
+    format,
+    valid: false,
+    unreadable: message,
+    rows: 0,
+    errorCount: 0,
+    errors: [],
+    warningCount: 0,
+    warnings: [],
+  };
+}
+
+/** The `onInvalid` callback, told at most once however many problems a file has. */
+export function onceOnly(callback: (() => void) | undefined): () => void {
+  let told = false;
+  return () => {
+    if (told) return;
+    told = true;
+    callback?.();
+  };
+}
+
 export type BudgetColumnId =
   "department" | "subCategory" | "fiscalPeriod" | "budgetAmount" | "currency";
 

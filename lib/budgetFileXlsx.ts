@@ -4,7 +4,12 @@
  * the text a CSV export would hold; formulas and error cells are reported, not evaluated.
  */
 import { Readable } from "node:stream";
-import { BudgetFileChecker, type BudgetFileReport } from "./budgetFileRules.ts";
+import {
+  BudgetFileChecker,
+  onceOnly,
+  unreadableReport,
+  type BudgetFileReport,
+} from "./budgetFileRules.ts";
 
 export interface XlsxOptions {
   maxIssues?: number;
@@ -40,26 +45,11 @@ export async function validateXlsxStream(
   source: AsyncIterable<Uint8Array>,
   options: XlsxOptions = {},
 ): Promise<BudgetFileReport> {
-  let invalidTold = false;
-  const onInvalid = (): void => {
-    if (invalidTold) return;
-    invalidTold = true;
-    options.onInvalid?.();
-  };
+  const onInvalid = onceOnly(options.onInvalid);
   const unreadable = (message: string): BudgetFileReport => {
     onInvalid();
-    return unreadableResult(message);
+    return unreadableReport("xlsx", message);
   };
-  const unreadableResult = (message: string): BudgetFileReport => ({
-    format: "xlsx",
-    valid: false,
-    unreadable: message,
-    rows: 0,
-    errorCount: 0,
-    errors: [],
-    warningCount: 0,
-    warnings: [],
-  });
 
   // Look at the first bytes before handing the stream to the zip reader.
   const iterator = source[Symbol.asyncIterator]();

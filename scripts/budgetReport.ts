@@ -6,6 +6,7 @@ import { open, stat } from "node:fs/promises";
 import {
   budgetFormatFromName,
   sniffBudgetFormat,
+  unreadableReport,
   validateBudgetStream,
   type BudgetFileFormat,
   type BudgetFileIssue,
@@ -25,20 +26,6 @@ export const processOutput: Output = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
 };
-
-/** A report for a file that could not be read as a budget file. */
-export function unreadableReport(format: BudgetFileFormat, message: string): BudgetFileReport {
-  return {
-    format,
-    valid: false,
-    unreadable: message,
-    rows: 0,
-    errorCount: 0,
-    errors: [],
-    warningCount: 0,
-    warnings: [],
-  };
-}
 
 /**
  * What a local file is before its bytes are checked: its format, or why it cannot be a budget
