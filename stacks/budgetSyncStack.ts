@@ -14,11 +14,8 @@ import { auditLogBucketName, isAwsManagedS3Key, type StackConfig } from "./confi
  * access, composed from config. Returns the stack outputs.
  */
 export async function budgetSyncStack(config: StackConfig) {
-  // Invokes resolve during preview too, so every policy built from them is known before
-  // anything is created.
-  const region = (await aws.getRegion()).region;
-  const accountId = (await aws.getCallerIdentity()).accountId;
-  const partition = partitionOf(region);
+  const where = await deploymentTarget();
+  const { region, accountId, partition } = where;
   const { access, encryption } = config;
 
   const kmsKey: ReaderKmsKey =
@@ -28,21 +25,7 @@ export async function budgetSyncStack(config: StackConfig) {
         ? { kind: "given", arn: encryption.kmsKeyArn }
         : { kind: "created" };
 
-  const reader = new SpendfloReader("spendflo-reader", {
-    mode: access.mode,
-    bucketName: config.bucketName,
-    prefix: config.prefix,
-    region,
-    accountId,
-    partition,
-    spendfloAccountId: access.spendfloAccountId,
-    externalId: access.externalId,
-    principalName: access.principalName,
-    accessKeys: access.accessKeys,
-    activeKey: access.activeKey,
-    kmsKey,
-    tags: config.tags,
-  });
+  const reader = spendfloReader(config, config.prefix, where, kmsKey);
 
   const budgetBucket = new BudgetBucket(
     "budget-bucket",
@@ -212,4 +195,44 @@ export function auditTrail(
     tags: config.tags,
   });
   return { auditTrailArn: audit.trailArn, auditLogBucketName: audit.logBucket.bucketName };
+}
+
+/** Where the stack deploys: region, account and partition, for the ARNs in every policy. */
+export interface DeploymentTarget {
+  region: string;
+  accountId: string;
+  partition: string;
+}
+
+/**
+ * Invokes resolve during preview too, so every policy built from them is known before anything
+ * is created.
+ */
+export async function deploymentTarget(): Promise<DeploymentTarget> {
+  const region = (await aws.getRegion()).region;
+  const accountId = (await aws.getCallerIdentity()).accountId;
+  return { region, accountId, partition: partitionOf(region) };
+}
+
+/** SpendFlo's read-only access to `prefix`, as the stack config's `access` says. */
+export function spendfloReader(
+  config: StackConfig,
+  prefix: string,
+  where: DeploymentTarget,
+  kmsKey: ReaderKmsKey,
+): SpendfloReader {
+  const { access } = config;
+  return new SpendfloReader("spendflo-reader", {
+    mode: access.mode,
+    bucketName: config.bucketName,
+    prefix,
+    ...where,
+    spendfloAccountId: access.spendfloAccountId,
+    externalId: access.externalId,
+    principalName: access.principalName,
+    accessKeys: access.accessKeys,
+    activeKey: access.activeKey,
+    kmsKey,
+    tags: config.tags,
+  });
 }

@@ -1,12 +1,10 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BudgetBucket } from "../components/budgetBucket.ts";
 import { HostedCustomer } from "../components/hostedCustomer.ts";
 import { SpendfloReader } from "../components/spendfloReader.ts";
-import { partitionOf } from "../lib/awsRegions.ts";
 import { HOSTED_PREFIX_ROOT, hostedCustomerPrefix } from "../lib/hostedCustomer.ts";
 import { bucketArn } from "../lib/policyDocument.ts";
-import { auditTrail } from "./budgetSyncStack.ts";
+import { auditTrail, deploymentTarget, spendfloReader } from "./budgetSyncStack.ts";
 import { hostedSettings, type StackConfig } from "./config.ts";
 
 /**
@@ -18,9 +16,8 @@ import { hostedSettings, type StackConfig } from "./config.ts";
  * bucket a base stack owns. Returns the stack outputs, with `customers.<id>` per customer.
  */
 export async function hostedStack(config: StackConfig) {
-  const region = (await aws.getRegion()).region;
-  const accountId = (await aws.getCallerIdentity()).accountId;
-  const partition = partitionOf(region);
+  const where = await deploymentTarget();
+  const { region, accountId, partition } = where;
   const { manageBucket, customers } = hostedSettings(config);
 
   const outputs: Record<string, unknown> = {
@@ -32,23 +29,8 @@ export async function hostedStack(config: StackConfig) {
   };
 
   if (manageBucket) {
-    const { access } = config;
-    const reader = new SpendfloReader("spendflo-reader", {
-      mode: access.mode,
-      bucketName: config.bucketName,
-      prefix: HOSTED_PREFIX_ROOT,
-      region,
-      accountId,
-      partition,
-      spendfloAccountId: access.spendfloAccountId,
-      externalId: access.externalId,
-      principalName: access.principalName,
-      accessKeys: access.accessKeys,
-      activeKey: access.activeKey,
-      // The config allows only SSE-S3 or the AWS-managed key here: no key policy to edit.
-      kmsKey: { kind: "none" },
-      tags: config.tags,
-    });
+    // The config allows only SSE-S3 or the AWS-managed key here: no key policy to edit.
+    const reader = spendfloReader(config, HOSTED_PREFIX_ROOT, where, { kind: "none" });
     // Customers' grants are not among the bucket policy's statements: a bucket policy is capped
     // at 20 KB, identity policies are not shared.
     const bucket = new BudgetBucket("budget-bucket", {
