@@ -23,12 +23,14 @@ export interface S3Problem {
   exitCode: ExitCodeValue;
 }
 
-interface SdkErrorShape {
+/** The fields of an AWS SDK error that the explanations read. */
+export interface SdkErrorShape {
   name?: string;
   Code?: string;
   code?: string;
   message?: string;
   Region?: string;
+  BucketRegion?: string;
   $metadata?: { httpStatusCode?: number };
   $response?: { headers?: Record<string, string | undefined> };
   cause?: unknown;
@@ -150,7 +152,8 @@ export function describeS3Error(error: unknown, context: S3ErrorContext): S3Prob
   return { code, message: `${failed}: ${code}: ${sdkMessage}`, exitCode: ExitCode.Finding };
 }
 
-function networkCode(error: unknown): string | undefined {
+/** The system error code of a failed connection, looking through causes; undefined if none. */
+export function networkCode(error: unknown): string | undefined {
   for (let e = error as SdkErrorShape | undefined, depth = 0; e && depth < 4; depth++) {
     const code = e.code ?? e.name;
     if (

@@ -1,7 +1,7 @@
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { partitionOf } from "../lib/awsRegions.ts";
 import { configuredEndpoint, createS3Client } from "./s3Client.ts";
-import { bucketRegionFromError, s3ErrorCode } from "./s3Errors.ts";
+import { bucketRegionFromError, networkCode, s3ErrorCode, type SdkErrorShape } from "./s3Errors.ts";
 
 /**
  * The S3 client of `test-connection` and the guide's troubleshooting words for what S3 answers
@@ -38,19 +38,6 @@ export function makeS3Client(
   );
 }
 
-/** The fields of an SDK error we read. */
-interface SdkError {
-  name?: string;
-  Code?: string;
-  code?: string;
-  message?: string;
-  Region?: string;
-  BucketRegion?: string;
-  $metadata?: { httpStatusCode?: number };
-  $response?: { headers?: Record<string, string | undefined> };
-  cause?: { code?: string };
-}
-
 export type S3FailureCause =
   | "access-denied"
   | "no-such-bucket"
@@ -83,7 +70,7 @@ export interface S3Context {
 
 /** Names the cause of an S3 failure in the guide's troubleshooting words. */
 export function explainS3Error(error: unknown, context: S3Context): S3Failure {
-  const e = (error ?? {}) as SdkError;
+  const e = (error ?? {}) as SdkErrorShape;
   const code = s3ErrorCode(error);
   const status = e.$metadata?.httpStatusCode;
   const where = `s3://${context.bucket}/${context.prefix}`;
@@ -170,11 +157,8 @@ export function explainS3Error(error: unknown, context: S3Context): S3Failure {
       ].join("\n"),
     };
   }
-  const network = e.cause?.code ?? e.code;
-  if (
-    network &&
-    /^(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH)$/.test(network)
-  ) {
+  const network = networkCode(error);
+  if (network) {
     return {
       cause: "unreachable",
       code: network,
