@@ -9,6 +9,7 @@ import {
   type BudgetCheckerOptions,
   type BudgetFileReport,
 } from "./budgetFileRules.ts";
+import { isAscii } from "node:buffer";
 import { CsvTokenizer } from "./csvTokenizer.ts";
 
 /** How much of the file is sniffed before parsing starts. */
@@ -87,12 +88,17 @@ export async function validateCsvStream(
   options: BudgetCheckerOptions & { sizeHint?: number } = {},
 ): Promise<BudgetFileReport> {
   const onInvalid = onceOnly(options.onInvalid);
-  let checker = new BudgetFileChecker({ maxIssues: options.maxIssues, onInvalid });
+  let checker = new BudgetFileChecker({
+    maxIssues: options.maxIssues,
+    onInvalid,
+    plainRows: options.plainRows,
+  });
   let unreadable: string | undefined;
   let head: Buffer[] = [];
   let headBytes = 0;
   let sniffed = false;
   const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  let decoderIdle = true;
   const tokenizer = new CsvTokenizer(
     {
       record(fields, line) {
@@ -101,6 +107,9 @@ export async function validateCsvStream(
       },
       problem(line, message) {
         checker.error(line, "", message);
+      },
+      plainRecord(text, start, end, line) {
+        return checker.plainRow(text, start, end, line);
       },
     },
     MAX_RECORD_CHARS,
@@ -113,7 +122,15 @@ export async function validateCsvStream(
     }
     let text: string;
     try {
-      text = decoder.decode(chunk, { stream: !final });
+      // ASCII is UTF-8 as it stands: a native check and a plain copy, far cheaper than decoding.
+      // Only while the decoder holds no unfinished character, which a chunk that it decoded
+      // and that ended in an ASCII byte guarantees.
+      if (decoderIdle && isAscii(chunk)) {
+        text = chunk.toString("latin1");
+      } else {
+        text = decoder.decode(chunk, { stream: !final });
+        decoderIdle = chunk.length === 0 || chunk[chunk.length - 1] < 0x80;
+      }
     } catch {
       // Where is the first bad byte? Decode leniently to find its line.
       const lenient = new TextDecoder("utf-8").decode(chunk);
@@ -161,6 +178,7 @@ export async function validateCsvStream(
               maxIssues: options.maxIssues,
               expectedRows,
               onInvalid,
+              plainRows: options.plainRows,
             });
           }
           feed(all);

@@ -97,6 +97,71 @@ const COLUMN_BY_NORMAL = new Map(BUDGET_COLUMNS.map((c) => [normalizeHeader(c.na
 
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
+/** The same codes, by three capital letters: 1 at (c0 - 65) * 676 + (c1 - 65) * 26 + (c2 - 65). */
+const CURRENCY_TABLE = new Uint8Array(26 * 26 * 26);
+for (const code of CURRENCIES) {
+  if (/^[A-Z]{3}$/.test(code)) {
+    CURRENCY_TABLE[
+      (code.charCodeAt(0) - 65) * 676 + (code.charCodeAt(1) - 65) * 26 + (code.charCodeAt(2) - 65)
+    ] = 1;
+  }
+}
+
+/** A UTF-16 code unit `String.prototype.trim` removes (ECMAScript WhiteSpace and LineTerminator). */
+function isSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** `isGuidePeriod` for text[start, end). */
+function isGuidePeriodAt(text: string, start: number, end: number): boolean {
+  if (end - start !== 7 || text.charCodeAt(start + 2) !== 32) return false;
+  const a = text.charCodeAt(start);
+  const b = text.charCodeAt(start + 1);
+  if (!((a === 70 && b === 89) || (a === 81 && b >= 49 && b <= 52))) return false;
+  for (let i = start + 3; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** `isPlainDecimal` for text[start, end). */
+function isPlainDecimalAt(text: string, start: number, end: number): boolean {
+  let i = start;
+  while (i < end) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  if (i === start) return false;
+  if (i === end) return true;
+  if (text.charCodeAt(i) !== 46 || i + 1 === end) return false;
+  for (let j = i + 1; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/** A formula's first character: = + - @. */
+function isFormulaChar(c: number): boolean {
+  return c === 61 || c === 43 || c === 45 || c === 64;
+}
+
+/** Most columns a header may have for `plainRow` to take its rows. */
+const PLAIN_MAX_COLUMNS = 64;
+
 export const ACCEPTED_PERIODS =
   'write "FY 2025" or "Q1 2025" (also read, with a warning: "FY2025", "Q1 FY2025", "H1 2025")';
 
@@ -182,34 +247,12 @@ function trimmed(text: string): string {
 
 /** `FY 2025` or `Q1 2025` exactly (GUIDE_PERIOD), by hand: it runs once a row. */
 function isGuidePeriod(text: string): boolean {
-  if (text.length !== 7 || text.charCodeAt(2) !== 32) return false;
-  const a = text.charCodeAt(0);
-  const b = text.charCodeAt(1);
-  if (!((a === 70 && b === 89) || (a === 81 && b >= 49 && b <= 52))) return false;
-  for (let i = 3; i < 7; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
+  return isGuidePeriodAt(text, 0, text.length);
 }
 
 /** A plain non-negative decimal (PLAIN_DECIMAL), by hand: it runs once a row. */
 function isPlainDecimal(text: string): boolean {
-  const length = text.length;
-  let i = 0;
-  while (i < length) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) break;
-    i++;
-  }
-  if (i === 0) return false;
-  if (i === length) return true;
-  if (text.charCodeAt(i) !== 46 || i + 1 === length) return false;
-  for (let j = i + 1; j < length; j++) {
-    const c = text.charCodeAt(j);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
+  return isPlainDecimalAt(text, 0, text.length);
 }
 
 /** A text cell a spreadsheet would run as a formula (CSV injection). */
@@ -239,6 +282,8 @@ export interface BudgetCheckerOptions {
   expectedRows?: number;
   /** Called once, at the first error: the file is invalid, whatever follows. */
   onInvalid?: () => void;
+  /** Let `plainRow` take plain CSV rows (default true; false only to test it against `row()`). */
+  plainRows?: boolean;
 }
 
 /**
@@ -256,6 +301,7 @@ export class BudgetFileChecker {
   private readonly warningKinds = new Map<string, { index: number; more: number }>();
   private keys: BudgetKeySet;
   private onInvalid: (() => void) | undefined;
+  private readonly plainRowsAllowed: boolean;
   private rows = 0;
   private headerSeen = false;
   private headerLine = 0;
@@ -268,6 +314,10 @@ export class BudgetFileChecker {
   private currency = -1;
   /** Columns that are none of the guide's. */
   private otherColumns: number[] = [];
+  /** Whether `plainRow` may take rows: a header it can check by position. */
+  private plainRows = false;
+  /** `plainRow`'s field bounds: start and end of each field, then its trimmed start and end. */
+  private readonly bounds = new Int32Array(PLAIN_MAX_COLUMNS * 4);
 
   constructor(options: BudgetCheckerOptions = {}) {
     this.maxIssues = options.maxIssues ?? 1000;
@@ -282,6 +332,7 @@ export class BudgetFileChecker {
       options.expectedRows,
     );
     this.onInvalid = options.onInvalid;
+    this.plainRowsAllowed = options.plainRows ?? true;
   }
 
   get hasHeader(): boolean {
@@ -389,6 +440,83 @@ export class BudgetFileChecker {
     for (let i = 0; i < cells.length; i++) {
       if (![...found.values()].includes(i)) this.otherColumns.push(i);
     }
+    this.plainRows =
+      this.plainRowsAllowed &&
+      this.width <= PLAIN_MAX_COLUMNS &&
+      this.department >= 0 &&
+      this.fiscalPeriod >= 0 &&
+      this.budgetAmount >= 0;
+  }
+
+  /**
+   * The fast path for the common row: `text` from `start` to `end` is one CSV record with no
+   * quote and no CR, as read. When it has as many fields as the header and passes every rule
+   * with no error and no warning, it is counted and its key added, with no string made for any
+   * of its cells, and `plainRow` returns true. Any other row returns false untouched, for the
+   * caller to split and give to `row()`, which gives the same verdict on every row `plainRow`
+   * takes (a property test holds them to that).
+   */
+  plainRow(text: string, start: number, end: number, line: number): boolean {
+    if (!this.plainRows) return false;
+    const width = this.width;
+    const bounds = this.bounds;
+    let field = 0;
+    let fieldStart = start;
+    for (;;) {
+      const comma = text.indexOf(",", fieldStart);
+      if (comma === -1 || comma >= end) break;
+      if (field + 1 >= width) return false;
+      bounds[field * 4] = fieldStart;
+      bounds[field * 4 + 1] = comma;
+      field++;
+      fieldStart = comma + 1;
+    }
+    if (field + 1 !== width) return false;
+    bounds[field * 4] = fieldStart;
+    bounds[field * 4 + 1] = end;
+    // Trimmed bounds, as String.prototype.trim would cut; a formula anywhere takes the slow path.
+    for (let f = 0; f < width; f++) {
+      let from = bounds[f * 4];
+      let to = bounds[f * 4 + 1];
+      while (from < to && isSpace(text.charCodeAt(from))) from++;
+      while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+      if (from < to && isFormulaChar(text.charCodeAt(from))) return false;
+      bounds[f * 4 + 2] = from;
+      bounds[f * 4 + 3] = to;
+    }
+    const d = this.department * 4;
+    if (bounds[d + 2] === bounds[d + 3]) return false;
+    const p = this.fiscalPeriod * 4;
+    if (!isGuidePeriodAt(text, bounds[p + 2], bounds[p + 3])) return false;
+    const a = this.budgetAmount * 4;
+    if (!isPlainDecimalAt(text, bounds[a + 2], bounds[a + 3])) return false;
+    if (this.currency >= 0) {
+      const from = bounds[this.currency * 4 + 2];
+      const to = bounds[this.currency * 4 + 3];
+      if (from !== to) {
+        if (to - from !== 3) return false;
+        const c0 = text.charCodeAt(from) - 65;
+        const c1 = text.charCodeAt(from + 1) - 65;
+        const c2 = text.charCodeAt(from + 2) - 65;
+        if (c0 < 0 || c0 > 25 || c1 < 0 || c1 > 25 || c2 < 0 || c2 > 25) return false;
+        if (CURRENCY_TABLE[c0 * 676 + c1 * 26 + c2] !== 1) return false;
+      }
+    }
+    this.rows++;
+    const s = this.subCategory * 4;
+    this.keys.addRanges(
+      text,
+      bounds[d + 2],
+      bounds[d + 3],
+      text,
+      s < 0 ? 0 : bounds[s + 2],
+      s < 0 ? 0 : bounds[s + 3],
+      text,
+      bounds[p + 2],
+      bounds[p + 3],
+      line,
+    );
+    return true;
   }
 
   /**

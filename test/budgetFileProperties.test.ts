@@ -1,7 +1,9 @@
 import { parse as parseCsv } from "csv-parse/sync";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { validateBudgetData, validateBudgetStream } from "../lib/budgetFile.ts";
+import { validateCsvStream } from "../lib/budgetFileCsv.ts";
+import { BudgetFileChecker } from "../lib/budgetFileRules.ts";
 import { CsvTokenizer } from "../lib/csvTokenizer.ts";
 
 /** A CSV field, quoted when it must be (RFC 4180). */
@@ -194,5 +196,95 @@ describe("properties", () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("gives the same report with the plain-row fast path as with the full rules, row for row", async () => {
+    // Values on both sides of every fast-path check: spaces (ASCII and Unicode) around values,
+    // formulas, other forms of periods, amounts and currencies, non-ASCII text, empty cells.
+    const pick = (...values: string[]) => fc.constantFrom(...values);
+    const names = pick(
+      ...["Eng", "eng", " Eng", "Eng ", "\u00a0Eng", "Eng\u3000", "\tEng", "Eng\u180e"],
+      ...["=Eng", "+1", "-x", "@x", "", "  ", "Ünï", "営業", "\ufeffEng", "E,ng", 'E"ng'],
+    );
+    const periods = pick(
+      ...["FY 2025", "Q1 2025", "Q4 2026", "FY2025", "q1 2025", " FY 2025", "FY 2025 "],
+      ...["H1 2025", "Q5 2025", "FY 20251", "", "=FY", "FY\u00a02025", "Q1 FY2025"],
+    );
+    const amounts = pick(
+      ...["1", "0", "12.50", "1.", ".5", "-1", "$1,200", "1,2", "", " 7 ", "1e5", "=1+1"],
+      ...["1.2.3", "٣"],
+    );
+    const currencies = pick(
+      ...["", "USD", "usd", "EUR", "XXX", "US", "USDD", " EUR", "=X", "ÜSD", "AAA", "ZZZ"],
+    );
+    const others = pick("note", "=cmd", " @x", "", "\u00a0-1");
+    const headers = pick(
+      "Department,Sub Category,Fiscal Period,Budget Amount,Currency",
+      "Fiscal Period,Budget Amount,Department",
+      "Department,Notes,Fiscal Period,Budget Amount,Sub Category,Currency",
+    );
+    const cellsFor: Record<string, fc.Arbitrary<string>> = {
+      Department: names,
+      "Sub Category": names,
+      "Fiscal Period": periods,
+      "Budget Amount": amounts,
+      Currency: currencies,
+      Notes: others,
+    };
+    const file = headers.chain((header) => {
+      const columns = header.split(",");
+      const plainRow = fc.tuple(
+        // Spaces around a value are no part of its key: these repeat each other.
+        fc.constantFrom("Eng", "Sales", "Ops", "\tEng", " eng ", "Eng\u3000", "\u00a0Sales"),
+        fc.constantFrom("Cloud", "cloud", "", " Cloud\t"),
+        fc.constantFrom("FY 2025", "Q2 2025"),
+      );
+      const row = fc.oneof(
+        { weight: 3, arbitrary: fc.tuple(...columns.map((c) => cellsFor[c])) },
+        {
+          weight: 3,
+          arbitrary: plainRow.map(([d, s, p]) =>
+            columns.map(
+              (c) =>
+                ({
+                  Department: d,
+                  "Sub Category": s,
+                  "Fiscal Period": p,
+                  "Budget Amount": "100.5",
+                  Currency: "EUR",
+                })[c] ?? "",
+            ),
+          ),
+        },
+        { weight: 1, arbitrary: fc.array(names, { maxLength: columns.length + 2 }) },
+      );
+      return fc.tuple(
+        fc.constant(header),
+        fc.array(row, { maxLength: 40 }),
+        fc.constantFrom("\n", "\r\n"),
+        fc.integer({ min: 1, max: 64 }),
+      );
+    });
+    const plainRow = vi.spyOn(BudgetFileChecker.prototype, "plainRow");
+    let taken = 0;
+    await fc.assert(
+      fc.asyncProperty(file, async ([header, rows, eol, size]) => {
+        const bytes = Buffer.from(
+          [header, ...rows.map((r) => r.map(field).join(","))].join(eol) + eol,
+        );
+        async function* chunks(): AsyncGenerator<Uint8Array> {
+          for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+        }
+        plainRow.mockClear();
+        const fast = await validateCsvStream(chunks(), {});
+        taken += plainRow.mock.results.filter((r) => r.value === true).length;
+        const full = await validateCsvStream(chunks(), { plainRows: false });
+        expect(fast).toEqual(full);
+      }),
+      { numRuns: 400 },
+    );
+    plainRow.mockRestore();
+    // The fast path did take rows: the comparison above was not of the full rules with itself.
+    expect(taken).toBeGreaterThan(300);
   });
 });
