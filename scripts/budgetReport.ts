@@ -1,7 +1,7 @@
 /**
  * Budget files read from disk and their reports as `validate`, `upload` and `verify` print them.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, read } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import {
   budgetFormatFromName,
@@ -11,6 +11,7 @@ import {
   type BudgetFileFormat,
   type BudgetFileIssue,
   type BudgetFileReport,
+  type ValidateBudgetOptions,
 } from "../lib/budgetFile.ts";
 
 /** How many errors (and warnings) the human report prints per file. */
@@ -105,15 +106,45 @@ export async function validateLocalFile(
 export async function* readChunks(file: string, size = 256 * 1024): AsyncGenerator<Buffer> {
   const handle = await open(file, "r");
   try {
-    const buffer = Buffer.allocUnsafe(size);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, size, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
-    }
+    yield* readChunksAt(handle.fd, size);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The bytes of a file already open, from its start, by positional reads: another reader of the
+ * same descriptor (another thread, say) does not move this one. With `reuse`, every chunk is
+ * read into the same buffer (see `readChunks`); without it each chunk is a buffer of its own.
+ */
+export async function* readChunksAt(
+  fd: number,
+  size = 256 * 1024,
+  reuse = true,
+): AsyncGenerator<Buffer> {
+  let buffer = Buffer.allocUnsafe(size);
+  let position = 0;
+  for (;;) {
+    const bytesRead = await new Promise<number>((resolve, reject) =>
+      read(fd, buffer, 0, size, position, (error, n) => (error ? reject(error) : resolve(n))),
+    );
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+    if (!reuse) buffer = Buffer.allocUnsafe(size);
+  }
+}
+
+/**
+ * Validates a budget file from a descriptor that stays open (the caller closes it): what
+ * `upload` checks while another reader of the same descriptor sends the bytes. Never throws.
+ */
+export function validateOpenFile(
+  fd: number,
+  options: ValidateBudgetOptions,
+): Promise<BudgetFileReport> {
+  // The CSV validator copies what it keeps; the XLSX unzipper keeps the buffers it is given.
+  return validateBudgetStream(readChunksAt(fd, 256 * 1024, options.format === "csv"), options);
 }
 
 /** The JSON shape of one file's report (`validate --json`, `verify --json`). */

@@ -1,4 +1,5 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, type Stats } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { PassThrough } from "node:stream";
 import { Worker } from "node:worker_threads";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -6,7 +7,6 @@ import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import {
   BUDGET_CONTENT_TYPES,
-  validateBudgetStream,
   type BudgetFileReport,
   type ValidateBudgetOptions,
 } from "../lib/budgetFile.ts";
@@ -18,6 +18,7 @@ import {
   reportJson,
   reportText,
   validateLocalFile,
+  validateOpenFile,
   type Output,
 } from "./budgetReport.ts";
 import {
@@ -26,10 +27,12 @@ import {
   withNewKeyRetry,
   type NewKeyRetryOptions,
 } from "./s3Errors.ts";
-import type { WorkerMessage } from "./validationWorker.ts";
+import type { ValidationWorkerData, WorkerMessage } from "./validationWorker.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+/** Files at least this large are validated on a worker thread (see startValidation). */
+const WORKER_MIN_BYTES = 8 * 1024 * 1024;
 
 const optionsSchema = z.object({
   file: z.string().min(1),
@@ -58,6 +61,8 @@ export interface UploadDeps {
   partSize?: number;
   /** The new-key retry's timing (tests shorten it). */
   retry?: Pick<NewKeyRetryOptions, "timeoutMs" | "intervalMs">;
+  /** Files this large or larger are validated on a worker thread; default 8 MiB. */
+  workerMinBytes?: number;
 }
 
 function parseDate(text: string): Date | undefined {
@@ -88,11 +93,12 @@ class InvalidBudgetFile extends Error {
 }
 
 /**
- * Validates a budget file and uploads it as `<prefix>budget_<YYYYMMDD>.<ext>`. The file is read
- * once: each chunk goes to the validator, then to the multipart upload; at the first error the
- * upload is cancelled (its multipart upload aborted), so nothing of an invalid file is ever
- * written. Returns 0 uploaded, 1 invalid (nothing uploaded), 2 unreadable or bad usage; S3
- * failures are thrown as S3CommandError.
+ * Validates a budget file and uploads it as `<prefix>budget_<YYYYMMDD>.<ext>`, both at once:
+ * the validator and the multipart upload each read the file at their own pace. At the first
+ * error the upload is cancelled (its multipart upload aborted), and the request that would make
+ * the object exist waits for the validator's verdict and for proof that the file did not change
+ * meanwhile, so nothing of an invalid file is ever written. Returns 0 uploaded, 1 invalid
+ * (nothing uploaded), 2 unreadable or bad usage; S3 failures are thrown as S3CommandError.
  */
 export async function runUpload(
   input: UploadOptions,
@@ -185,6 +191,7 @@ export async function runUpload(
           size: local.size,
           sheet: options.sheet,
           partSize: deps.partSize,
+          onWorker: local.size >= (deps.workerMinBytes ?? WORKER_MIN_BYTES),
           progress: showProgress ? progressBar(key, local.size) : undefined,
         }),
       {
@@ -239,8 +246,9 @@ interface UploadResponse {
 }
 
 /**
- * One pass over the file: validation and upload side by side. Resolves with the report, and the
- * S3 response when the file was valid and the upload completed; throws S3 errors.
+ * Validation and upload side by side, each reading the file at its own pace through one open
+ * descriptor. Resolves with the report, and the S3 response when the file was valid and the
+ * upload completed; throws S3 errors.
  */
 async function uploadOnce(args: {
   client: S3Client;
@@ -252,68 +260,144 @@ async function uploadOnce(args: {
   size: number;
   sheet?: string;
   partSize?: number;
+  onWorker: boolean;
   progress?: (loaded: number, done?: boolean) => void;
 }): Promise<
   | { report: BudgetFileReport; response: UploadResponse; abortError?: undefined }
   | { report: BudgetFileReport; response?: undefined; abortError?: unknown }
 > {
   const { Upload } = await import("@aws-sdk/lib-storage");
-  const partSize = Math.max(
-    args.partSize ?? 8 * 1024 * 1024,
-    Math.ceil(args.size / 9000),
-    5 * 1024 * 1024,
-  );
-  const body = new PassThrough({ highWaterMark: partSize });
-  const upload = new Upload({
-    client: args.client,
-    params: { Bucket: args.bucket, Key: args.key, Body: body, ContentType: args.contentType },
-    partSize,
-    queueSize: 4,
-    leavePartsOnError: false,
-  });
-  if (args.progress) upload.on("httpUploadProgress", (p) => args.progress?.(p.loaded ?? 0));
-  let uploadSettled = false;
-  const uploading = upload.done().then(
-    (response) => ({ ok: true as const, response: response as UploadResponse }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  void uploading.then(() => (uploadSettled = true));
-
-  let invalid = false;
-  const stopUpload = (): void => {
-    if (invalid) return;
-    invalid = true;
-    // Failing the body fails the upload: lib-storage then aborts the multipart upload (and
-    // waits for that) before done() rejects; a small file's single PutObject is never sent.
-    body.destroy(new InvalidBudgetFile());
-  };
-  const validation = startValidation(
-    { format: args.format, sheet: args.sheet, sizeHint: args.size },
-    stopUpload,
-  );
-
+  let handle: FileHandle;
   try {
-    for await (const chunk of createReadStream(args.file, { highWaterMark: 1024 * 1024 })) {
-      await validation.push(chunk as Buffer);
-      if (invalid || uploadSettled) continue;
-      if (!body.write(chunk)) await drainedOrSettled(body, uploading);
+    handle = await open(args.file, "r");
+  } catch (error) {
+    throw new CliError(
+      `${args.file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      ExitCode.Usage,
+    );
+  }
+  const gateName = `budgetSyncVerdict${++gates}`;
+  try {
+    const before = await handle.stat();
+    const partSize = Math.max(
+      args.partSize ?? 8 * 1024 * 1024,
+      Math.ceil(args.size / 9000),
+      5 * 1024 * 1024,
+    );
+    const body = new PassThrough({ highWaterMark: partSize });
+    let invalid = false;
+    const stopUpload = (): void => {
+      if (invalid) return;
+      invalid = true;
+      // Failing the body fails the upload: lib-storage then aborts the multipart upload (and
+      // waits for that) before done() rejects; a small file's single PutObject is never sent.
+      body.destroy(new InvalidBudgetFile());
+    };
+    const validation = startValidation(
+      handle.fd,
+      { format: args.format, sheet: args.sheet, sizeHint: args.size },
+      args.onWorker,
+      stopUpload,
+    );
+
+    // The request that makes the object exist (CompleteMultipartUpload, or a small file's one
+    // PutObject) waits for the verdict: every byte has been checked, and the file has not
+    // changed since the upload began. All parts before it go as fast as the store takes them.
+    let changed = false;
+    let verdict: Promise<boolean> | undefined;
+    const decide = (): Promise<boolean> =>
+      (verdict ??= validation.report.then(
+        async (report) => {
+          if (!report.valid) return false;
+          changed = !sameFile(before, await handle.stat());
+          return !changed;
+        },
+        () => false,
+      ));
+    args.client.middlewareStack.add(
+      (next, context) => async (request) => {
+        const input = request.input as { Bucket?: string; Key?: string };
+        if (
+          (context.commandName === "CompleteMultipartUploadCommand" ||
+            context.commandName === "PutObjectCommand") &&
+          input.Bucket === args.bucket &&
+          input.Key === args.key &&
+          !(await decide())
+        ) {
+          throw new InvalidBudgetFile();
+        }
+        return next(request);
+      },
+      { step: "initialize", priority: "high", name: gateName },
+    );
+
+    const upload = new Upload({
+      client: args.client,
+      params: { Bucket: args.bucket, Key: args.key, Body: body, ContentType: args.contentType },
+      partSize,
+      queueSize: 4,
+      leavePartsOnError: false,
+    });
+    if (args.progress) upload.on("httpUploadProgress", (p) => args.progress?.(p.loaded ?? 0));
+    let uploadSettled = false;
+    const uploading = upload.done().then(
+      (response) => ({ ok: true as const, response: response as UploadResponse }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    void uploading.then(() => (uploadSettled = true));
+
+    try {
+      const source = createReadStream("", {
+        fd: handle,
+        start: 0,
+        autoClose: false,
+        highWaterMark: 1024 * 1024,
+      });
+      for await (const chunk of source) {
+        if (invalid || uploadSettled) break;
+        if (!body.write(chunk)) await drainedOrSettled(body, uploading);
+      }
+      if (!invalid) body.end();
+    } catch (error) {
+      body.destroy(error as Error);
     }
+    const [report, outcome] = await Promise.all([
+      validation.report.catch((error: unknown) => {
+        stopUpload();
+        throw error;
+      }),
+      uploading,
+    ]);
+    if (report.valid && outcome.ok) args.progress?.(args.size, true);
+    else if (args.progress) process.stderr.write("\n");
+    if (!report.valid) {
+      const abortError = outcome.ok
+        ? undefined
+        : outcome.error instanceof InvalidBudgetFile
+          ? (outcome.error as Error).cause
+          : outcome.error;
+      return abortError === undefined ? { report } : { report, abortError };
+    }
+    if (changed) {
+      throw new CliError(
+        `${args.file} changed while it was being uploaded, so what was checked may not be what was sent: nothing was uploaded; run upload again once the file is complete`,
+        ExitCode.Usage,
+      );
+    }
+    if (!outcome.ok) throw outcome.error;
+    return { report, response: outcome.response };
   } finally {
-    validation.end();
+    args.client.middlewareStack.remove(gateName);
+    await handle.close();
   }
-  const report = await validation.report;
-  if (report.valid && !invalid) body.end();
-  else stopUpload();
-  const outcome = await uploading;
-  if (report.valid && outcome.ok) args.progress?.(args.size, true);
-  else if (args.progress) process.stderr.write("\n");
-  if (!report.valid) {
-    const abortError =
-      !outcome.ok && !(outcome.error instanceof InvalidBudgetFile) ? outcome.error : undefined;
-    return abortError === undefined ? { report } : { report, abortError };
-  }
-  if (!outcome.ok) throw outcome.error;
-  return { report, response: outcome.response };
+}
+
+/** Numbers the verdict middleware of each upload, so that uploads on one client keep theirs apart. */
+let gates = 0;
+
+/** The same file, unmodified: device, inode, size and modification time. */
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 function drainedOrSettled(body: PassThrough, settled: Promise<unknown>): Promise<void> {
@@ -330,114 +414,58 @@ function drainedOrSettled(body: PassThrough, settled: Promise<unknown>): Promise
 }
 
 interface RunningValidation {
-  /** Hands a chunk over; resolves when there is room for more. */
-  push(chunk: Uint8Array): Promise<void>;
-  end(): void;
   report: Promise<BudgetFileReport>;
 }
 
 /**
- * Validation beside the upload: on a worker thread, so checking the file and sending it use
- * two cores; in this thread when a worker cannot start (then they share one).
+ * Validation beside the upload, reading the file through the same descriptor. A large file is
+ * checked on a worker thread, so that checking it and sending it use two cores; a small one
+ * (or when a worker cannot start) in this thread, where it costs less than starting a worker.
  */
 function startValidation(
+  fd: number,
   options: Omit<ValidateBudgetOptions, "onInvalid">,
+  onWorker: boolean,
   onInvalid: () => void,
 ): RunningValidation {
-  let worker: Worker;
-  try {
-    const tsxApi = import.meta.resolve("tsx/esm/api");
-    const entry = new URL("./validationWorker.ts", import.meta.url).href;
-    // The worker runs our TypeScript as the bin does: through tsx, registered first.
-    worker = new Worker(
-      `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-      { eval: true, workerData: options },
-    );
-  } catch {
-    const channel = new ChunkChannel();
-    return {
-      push: (chunk) => channel.push(chunk),
-      end: () => channel.end(),
-      report: validateBudgetStream(channel, { ...options, onInvalid }),
-    };
+  let worker: Worker | undefined;
+  if (onWorker) {
+    try {
+      const tsxApi = import.meta.resolve("tsx/esm/api");
+      const entry = new URL("./validationWorker.ts", import.meta.url).href;
+      const workerData: ValidationWorkerData = { ...options, fd, budgetSyncValidation: true };
+      // The worker runs our TypeScript as the bin does: through tsx, registered first.
+      worker = new Worker(
+        `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
+        { eval: true, workerData },
+      );
+    } catch {
+      worker = undefined;
+    }
   }
-  const inFlightLimit = 8;
-  let inFlight = 0;
-  let room: (() => void) | undefined;
+  if (worker === undefined) {
+    return { report: validateOpenFile(fd, { ...options, onInvalid }) };
+  }
+  const running = worker;
   const report = new Promise<BudgetFileReport>((resolve, reject) => {
-    worker.on("message", (message: WorkerMessage) => {
-      if (message.type === "ack") {
-        inFlight--;
-        room?.();
-      } else if (message.type === "invalid") {
+    running.on("message", (message: WorkerMessage) => {
+      if (message.type === "invalid") {
         onInvalid();
       } else {
         resolve(message.report);
-        void worker.terminate();
+        void running.terminate();
       }
     });
-    worker.on("error", (error) => {
+    running.on("error", (error) => {
       onInvalid();
-      room?.();
       reject(new CliError(`the validator stopped: ${error.message}`, ExitCode.Usage));
     });
-    worker.on("exit", () => {
-      room?.();
+    running.on("exit", () => {
       reject(new CliError("the validator stopped before its report", ExitCode.Usage));
     });
   });
   report.catch(() => {});
-  let failed = false;
-  report.catch(() => (failed = true));
-  return {
-    async push(chunk) {
-      inFlight++;
-      worker.postMessage(chunk);
-      while (inFlight >= inFlightLimit && !failed) {
-        await new Promise<void>((resolve) => (room = resolve));
-      }
-    },
-    end: () => worker.postMessage(null),
-    report,
-  };
-}
-
-/**
- * Chunks handed from the file reader to the validator, a few at a time: the reader waits when
- * the validator is behind, so memory stays flat.
- */
-class ChunkChannel implements AsyncIterable<Uint8Array> {
-  private readonly queue: Uint8Array[] = [];
-  private ended = false;
-  private wake: (() => void) | undefined;
-  private space: (() => void) | undefined;
-
-  async push(chunk: Uint8Array): Promise<void> {
-    this.queue.push(chunk);
-    this.wake?.();
-    while (this.queue.length >= 4 && !this.ended) {
-      await new Promise<void>((resolve) => (this.space = resolve));
-    }
-  }
-
-  end(): void {
-    this.ended = true;
-    this.wake?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      const chunk = this.queue.shift();
-      if (chunk !== undefined) {
-        this.space?.();
-        yield chunk;
-      } else if (this.ended) {
-        return;
-      } else {
-        await new Promise<void>((resolve) => (this.wake = resolve));
-      }
-    }
-  }
+  return { report };
 }
 
 function formatBytes(bytes: number): string {

@@ -1,43 +1,30 @@
 /**
  * Budget-file validation on a worker thread, so that `upload` checks the file on one core while
- * the upload streams on another. The main thread posts byte chunks (and `null` at the end);
- * the worker acknowledges each chunk as it takes it (the sender's back-pressure), posts
- * `{ type: "invalid" }` at the first error and `{ type: "report", report }` at the end.
+ * the upload streams on another. The worker reads the file itself, by positional reads of the
+ * descriptor the main thread opened (`workerData.fd`), posts `{ type: "invalid" }` at the first
+ * error and `{ type: "report", report }` at the end.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { validateBudgetStream, type ValidateBudgetOptions } from "../lib/budgetFile.ts";
+import type { BudgetFileReport, ValidateBudgetOptions } from "../lib/budgetFile.ts";
+import { validateOpenFile } from "./budgetReport.ts";
 
-export type WorkerMessage =
-  | { type: "ack" }
-  | { type: "invalid" }
-  | { type: "report"; report: import("../lib/budgetFile.ts").BudgetFileReport };
+export type WorkerMessage = { type: "invalid" } | { type: "report"; report: BudgetFileReport };
 
-if (parentPort) {
+/** What the worker is started with. */
+export interface ValidationWorkerData extends Omit<ValidateBudgetOptions, "onInvalid"> {
+  budgetSyncValidation: true;
+  fd: number;
+}
+
+const data = workerData as ValidationWorkerData | null;
+// Only as the worker `upload` starts: importing this module anywhere else does nothing.
+if (parentPort && data?.budgetSyncValidation === true) {
   const port = parentPort;
-  const queue: Uint8Array[] = [];
-  let ended = false;
-  let wake: (() => void) | undefined;
-  port.on("message", (message: Uint8Array | null) => {
-    if (message === null) ended = true;
-    else queue.push(message);
-    wake?.();
-  });
-  async function* chunks(): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      const chunk = queue.shift();
-      if (chunk !== undefined) {
-        port.postMessage({ type: "ack" } satisfies WorkerMessage);
-        yield chunk;
-      } else if (ended) {
-        return;
-      } else {
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    }
-  }
-  const options = workerData as Omit<ValidateBudgetOptions, "onInvalid">;
-  const report = await validateBudgetStream(chunks(), {
-    ...options,
+  const report = await validateOpenFile(data.fd, {
+    format: data.format,
+    sheet: data.sheet,
+    maxIssues: data.maxIssues,
+    sizeHint: data.sizeHint,
     onInvalid: () => port.postMessage({ type: "invalid" } satisfies WorkerMessage),
   });
   port.postMessage({ type: "report", report } satisfies WorkerMessage);

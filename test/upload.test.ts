@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,35 +97,38 @@ describe("budget-sync upload", () => {
     expect(await keys(s3rverClient(s3), "c2/")).toEqual(["c2/budget_20260302.csv"]);
   });
 
-  it("uploads an XLSX workbook as .xlsx with the spreadsheet content type", async () => {
-    const book = new ExcelJS.Workbook();
-    const sheet = book.addWorksheet("Budget");
-    sheet.addRow(["Department", "Fiscal Period", "Budget Amount"]);
-    sheet.addRow(["Sales", "Q1 2025", 1200]);
-    const path = await file("export.xlsx", Buffer.from(await book.xlsx.writeBuffer()));
-    const { code, out } = await upload({
-      file: path,
-      bucket: BUCKET,
-      prefix: "c3/",
-      date: "20250101",
-      json: true,
-    });
-    expect(code).toBe(0);
-    const json = JSON.parse(out);
-    expect(json).toMatchObject({
-      uploaded: true,
-      key: "c3/budget_20250101.xlsx",
-      uri: "s3://budget-uploads/c3/budget_20250101.xlsx",
-      contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-      report: { valid: true, format: "xlsx", sheet: "Budget", rows: 1 },
-    });
-    const object = await s3rverClient(s3).send(
-      new GetObjectCommand({ Bucket: BUCKET, Key: json.key }),
-    );
-    expect(
-      Buffer.from(await object.Body!.transformToByteArray()).equals(await readFile(path)),
-    ).toBe(true);
-  });
+  it.each([
+    ["in this thread", undefined],
+    ["on a worker thread", 0],
+  ])(
+    "uploads an XLSX workbook as .xlsx with the spreadsheet content type (checked %s)",
+    async (_, workerMinBytes) => {
+      const book = new ExcelJS.Workbook();
+      const sheet = book.addWorksheet("Budget");
+      sheet.addRow(["Department", "Fiscal Period", "Budget Amount"]);
+      sheet.addRow(["Sales", "Q1 2025", 1200]);
+      const path = await file("export.xlsx", Buffer.from(await book.xlsx.writeBuffer()));
+      const { code, out } = await upload(
+        { file: path, bucket: BUCKET, prefix: "c3/", date: "20250101", json: true },
+        { workerMinBytes },
+      );
+      expect(code).toBe(0);
+      const json = JSON.parse(out);
+      expect(json).toMatchObject({
+        uploaded: true,
+        key: "c3/budget_20250101.xlsx",
+        uri: "s3://budget-uploads/c3/budget_20250101.xlsx",
+        contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        report: { valid: true, format: "xlsx", sheet: "Budget", rows: 1 },
+      });
+      const object = await s3rverClient(s3).send(
+        new GetObjectCommand({ Bucket: BUCKET, Key: json.key }),
+      );
+      expect(
+        Buffer.from(await object.Body!.transformToByteArray()).equals(await readFile(path)),
+      ).toBe(true);
+    },
+  );
 
   it("uploads nothing when the file is invalid, and exits 1 with the errors", async () => {
     const path = await file(
@@ -153,7 +157,8 @@ describe("budget-sync upload", () => {
     });
     const { code, out } = await upload(
       { file: path, bucket: BUCKET, prefix: "c5/", date: "20250205" },
-      { client, partSize: 5 * 1024 * 1024 },
+      // Checked on a worker thread, as a file of 8 MiB or more is.
+      { client, partSize: 5 * 1024 * 1024, workerMinBytes: 0 },
     );
     expect(code).toBe(ExitCode.Finding);
     expect(out).toMatch(/INVALID.*1 error/);
@@ -187,7 +192,7 @@ describe("budget-sync upload", () => {
     const sent: string[] = [];
     const { code } = await upload(
       { file: path, bucket: BUCKET, prefix: "c7/", date: "20250205" },
-      { client: s3rverClient(s3, { sent }), partSize: 5 * 1024 * 1024 },
+      { client: s3rverClient(s3, { sent }), partSize: 5 * 1024 * 1024, workerMinBytes: 0 },
     );
     expect(code).toBe(0);
     expect(sent.filter((c) => c === "UploadPartCommand")).toHaveLength(2);
@@ -195,6 +200,36 @@ describe("budget-sync upload", () => {
       new GetObjectCommand({ Bucket: BUCKET, Key: "c7/budget_20250205.csv" }),
     );
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(content)).toBe(true);
+  });
+
+  it("completes nothing when the file changes while it is being uploaded", async () => {
+    const path = await file("growing.csv", bigCsv(6));
+    const sent: string[] = [];
+    let appended = false;
+    const client = s3rverClient(s3, {
+      sent,
+      fake: {
+        // The exporter is still writing the file while the parts go out.
+        UploadPartCommand: () => {
+          if (!appended) appendFileSync(path, "Ops,,FY 2025,1,USD\n");
+          appended = true;
+          return { ETag: '"0"' };
+        },
+        AbortMultipartUploadCommand: () => ({}),
+      },
+    });
+    const error = await upload(
+      { file: path, bucket: BUCKET, prefix: "c10/", date: "20250205" },
+      { client, partSize: 5 * 1024 * 1024 },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(ExitCode.Usage);
+    expect((error as Error).message).toMatch(
+      /growing\.csv changed while it was being uploaded.*nothing was uploaded; run upload again/,
+    );
+    expect(sent).toContain("AbortMultipartUploadCommand");
+    expect(sent).not.toContain("CompleteMultipartUploadCommand");
+    expect(await keys(s3rverClient(s3), "c10/")).toEqual([]);
   });
 
   it("with --dry-run validates and touches no AWS API", async () => {
