@@ -14,6 +14,7 @@
  */
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,6 +29,8 @@ interface Measure {
   seconds: number;
   /** Peak resident set size in MB, when GNU time is there to tell. */
   peakMb?: number;
+  /** CPU time (user and system, all threads), when GNU time is there to tell. */
+  cpuSeconds?: number;
   stdout: string;
 }
 
@@ -39,7 +42,7 @@ function measure(
 ): Promise<Measure> {
   const timed = existsSync(GNU_TIME);
   const [file, argv] = timed
-    ? [GNU_TIME, ["-f", "BENCH_MAXRSS_KB=%M", command, ...args]]
+    ? [GNU_TIME, ["-f", "BENCH_MAXRSS_KB=%M BENCH_CPU=%U+%S", command, ...args]]
     : [command, args];
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
@@ -56,7 +59,13 @@ function measure(
         return;
       }
       const kb = /BENCH_MAXRSS_KB=(\d+)/.exec(stderr)?.[1];
-      resolve({ seconds, peakMb: kb ? Number(kb) / 1024 : undefined, stdout });
+      const cpu = /BENCH_CPU=([\d.]+)\+([\d.]+)/.exec(stderr);
+      resolve({
+        seconds,
+        peakMb: kb ? Number(kb) / 1024 : undefined,
+        cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined,
+        stdout,
+      });
     });
   });
 }
@@ -147,12 +156,19 @@ export async function benchUpload(megabytes: number, runs: number): Promise<void
   try {
     const env = { ...process.env, ...s3.env };
     console.log(`upload: ${(size / 1e6).toFixed(0)} MB to s3rver, median of ${runs}`);
-    const ours: number[] = [];
-    const theirs: number[] = [];
+    // s3rver runs in this process, which otherwise only waits: its CPU time is this process's.
+    const served = async (run: () => Promise<Measure>) => {
+      const before = process.cpuUsage();
+      const measured = await run();
+      const used = process.cpuUsage(before);
+      return { ...measured, serverCpu: (used.user + used.system) / 1e6 };
+    };
+    const ours: (Measure & { serverCpu: number })[] = [];
+    const theirs: (Measure & { serverCpu: number })[] = [];
     for (let i = 0; i < runs; i++) {
       theirs.push(
-        (
-          await measure(
+        await served(() =>
+          measure(
             AWS,
             [
               "--endpoint-url",
@@ -164,28 +180,36 @@ export async function benchUpload(megabytes: number, runs: number): Promise<void
               "--only-show-errors",
             ],
             env,
-          )
-        ).seconds,
+          ),
+        ),
       );
-      const run = await measure(
-        process.execPath,
-        [BIN, "upload", file, "--bucket", "bench", "--prefix", `ours${i}/`],
-        env,
+      const run = await served(() =>
+        measure(
+          process.execPath,
+          [BIN, "upload", file, "--bucket", "bench", "--prefix", `ours${i}/`],
+          env,
+        ),
       );
       if (!run.stdout.includes("uploaded s3://bench/"))
         throw new Error(`unexpected: ${run.stdout}`);
-      ours.push(run.seconds);
+      ours.push(run);
     }
-    const oursS = median(ours);
-    const theirsS = median(theirs);
-    console.log(
-      `  budget-sync upload (validating)  ${oursS.toFixed(2)} s  ${(size / 1e6 / oursS).toFixed(0)} MB/s`,
-    );
-    console.log(
-      `  aws s3 cp                        ${theirsS.toFixed(2)} s  ${(size / 1e6 / theirsS).toFixed(0)} MB/s`,
-    );
+    const row = (label: string, runs: (Measure & { serverCpu: number })[]) => {
+      const seconds = median(runs.map((m) => m.seconds));
+      const cpu = median(runs.map((m) => m.cpuSeconds ?? NaN));
+      const server = median(runs.map((m) => m.serverCpu));
+      console.log(
+        `  ${label.padEnd(32)} ${seconds.toFixed(2)} s  ${(size / 1e6 / seconds).toFixed(0)} MB/s  CPU ${cpu.toFixed(2)} s, s3rver's ${server.toFixed(2)} s, peak RSS ${mb(median(runs.map((m) => m.peakMb ?? NaN)))}`,
+      );
+      return seconds;
+    };
+    const oursS = row("budget-sync upload (validating)", ours);
+    const theirsS = row("aws s3 cp", theirs);
     console.log(
       `  ratio                            ${(theirsS / oursS).toFixed(2)}x the AWS CLI's speed (target >= 1.0)`,
+    );
+    console.log(
+      `  machine                          ${availableParallelism()} cores shared by the command, its threads and s3rver`,
     );
   } finally {
     await s3.close();
