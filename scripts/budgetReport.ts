@@ -91,8 +91,16 @@ export async function validateLocalFile(
     sheet: options.sheet,
     sizeHint: local.size,
   });
-  if (local.nameWarning) {
-    report.warnings.unshift({ line: 0, column: "", message: `the file ${local.nameWarning}` });
+  return withNameWarning(report, local.nameWarning);
+}
+
+/** The report with a warning about the file's name first, when there is one. */
+export function withNameWarning(
+  report: BudgetFileReport,
+  nameWarning: string | undefined,
+): BudgetFileReport {
+  if (nameWarning) {
+    report.warnings.unshift({ line: 0, column: "", message: `the file ${nameWarning}` });
     report.warningCount++;
   }
   return report;

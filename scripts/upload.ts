@@ -19,6 +19,7 @@ import {
   reportText,
   validateLocalFile,
   validateOpenFile,
+  withNameWarning,
   type Output,
 } from "./budgetReport.ts";
 import {
@@ -119,7 +120,9 @@ export async function runUpload(
   const uri = `s3://${options.bucket}/${key}`;
   const contentType = BUDGET_CONTENT_TYPES[local.format];
 
-  const finish = (report: BudgetFileReport, result: Partial<UploadResult>): ExitCodeValue => {
+  const finish = (checked: BudgetFileReport, result: Partial<UploadResult>): ExitCodeValue => {
+    // --dry-run's report (validateLocalFile) already has it.
+    const report = options.dryRun ? checked : withNameWarning(checked, local.nameWarning);
     const exitCode = report.unreadable
       ? ExitCode.Usage
       : report.valid

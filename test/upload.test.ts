@@ -130,6 +130,23 @@ describe("budget-sync upload", () => {
     },
   );
 
+  it("uploads a CSV whose name says otherwise under the right key, and warns about the name", async () => {
+    const path = await file("export.txt", GOOD);
+    const { code, out } = await upload({
+      file: path,
+      bucket: BUCKET,
+      prefix: "c11/",
+      date: "20250205",
+      json: true,
+    });
+    expect(code).toBe(0);
+    const json = JSON.parse(out);
+    expect(json).toMatchObject({ uploaded: true, key: "c11/budget_20250205.csv" });
+    expect(json.report.warnings[0].message).toMatch(
+      /^the file is a \.txt file: .*checked as CSV: name it budget_YYYYMMDD\.csv$/,
+    );
+  });
+
   it("uploads nothing when the file is invalid, and exits 1 with the errors", async () => {
     const path = await file(
       "bad.csv",
