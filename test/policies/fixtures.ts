@@ -190,30 +190,32 @@ export const spendfloConfig = {
 };
 
 /** CrossGuard's StackValidationArgs, built by hand over planned resources. */
+/** A planned resource as the policy SDK hands it to a stack policy, with the given properties. */
+export function policyResource(r: PlannedResource, props: Record<string, unknown>): PolicyResource {
+  return {
+    type: r.type,
+    props,
+    urn: r.urn,
+    name: r.name,
+    opts: {
+      protect: false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    dependencies: [],
+    propertyDependencies: {},
+    isType: () => false,
+    asType: () => undefined,
+  };
+}
+
 export function stackArgs(
   resources: PlannedResource[],
   config: Record<string, unknown> = {},
 ): StackValidationArgs {
-  const list: PolicyResource[] = resources.map((r) => {
-    const props = { ...r.inputs, ...r.outputs };
-    return {
-      type: r.type,
-      props,
-      urn: r.urn,
-      name: r.name,
-      opts: {
-        protect: false,
-        ignoreChanges: [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-      },
-      dependencies: [],
-      propertyDependencies: {},
-      isType: () => false,
-      asType: () => undefined,
-    };
-  });
+  const list = resources.map((r) => policyResource(r, { ...r.inputs, ...r.outputs }));
   return {
     resources: list,
     stackTags: new Map(),

@@ -20,6 +20,7 @@ import {
   crossAccountStatements,
   iamUserReader,
   json,
+  policyResource,
   res,
   roleReader,
   spendfloConfig,
@@ -44,24 +45,7 @@ function previewArgs(
     };
     for (const ref of refs[r.name] ?? [])
       if (ref.value === "unknown") setPath(raw, ref.prop, unknownStringValue);
-    const props = unknownCheckingProxy(raw);
-    return {
-      type: r.type,
-      props,
-      urn: r.urn,
-      name: r.name,
-      opts: {
-        protect: false,
-        ignoreChanges: [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-      },
-      dependencies: [],
-      propertyDependencies: {},
-      isType: () => false,
-      asType: () => undefined,
-    };
+    return policyResource(r, unknownCheckingProxy(raw));
   });
   const byName = new Map(list.map((p) => [p.name, p]));
   for (const [name, rs] of Object.entries(refs)) {
