@@ -26,6 +26,7 @@ import {
   describeS3Error,
   S3CommandError,
   withNewKeyRetry,
+  type S3ErrorContext,
   type NewKeyRetryOptions,
 } from "./s3Errors.ts";
 import type { ValidationWorkerData, WorkerMessage } from "./validationWorker.ts";
@@ -167,44 +168,66 @@ export async function runUpload(
     return finish(report, {});
   }
 
-  const { createS3Client, configuredEndpoint } = await import("./s3Client.ts");
-  const client = deps.client ?? createS3Client();
-  const region = await client.config.region().catch(() => undefined);
-  const context = {
-    action: `uploading to ${uri}`,
-    bucket: options.bucket,
-    region,
-    endpoint: configuredEndpoint(),
-  };
-  const showProgress =
-    deps.progress ??
-    (!options.json && process.stderr.isTTY === true && local.size >= PROGRESS_MIN_BYTES);
-
+  // Validation starts before anything else loads: on a large file it takes longest, and the
+  // upload's own start (the SDK) runs meanwhile on the other core.
+  let handle: FileHandle;
+  try {
+    handle = await open(options.file, "r");
+  } catch (error) {
+    throw new CliError(
+      `${options.file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      ExitCode.Usage,
+    );
+  }
+  let validation: RunningValidation | undefined;
+  let context: S3ErrorContext = { action: `uploading to ${uri}`, bucket: options.bucket };
   let attempt: Awaited<ReturnType<typeof uploadOnce>>;
   try {
-    attempt = await withNewKeyRetry(
-      () =>
-        uploadOnce({
-          client,
-          file: options.file,
-          bucket: options.bucket,
-          key,
-          contentType,
-          format: local.format,
-          size: local.size,
-          sheet: options.sheet,
-          partSize: deps.partSize,
-          onWorker: local.size >= (deps.workerMinBytes ?? WORKER_MIN_BYTES),
-          progress: showProgress ? progressBar(key, local.size) : undefined,
-        }),
-      {
-        ...deps.retry,
-        onWait: (message) => output.err(`budget-sync: ${message}\n`),
-      },
+    const before = await handle.stat();
+    validation = startValidation(
+      handle.fd,
+      { format: local.format, sheet: options.sheet, sizeHint: local.size },
+      local.size >= (deps.workerMinBytes ?? WORKER_MIN_BYTES),
     );
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new S3CommandError(describeS3Error(error, context));
+    const checking = validation;
+
+    const { createS3Client, configuredEndpoint } = await import("./s3Client.ts");
+    const client = deps.client ?? createS3Client();
+    const region = await client.config.region().catch(() => undefined);
+    context = { ...context, region, endpoint: configuredEndpoint() };
+    const showProgress =
+      deps.progress ??
+      (!options.json && process.stderr.isTTY === true && local.size >= PROGRESS_MIN_BYTES);
+
+    try {
+      attempt = await withNewKeyRetry(
+        () =>
+          uploadOnce({
+            client,
+            file: options.file,
+            handle,
+            before,
+            validation: checking,
+            bucket: options.bucket,
+            key,
+            contentType,
+            size: local.size,
+            partSize: deps.partSize,
+            progress: showProgress ? progressBar(key, local.size) : undefined,
+          }),
+        {
+          ...deps.retry,
+          onWait: (message) => output.err(`budget-sync: ${message}\n`),
+        },
+      );
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new S3CommandError(describeS3Error(error, context));
+    }
+  } finally {
+    // No read of the validator may still be under way when the descriptor closes.
+    await validation?.stop();
+    await handle.close();
   }
   if (attempt.response === undefined) {
     if (attempt.abortError !== undefined) {
@@ -249,70 +272,59 @@ interface UploadResponse {
 }
 
 /**
- * Validation and upload side by side, each reading the file at its own pace through one open
- * descriptor. Resolves with the report, and the S3 response when the file was valid and the
- * upload completed; throws S3 errors.
+ * One upload of the file beside its running validation, reading through the same descriptor.
+ * Resolves with the report, and the S3 response when the file was valid and the upload
+ * completed; throws S3 errors.
  */
 async function uploadOnce(args: {
   client: S3Client;
   file: string;
+  handle: FileHandle;
+  /** The file as it was when the validator started. */
+  before: Stats;
+  validation: RunningValidation;
   bucket: string;
   key: string;
   contentType: string;
-  format: "csv" | "xlsx";
   size: number;
-  sheet?: string;
   partSize?: number;
-  onWorker: boolean;
   progress?: (loaded: number, done?: boolean) => void;
 }): Promise<
   | { report: BudgetFileReport; response: UploadResponse; abortError?: undefined }
   | { report: BudgetFileReport; response?: undefined; abortError?: unknown }
 > {
   const { Upload } = await import("@aws-sdk/lib-storage");
-  let handle: FileHandle;
-  try {
-    handle = await open(args.file, "r");
-  } catch (error) {
-    throw new CliError(
-      `${args.file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      ExitCode.Usage,
-    );
-  }
+  const { handle, validation } = args;
   const gateName = `budgetSyncVerdict${++gates}`;
   try {
-    const before = await handle.stat();
     const partSize = Math.max(
       args.partSize ?? 8 * 1024 * 1024,
       Math.ceil(args.size / 9000),
       5 * 1024 * 1024,
     );
     const body = new PassThrough({ highWaterMark: partSize });
-    let invalid = false;
+    let stopped = false;
     const stopUpload = (): void => {
-      if (invalid) return;
-      invalid = true;
+      if (stopped) return;
+      stopped = true;
       // Failing the body fails the upload: lib-storage then aborts the multipart upload (and
       // waits for that) before done() rejects; a small file's single PutObject is never sent.
       body.destroy(new InvalidBudgetFile());
     };
-    const validation = startValidation(
-      handle.fd,
-      { format: args.format, sheet: args.sheet, sizeHint: args.size },
-      args.onWorker,
-      stopUpload,
-    );
+    validation.onInvalid(stopUpload);
+    // Known to be invalid already: nothing to start.
+    if (stopped) return { report: await validation.report };
 
     // The request that makes the object exist (CompleteMultipartUpload, or a small file's one
     // PutObject) waits for the verdict: every byte has been checked, and the file has not
-    // changed since the upload began. All parts before it go as fast as the store takes them.
+    // changed since the validator began. All parts before it go as fast as the store takes them.
     let changed = false;
     let verdict: Promise<boolean> | undefined;
     const decide = (): Promise<boolean> =>
       (verdict ??= validation.report.then(
         async (report) => {
           if (!report.valid) return false;
-          changed = !sameFile(before, await handle.stat());
+          changed = !sameFile(args.before, await handle.stat());
           return !changed;
         },
         () => false,
@@ -357,10 +369,10 @@ async function uploadOnce(args: {
         highWaterMark: 1024 * 1024,
       });
       for await (const chunk of source) {
-        if (invalid || uploadSettled) break;
+        if (stopped || uploadSettled) break;
         if (!body.write(chunk)) await drainedOrSettled(body, uploading);
       }
-      if (!invalid) body.end();
+      if (!stopped) body.end();
     } catch (error) {
       body.destroy(error as Error);
     }
@@ -391,7 +403,6 @@ async function uploadOnce(args: {
     return { report, response: outcome.response };
   } finally {
     args.client.middlewareStack.remove(gateName);
-    await handle.close();
   }
 }
 
@@ -418,19 +429,34 @@ function drainedOrSettled(body: PassThrough, settled: Promise<unknown>): Promise
 
 interface RunningValidation {
   report: Promise<BudgetFileReport>;
+  /** Calls `listener` once the file is known to be invalid (at once when it already is). */
+  onInvalid(listener: () => void): void;
+  /** Ends the validation early if it still runs; resolves once it no longer reads the file. */
+  stop(): Promise<void>;
 }
 
 /**
- * Validation beside the upload, reading the file through the same descriptor. A large file is
- * checked on a worker thread, so that checking it and sending it use two cores; a small one
+ * Validation of the file behind `fd`, reading it by positional reads of its own. A large file
+ * is checked on a worker thread, so that checking it and sending it use two cores; a small one
  * (or when a worker cannot start) in this thread, where it costs less than starting a worker.
  */
 function startValidation(
   fd: number,
   options: Omit<ValidateBudgetOptions, "onInvalid">,
   onWorker: boolean,
-  onInvalid: () => void,
 ): RunningValidation {
+  let invalid = false;
+  const listeners: (() => void)[] = [];
+  const tellInvalid = (): void => {
+    if (invalid) return;
+    invalid = true;
+    for (const listener of listeners) listener();
+  };
+  const onInvalid = (listener: () => void): void => {
+    if (invalid) listener();
+    else listeners.push(listener);
+  };
+
   let worker: Worker | undefined;
   if (onWorker) {
     try {
@@ -447,28 +473,47 @@ function startValidation(
     }
   }
   if (worker === undefined) {
-    return { report: validateOpenFile(fd, { ...options, onInvalid }) };
+    const report = validateOpenFile(fd, { ...options, onInvalid: tellInvalid });
+    return {
+      report,
+      onInvalid,
+      stop: () =>
+        report.then(
+          () => {},
+          () => {},
+        ),
+    };
   }
   const running = worker;
+  let exited = false;
+  const exit = new Promise<void>((resolve) => running.once("exit", () => resolve()));
   const report = new Promise<BudgetFileReport>((resolve, reject) => {
     running.on("message", (message: WorkerMessage) => {
       if (message.type === "invalid") {
-        onInvalid();
+        tellInvalid();
       } else {
         resolve(message.report);
         void running.terminate();
       }
     });
     running.on("error", (error) => {
-      onInvalid();
+      tellInvalid();
       reject(new CliError(`the validator stopped: ${error.message}`, ExitCode.Usage));
     });
     running.on("exit", () => {
+      exited = true;
       reject(new CliError("the validator stopped before its report", ExitCode.Usage));
     });
   });
   report.catch(() => {});
-  return { report };
+  return {
+    report,
+    onInvalid,
+    stop: async () => {
+      if (!exited) await running.terminate();
+      await exit;
+    },
+  };
 }
 
 function formatBytes(bytes: number): string {
