@@ -108,8 +108,8 @@ export async function validateCsvStream(
       problem(line, message) {
         checker.error(line, "", message);
       },
-      plainRecord(text, start, end, line) {
-        return checker.plainRow(text, start, end, line);
+      plainRecord(text, start, end, line, bytes) {
+        return checker.plainRow(text, start, end, line, bytes);
       },
     },
     MAX_RECORD_CHARS,
@@ -121,12 +121,14 @@ export async function validateCsvStream(
       return;
     }
     let text: string;
+    let bytes: DataView | undefined;
     try {
       // ASCII is UTF-8 as it stands: a native check and a plain copy, far cheaper than decoding.
       // Only while the decoder holds no unfinished character, which a chunk that it decoded
       // and that ended in an ASCII byte guarantees.
       if (decoderIdle && isAscii(chunk)) {
         text = chunk.toString("latin1");
+        bytes = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       } else {
         text = decoder.decode(chunk, { stream: !final });
         decoderIdle = chunk.length === 0 || chunk[chunk.length - 1] < 0x80;
@@ -146,7 +148,7 @@ export async function validateCsvStream(
       unreadable = `the file is not UTF-8 text (near line ${line}): save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
       return;
     }
-    tokenizer.push(text, final);
+    tokenizer.push(text, final, bytes);
   };
 
   try {

@@ -32,32 +32,103 @@ let hashHigh = 0;
 let hashLow = 0;
 
 /**
- * Mixes one part into the running hash: two 32-bit multiplicative hashes over its UTF-16 code
- * units, two at a time, ASCII upper case folded to lower case, and a separator after the part.
+ * ASCII upper case to lower case in four bytes at once, each below 0x80: a byte gets 0x20 added
+ * when it is at least "A" (+0x3f reaches 0x80) and at most "Z" (+0x25 stays below 0x80).
+ */
+function foldAscii4(word: number): number {
+  return word | (((word + 0x3f3f3f3f) & ~(word + 0x25252525) & 0x80808080) >>> 2);
+}
+
+/** Upper case ASCII of one UTF-16 code unit to lower case. */
+function foldUnit(unit: number): number {
+  return unit >= 65 && unit <= 90 ? unit + 32 : unit;
+}
+
+/**
+ * Mixes one part, a string's code units from `start` to `end`, into the running hash: two
+ * 32-bit multiplicative hashes over words of four code units, ASCII upper case folded to lower
+ * case, then a word that carries the last units and the part's length (so parts cannot trade
+ * characters). Four ASCII units make a word as the same four bytes in memory would, so that
+ * `mixBytes` over the same text in a buffer gives the same hash; a group with any other unit
+ * goes in tagged and wider, as nothing ASCII can.
  */
 function mixPart(text: string, start: number, end: number): void {
   let high = hashHigh;
   let low = hashLow;
   let i = start;
-  for (; i + 1 < end; i += 2) {
-    let a = text.charCodeAt(i);
-    let b = text.charCodeAt(i + 1);
-    if (a >= 65 && a <= 90) a += 32;
-    if (b >= 65 && b <= 90) b += 32;
-    const word = a | (b << 16);
-    high = Math.imul(high ^ word, 0x01000193);
-    low = Math.imul(low + word, 0x5bd1e995);
-    low ^= low >>> 15;
+  for (; i + 3 < end; i += 4) {
+    const a = text.charCodeAt(i);
+    const b = text.charCodeAt(i + 1);
+    const c = text.charCodeAt(i + 2);
+    const d = text.charCodeAt(i + 3);
+    if ((a | b | c | d) < 0x80) {
+      const word = foldAscii4(a | (b << 8) | (c << 16) | (d << 24));
+      high = Math.imul(high ^ word, 0x01000193);
+      low = Math.imul(low + word, 0x5bd1e995);
+      low ^= low >>> 15;
+    } else {
+      hashHigh = high;
+      hashLow = low;
+      mixWide(a, b, c, d);
+      high = hashHigh;
+      low = hashLow;
+    }
   }
-  // The separator carries an odd part's last code unit; an even part's differs in its top.
-  let last = i < end ? text.charCodeAt(i) : 0;
-  if (last >= 65 && last <= 90) last += 32;
-  const word = i < end ? last | 0xffff0000 : 0xfffe0000;
+  let tail = 0;
+  if (i < end) {
+    const a = text.charCodeAt(i);
+    const b = i + 1 < end ? text.charCodeAt(i + 1) : 0;
+    const c = i + 2 < end ? text.charCodeAt(i + 2) : 0;
+    if ((a | b | c) < 0x80) {
+      tail = foldAscii4(a | (b << 8) | (c << 16));
+    } else {
+      hashHigh = high;
+      hashLow = low;
+      mixWide(a, b, c, 0);
+      high = hashHigh;
+      low = hashLow;
+    }
+  }
+  const word = tail ^ (((end - start) & 31) << 27) ^ 1;
   high = Math.imul(high ^ word, 0x01000193);
   low = Math.imul(low + word, 0x5bd1e995);
   low ^= low >>> 15;
   hashHigh = high;
   hashLow = low;
+}
+
+/** `mixPart` for ASCII text as bytes in a buffer: the same hash as the same text in a string. */
+function mixBytes(bytes: DataView, start: number, end: number): void {
+  let high = hashHigh;
+  let low = hashLow;
+  let i = start;
+  for (; i + 3 < end; i += 4) {
+    const word = foldAscii4(bytes.getUint32(i, true));
+    high = Math.imul(high ^ word, 0x01000193);
+    low = Math.imul(low + word, 0x5bd1e995);
+    low ^= low >>> 15;
+  }
+  let tail = 0;
+  for (let shift = 0; i < end; i++, shift += 8) tail |= bytes.getUint8(i) << shift;
+  const word = foldAscii4(tail) ^ (((end - start) & 31) << 27) ^ 1;
+  high = Math.imul(high ^ word, 0x01000193);
+  low = Math.imul(low + word, 0x5bd1e995);
+  low ^= low >>> 15;
+  hashHigh = high;
+  hashLow = low;
+}
+
+/** A group of code units of which one at least is not ASCII: a tag word, then two wide words. */
+function mixWide(a: number, b: number, c: number, d: number): void {
+  mixWord(-1);
+  mixWord(foldUnit(a) | (foldUnit(b) << 16));
+  mixWord(foldUnit(c) | (foldUnit(d) << 16));
+}
+
+function mixWord(word: number): void {
+  hashHigh = Math.imul(hashHigh ^ word, 0x01000193);
+  const low = Math.imul(hashLow + word, 0x5bd1e995);
+  hashLow = low ^ (low >>> 15);
 }
 
 /** A slot in [0, capacity) from 32 hash bits, by multiplying rather than dividing. */
@@ -133,6 +204,33 @@ export class BudgetKeySet {
     mixPart(a, aStart, aEnd);
     mixPart(b, bStart, bEnd);
     mixPart(c, cStart, cEnd);
+    this.enqueue(line);
+  }
+
+  /**
+   * `addRanges()` for parts that are ASCII bytes of one buffer (a chunk of a file as read), so
+   * that no string is read at all. The same key hashes the same either way.
+   */
+  addBytes(
+    bytes: DataView,
+    aStart: number,
+    aEnd: number,
+    bStart: number,
+    bEnd: number,
+    cStart: number,
+    cEnd: number,
+    line: number,
+  ): void {
+    hashHigh = 0x811c9dc5 | 0;
+    hashLow = 0x9747b28c | 0;
+    mixBytes(bytes, aStart, aEnd);
+    mixBytes(bytes, bStart, bEnd);
+    mixBytes(bytes, cStart, cEnd);
+    this.enqueue(line);
+  }
+
+  /** Finishes the running hash and queues it, with its line, for its partition's table. */
+  private enqueue(line: number): void {
     let high = hashHigh;
     let low = hashLow;
     high = Math.imul(high ^ (high >>> 16), 0x85ebca6b);

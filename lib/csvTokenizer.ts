@@ -21,9 +21,16 @@ export interface CsvRecordSink {
   /**
    * Optional fast path: offered each record that is one line with no quote and no CR, as
    * `text` from `start` to `end` (its line end excluded), before it is split into strings.
+   * When the text came with its bytes (see `push`), `bytes` holds them at the same offsets.
    * Returns true when the sink took it; false sends it to `record()` as usual.
    */
-  plainRecord?(text: string, start: number, end: number, line: number): boolean;
+  plainRecord?(
+    text: string,
+    start: number,
+    end: number,
+    line: number,
+    bytes: DataView | undefined,
+  ): boolean;
 }
 
 /** After this many records in a row the fast path declined, it rests for PLAIN_REST records. */
@@ -55,8 +62,11 @@ export class CsvTokenizer {
     return line;
   }
 
-  /** Feeds text; `final` marks the end of the input. */
-  push(text: string, final = false): void {
+  /**
+   * Feeds text; `final` marks the end of the input. `bytes`, when given, are the same text as
+   * one byte per character (ASCII read as Latin-1), handed on to `plainRecord`.
+   */
+  push(text: string, final = false, bytes?: DataView): void {
     if (this.stopped) return;
     let from = 0;
     if (!this.started && this.pending.length + text.length > 0) {
@@ -64,7 +74,7 @@ export class CsvTokenizer {
       if (this.pending.length === 0 && text.charCodeAt(0) === 0xfeff) from = 1;
     }
     if (this.pending.length === 0) {
-      this.run(text, from, final);
+      this.run(text, from, final, bytes);
       return;
     }
     // The record left unfinished by the last text most likely ends on this text's first line:
@@ -76,7 +86,7 @@ export class CsvTokenizer {
       this.pending = "";
       this.run(head, 0, final && newline + 1 === text.length);
       if (this.pending.length === 0) {
-        if (newline + 1 < text.length || final) this.run(text, newline + 1, final);
+        if (newline + 1 < text.length || final) this.run(text, newline + 1, final, bytes);
         return;
       }
       // A quoted value goes on past that line: carry on from what is still unfinished.
@@ -86,7 +96,7 @@ export class CsvTokenizer {
   }
 
   /** Tokenizes `buf` from `from`; what is left unfinished becomes `pending`. */
-  private run(buf: string, from: number, final: boolean): void {
+  private run(buf: string, from: number, final: boolean, bytes?: DataView): void {
     if (this.stopped) return;
     const length = buf.length;
     const sink = this.sink;
@@ -111,7 +121,7 @@ export class CsvTokenizer {
           if (plain) {
             if (this.plainRest > 0) {
               this.plainRest--;
-            } else if (sink.plainRecord!(buf, pos, end, line)) {
+            } else if (sink.plainRecord!(buf, pos, end, line, bytes)) {
               this.plainMisses = 0;
               line++;
               pos = newline + 1;
