@@ -9,7 +9,8 @@
  *    records), alternating, median of BENCH_RUNS; rows/s, the ratio, and peak RSS (GNU time's
  *    maximum resident set size), with `budget-sync --help` as the start-up baseline.
  * 2. upload: `node bin/budget-sync.js upload` of a generated 200 MB CSV (validation included)
- *    beside `/usr/bin/aws s3 cp` of the same file, both to the same s3rver, alternating.
+ *    beside `/usr/bin/aws s3 cp` of the same file, both to the same s3rver, alternating; then
+ *    `validate` of that file alone (large enough to be checked in two parts, on two threads).
  * Files go to bench/out/ (git-ignored). Timings belong here, never in `npm test`.
  */
 import { spawn } from "node:child_process";
@@ -205,6 +206,13 @@ export async function benchUpload(megabytes: number, runs: number): Promise<void
     };
     const oursS = row("budget-sync upload (validating)", ours);
     const theirsS = row("aws s3 cp", theirs);
+    // The validation alone (a file this large is checked in two parts, on two threads).
+    const checks: Measure[] = [];
+    for (let i = 0; i < runs; i++)
+      checks.push(await measure(process.execPath, [BIN, "validate", file]));
+    console.log(
+      `  ${"budget-sync validate, same file".padEnd(32)} ${median(checks.map((m) => m.seconds)).toFixed(2)} s  CPU ${median(checks.map((m) => m.cpuSeconds ?? NaN)).toFixed(2)} s, peak RSS ${mb(median(checks.map((m) => m.peakMb ?? NaN)))}`,
+    );
     console.log(
       `  ratio                            ${(theirsS / oursS).toFixed(2)}x the AWS CLI's speed (target >= 1.0)`,
     );

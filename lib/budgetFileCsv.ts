@@ -6,7 +6,9 @@
 import {
   BudgetFileChecker,
   onceOnly,
+  unreadableReport,
   type BudgetCheckerOptions,
+  type BudgetCheckerPart,
   type BudgetFileReport,
 } from "./budgetFileRules.ts";
 import { isAscii } from "node:buffer";
@@ -87,37 +89,209 @@ export async function validateCsvStream(
   source: AsyncIterable<Uint8Array>,
   options: BudgetCheckerOptions & { sizeHint?: number } = {},
 ): Promise<BudgetFileReport> {
-  const onInvalid = onceOnly(options.onInvalid);
-  let checker = new BudgetFileChecker({
-    maxIssues: options.maxIssues,
-    onInvalid,
-    plainRows: options.plainRows,
-  });
-  let unreadable: string | undefined;
-  let head: Buffer[] = [];
-  let headBytes = 0;
-  let sniffed = false;
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-  let decoderIdle = true;
-  const tokenizer = new CsvTokenizer(
-    {
-      record(fields, line) {
-        if (checker.hasHeader) checker.row(fields, line);
-        else if (fields.some((cell) => cell.trim() !== "")) checker.header(fields, line);
-      },
-      problem(line, message) {
-        checker.error(line, "", message);
-      },
-      plainRecord(text, start, end, line, bytes) {
-        return checker.plainRow(text, start, end, line, bytes);
-      },
-    },
-    MAX_RECORD_CHARS,
-  );
+  const validator = new CsvValidator(options);
+  await validator.read(source);
+  return validator.finish();
+}
 
-  const feed = (chunk: Buffer, final = false): void => {
+/** Why bytes are no budget CSV, found while reading; lines count as the tokenizer counts them. */
+type Unreadable =
+  | { kind: "nul"; line: number }
+  | { kind: "encoding"; line: number }
+  | { kind: "other"; message: string };
+
+function unreadableMessage(problem: Unreadable, lineOffset = 0): string {
+  switch (problem.kind) {
+    case "nul":
+      return `the file contains binary data (NUL bytes) near line ${problem.line + lineOffset}: it is not CSV text`;
+    case "encoding":
+      return `the file is not UTF-8 text (near line ${problem.line + lineOffset}): save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
+    default:
+      return problem.message;
+  }
+}
+
+/** What the validator of the rest of a file cut in two found, for the first part to absorb. */
+export interface CsvPart {
+  unreadable?: Unreadable;
+  checker?: BudgetCheckerPart;
+}
+
+/**
+ * A CSV budget file checked as it is read: `read()` the bytes (in one or more sources, in order),
+ * then `finish()`. The first bytes are sniffed for what is not comma-separated UTF-8 text, then
+ * the tokenizer reads the rest chunk by chunk and each record goes straight to the checker.
+ *
+ * A large file can be checked in two parts at once: the validator of the second part starts at
+ * a line break (`restOf`), knowing the header, and gives its findings as a `part()`; the first
+ * part's validator, once it has read up to that line break and found it between two records
+ * (`atRecordBoundary`), takes them in (`absorb`). When the cut turns out to be inside a quoted
+ * value, the first part reads on instead, and the report is the same either way.
+ */
+export class CsvValidator {
+  private readonly onInvalid: () => void;
+  private checker: BudgetFileChecker;
+  private readonly tokenizer: CsvTokenizer;
+  private unreadable: Unreadable | undefined;
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private sniffed = false;
+  private readonly decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  private decoderIdle = true;
+
+  constructor(
+    private readonly options: BudgetCheckerOptions & { sizeHint?: number } = {},
+    /** The header of the file, when this validator reads the rest of it from a record boundary. */
+    rest?: { header: readonly string[] },
+  ) {
+    this.onInvalid = onceOnly(options.onInvalid);
+    this.checker = new BudgetFileChecker({
+      maxIssues: options.maxIssues,
+      onInvalid: this.onInvalid,
+      plainRows: options.plainRows,
+    });
+    this.tokenizer = new CsvTokenizer(
+      {
+        record: (fields, line) => {
+          const checker = this.checker;
+          if (checker.hasHeader) checker.row(fields, line);
+          else if (fields.some((cell) => cell.trim() !== "")) checker.header(fields, line);
+        },
+        problem: (line, message) => this.checker.error(line, "", message),
+        plainRecord: (text, start, end, line, bytes) =>
+          this.checker.plainRow(text, start, end, line, bytes),
+      },
+      MAX_RECORD_CHARS,
+      rest !== undefined,
+    );
+    if (rest !== undefined) {
+      this.sniffed = true;
+      this.checker.restOf(rest.header);
+    }
+  }
+
+  /** Reads a source of byte chunks to its end (not the file's end: see `finish`). */
+  async read(source: AsyncIterable<Uint8Array>): Promise<void> {
+    try {
+      for await (const piece of source) {
+        if (this.unreadable !== undefined) {
+          this.onInvalid();
+          continue; // keep draining the source: a tee may depend on it
+        }
+        const chunk = Buffer.isBuffer(piece)
+          ? piece
+          : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+        if (!this.sniffed) this.sniff(chunk);
+        else this.feed(chunk);
+      }
+    } catch (error) {
+      this.unreadable = {
+        kind: "other",
+        message: `the file could not be read: ${error instanceof Error ? error.message : String(error)}`,
+      };
+    }
+  }
+
+  /**
+   * True when everything read so far ends exactly between two records, with nothing found that
+   * stops the check: where the rest of the file, checked by itself, can be absorbed.
+   */
+  get atRecordBoundary(): boolean {
+    return (
+      this.unreadable === undefined &&
+      this.sniffed &&
+      this.checker.hasHeader &&
+      this.tokenizer.betweenRecords
+    );
+  }
+
+  /** True once the bytes read are known to be no budget CSV at all: reading on changes nothing. */
+  get failed(): boolean {
+    return this.unreadable !== undefined;
+  }
+
+  /** Takes in the findings of the validator of the rest of the file, read from where this stopped. */
+  absorb(part: CsvPart): void {
+    const lineOffset = this.tokenizer.nextLine - 1;
+    if (part.unreadable !== undefined) {
+      this.unreadable =
+        part.unreadable.kind === "other"
+          ? part.unreadable
+          : { ...part.unreadable, line: part.unreadable.line + lineOffset };
+    } else if (part.checker !== undefined) {
+      this.checker.absorb(part.checker, lineOffset);
+    }
+  }
+
+  /** What this validator (of the rest of a file) found, for the first part's `absorb()`. */
+  part(): CsvPart {
+    this.end();
+    if (this.unreadable !== undefined) return { unreadable: this.unreadable };
+    return { checker: this.checker.part() };
+  }
+
+  /** The report, once the whole file has been read. */
+  finish(): BudgetFileReport {
+    this.end();
+    if (this.unreadable !== undefined) this.onInvalid();
+    const summary = this.checker.summary();
+    let unreadable = this.unreadable && unreadableMessage(this.unreadable);
+    if (unreadable === undefined && !this.checker.hasHeader)
+      unreadable = "the file is empty (no header, no rows)";
+    if (unreadable !== undefined) return unreadableReport("csv", unreadable);
+    return { format: "csv", valid: summary.errorCount === 0, ...summary };
+  }
+
+  /** The end of the input: a short file is sniffed now, and the last record is read. */
+  private end(): void {
+    if (this.unreadable === undefined && !this.sniffed) {
+      const all = Buffer.concat(this.head);
+      this.head = [];
+      this.sniffed = true;
+      const problem = csvHeadProblem(all.subarray(0, SNIFF_BYTES), all.length <= SNIFF_BYTES);
+      if (problem) this.unreadable = { kind: "other", message: problem };
+      else this.feed(all);
+    }
+    if (this.unreadable === undefined) this.feed(Buffer.alloc(0), true);
+  }
+
+  /** Collects the file's first bytes until they show what the file is, then reads them. */
+  private sniff(chunk: Buffer): void {
+    this.head.push(Buffer.from(chunk)); // a copy: the source may reuse its buffer
+    this.headBytes += chunk.length;
+    if (
+      this.headBytes < SNIFF_BYTES &&
+      !Buffer.concat(this.head).subarray(0, SNIFF_BYTES).includes(0x0a)
+    )
+      return;
+    const all = Buffer.concat(this.head);
+    this.head = [];
+    this.sniffed = true;
+    const problem = csvHeadProblem(all.subarray(0, SNIFF_BYTES), false);
+    if (problem) {
+      this.unreadable = { kind: "other", message: problem };
+      return;
+    }
+    const sizeHint = this.options.sizeHint;
+    if (sizeHint !== undefined && sizeHint > all.length) {
+      // Size the duplicate check for the whole file from the line length of its start.
+      let lines = 0;
+      for (let at = all.indexOf(0x0a); at !== -1; at = all.indexOf(0x0a, at + 1)) lines++;
+      const expectedRows = Math.ceil((sizeHint / all.length) * Math.max(1, lines));
+      this.checker = new BudgetFileChecker({
+        maxIssues: this.options.maxIssues,
+        expectedRows,
+        onInvalid: this.onInvalid,
+        plainRows: this.options.plainRows,
+      });
+    }
+    this.feed(all);
+  }
+
+  private feed(chunk: Buffer, final = false): void {
+    const tokenizer = this.tokenizer;
     if (chunk.indexOf(0) !== -1) {
-      unreadable = `the file contains binary data (NUL bytes) near line ${tokenizer.currentLine}: it is not CSV text`;
+      this.unreadable = { kind: "nul", line: tokenizer.currentLine };
       return;
     }
     let text: string;
@@ -126,12 +300,12 @@ export async function validateCsvStream(
       // ASCII is UTF-8 as it stands: a native check and a plain copy, far cheaper than decoding.
       // Only while the decoder holds no unfinished character, which a chunk that it decoded
       // and that ended in an ASCII byte guarantees.
-      if (decoderIdle && isAscii(chunk)) {
+      if (this.decoderIdle && isAscii(chunk)) {
         text = chunk.toString("latin1");
         bytes = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       } else {
-        text = decoder.decode(chunk, { stream: !final });
-        decoderIdle = chunk.length === 0 || chunk[chunk.length - 1] < 0x80;
+        text = this.decoder.decode(chunk, { stream: !final });
+        this.decoderIdle = chunk.length === 0 || chunk[chunk.length - 1] < 0x80;
       }
     } catch {
       // Where is the first bad byte? Decode leniently to find its line.
@@ -145,77 +319,35 @@ export async function validateCsvStream(
       ) {
         line++;
       }
-      unreadable = `the file is not UTF-8 text (near line ${line}): save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
+      this.unreadable = { kind: "encoding", line };
       return;
     }
     tokenizer.push(text, final, bytes);
-  };
+  }
+}
 
+/**
+ * The header of a CSV file from its first bytes (at least up to its first non-blank record),
+ * as the validator of the whole file would read it; undefined when those bytes do not hold it
+ * (or are no CSV text: then the first part's validator says why).
+ */
+export function csvHeaderOf(head: Uint8Array): string[] | undefined {
+  if (csvHeadProblem(head.subarray(0, SNIFF_BYTES), false) !== null) return undefined;
+  let text: string;
   try {
-    for await (const piece of source) {
-      if (unreadable !== undefined) {
-        onInvalid();
-        continue; // keep draining the source: a tee may depend on it
-      }
-      const chunk = Buffer.isBuffer(piece)
-        ? piece
-        : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-      if (!sniffed) {
-        head.push(Buffer.from(chunk)); // a copy: the source may reuse its buffer
-        headBytes += chunk.length;
-        if (headBytes < SNIFF_BYTES && !Buffer.concat(head).subarray(0, SNIFF_BYTES).includes(0x0a))
-          continue;
-        const all = Buffer.concat(head);
-        head = [];
-        sniffed = true;
-        const problem = csvHeadProblem(all.subarray(0, SNIFF_BYTES), false);
-        if (problem) unreadable = problem;
-        else {
-          if (options.sizeHint !== undefined && options.sizeHint > all.length) {
-            // Size the duplicate check for the whole file from the line length of its start.
-            let lines = 0;
-            for (let at = all.indexOf(0x0a); at !== -1; at = all.indexOf(0x0a, at + 1)) lines++;
-            const expectedRows = Math.ceil((options.sizeHint / all.length) * Math.max(1, lines));
-            checker = new BudgetFileChecker({
-              maxIssues: options.maxIssues,
-              expectedRows,
-              onInvalid,
-              plainRows: options.plainRows,
-            });
-          }
-          feed(all);
-        }
-        continue;
-      }
-      feed(chunk);
-    }
-    if (unreadable === undefined && !sniffed) {
-      const all = Buffer.concat(head);
-      sniffed = true;
-      const problem = csvHeadProblem(all.subarray(0, SNIFF_BYTES), all.length <= SNIFF_BYTES);
-      if (problem) unreadable = problem;
-      else feed(all);
-    }
-    if (unreadable === undefined) feed(Buffer.alloc(0), true);
-  } catch (error) {
-    unreadable = `the file could not be read: ${error instanceof Error ? error.message : String(error)}`;
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(head, {
+      stream: true,
+    });
+  } catch {
+    return undefined;
   }
-
-  if (unreadable !== undefined) onInvalid();
-  const summary = checker.summary();
-  if (unreadable === undefined && !checker.hasHeader)
-    unreadable = "the file is empty (no header, no rows)";
-  if (unreadable !== undefined) {
-    return {
-      format: "csv",
-      valid: false,
-      unreadable,
-      rows: 0,
-      errorCount: 0,
-      errors: [],
-      warningCount: 0,
-      warnings: [],
-    };
-  }
-  return { format: "csv", valid: summary.errorCount === 0, ...summary };
+  let header: string[] | undefined;
+  const tokenizer = new CsvTokenizer({
+    record(fields) {
+      if (header === undefined && fields.some((cell) => cell.trim() !== "")) header = fields;
+    },
+    problem() {},
+  });
+  tokenizer.push(text, false);
+  return header;
 }

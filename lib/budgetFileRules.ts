@@ -286,6 +286,18 @@ export interface BudgetCheckerOptions {
   plainRows?: boolean;
 }
 
+/** What the checker of the second part of a file found (see `BudgetFileChecker.restOf`). */
+export interface BudgetCheckerPart {
+  rows: number;
+  errorCount: number;
+  errors: BudgetFileIssue[];
+  warningTotal: number;
+  /** Each warning, and for a repeated kind, its kind and how many more rows had it. */
+  warnings: { issue: BudgetFileIssue; kind?: string; more?: number }[];
+  /** The rows' keys as the key set collected them (hash high, hash low, line). */
+  keys: Int32Array;
+}
+
 /**
  * Checks a budget file row by row. Feed it `header()` once, then `row()` for each data row, then
  * read `summary()`. Memory grows only with the number of distinct budget keys.
@@ -318,6 +330,8 @@ export class BudgetFileChecker {
   private plainRows = false;
   /** `plainRow`'s field bounds: start and end of each field, then its trimmed start and end. */
   private readonly bounds = new Int32Array(PLAIN_MAX_COLUMNS * 4);
+  /** While set, issues are not recorded (the header of a file's second part: see `restOf`). */
+  private muted = false;
 
   constructor(options: BudgetCheckerOptions = {}) {
     this.maxIssues = options.maxIssues ?? 1000;
@@ -351,6 +365,7 @@ export class BudgetFileChecker {
 
   /** Records an error at a line and column. */
   error(line: number, column: string, message: string): void {
+    if (this.muted) return;
     this.errorCount++;
     if (this.errorCount === 1) this.onInvalid?.();
     if (this.errors.length < this.maxIssues) this.errors.push(this.issue(line, column, message));
@@ -358,6 +373,7 @@ export class BudgetFileChecker {
 
   /** Records a warning; with a `kind`, later warnings of the same kind only add to its count. */
   warning(line: number, column: string, message: string, kind?: string): void {
+    if (this.muted) return;
     if (kind !== undefined) {
       const seen = this.warningKinds.get(kind);
       if (seen) {
@@ -654,6 +670,73 @@ export class BudgetFileChecker {
     if (department !== "" && period !== null) {
       this.keys.add(department, subCategory, period, line);
     }
+  }
+
+  /**
+   * Makes this checker one for the rest of a file cut in two at a record boundary: it takes the
+   * file's header without reporting on it (that is the first part's to do), and it collects the
+   * rows' keys instead of checking them, for the first part's checker to `absorb()` with its
+   * `part()`. Its lines count from 1 at the cut.
+   */
+  restOf(header: readonly string[]): void {
+    this.muted = true;
+    try {
+      this.header(header, 1);
+    } finally {
+      this.muted = false;
+    }
+    this.keys.collect();
+  }
+
+  /** What a checker made with `restOf()` found, for the first part's checker to `absorb()`. */
+  part(): BudgetCheckerPart {
+    const kinds = new Map<number, { kind: string; more: number }>();
+    for (const [kind, { index, more }] of this.warningKinds) kinds.set(index, { kind, more });
+    return {
+      rows: this.rows,
+      errorCount: this.errorCount,
+      errors: this.errors,
+      warningTotal: this.warningTotal,
+      warnings: this.warnings.map((issue, index) => ({ issue, ...kinds.get(index) })),
+      keys: this.keys.collectedKeys(),
+    };
+  }
+
+  /**
+   * Takes in what the checker of the rest of this file found (`part()`), its lines moved by
+   * `lineOffset`: the rows, errors and warnings as if this checker had read them, and its keys,
+   * so that a key repeated across the cut is an error on the later line.
+   */
+  absorb(part: BudgetCheckerPart, lineOffset: number): void {
+    const valid = this.errorCount === 0;
+    this.rows += part.rows;
+    this.errorCount += part.errorCount;
+    for (const issue of part.errors) {
+      if (this.errors.length >= this.maxIssues) break;
+      this.errors.push({ ...issue, line: issue.line + lineOffset });
+    }
+    let total = part.warningTotal;
+    for (const { issue, kind, more = 0 } of part.warnings) {
+      if (kind !== undefined) {
+        const seen = this.warningKinds.get(kind);
+        if (seen) {
+          // One warning of this kind already: the part's rows with it only add to its count.
+          seen.more += 1 + more;
+          total--;
+          continue;
+        }
+        if (this.warnings.length < this.maxIssues) {
+          this.warningKinds.set(kind, { index: this.warnings.length, more });
+        } else {
+          total += more; // no room to list it: every row with it counts, as when read in one go
+        }
+      }
+      if (this.warnings.length < this.maxIssues)
+        this.warnings.push({ ...issue, line: issue.line + lineOffset });
+    }
+    this.warningTotal += total;
+    if (valid && this.errorCount > 0) this.onInvalid?.();
+    this.keys.absorb(part.keys, lineOffset);
   }
 
   /** A text cell, trimmed; a formula is reported and yields "". */

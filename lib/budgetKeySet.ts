@@ -142,6 +142,9 @@ export class BudgetKeySet {
   private readonly pending = new Int32Array(PARTITIONS * BATCH * 3);
   private readonly pendingCounts = new Uint16Array(PARTITIONS);
   private count = 0;
+  /** After `collect()`: the keys as they came, three int32 each. */
+  private collected: Int32Array | undefined;
+  private collectedCount = 0;
 
   /** `expectedKeys` sizes the tables once, so a large file never pays for growing them. */
   constructor(
@@ -237,7 +240,11 @@ export class BudgetKeySet {
     high ^= high >>> 13;
     low = Math.imul(low ^ (low >>> 15), 0xc2b2ae35);
     low ^= low >>> 16;
+    if (this.collected !== undefined) this.keep(high, low, line);
+    else this.queue(high, low, line);
+  }
 
+  private queue(high: number, low: number, line: number): void {
     const partition = high >>> 24;
     const n = this.pendingCounts[partition];
     const at = (partition * BATCH + n) * 3;
@@ -246,6 +253,63 @@ export class BudgetKeySet {
     this.pending[at + 2] = Math.max(1, line);
     this.pendingCounts[partition] = n + 1;
     if (n + 1 === BATCH) this.drain(partition);
+  }
+
+  /**
+   * From now on, keeps every key as it comes instead of checking it: the set of the second part
+   * of a file checked in two, whose keys the first part's set takes in (`absorb`) once that part
+   * is done, so that a repeat is told exactly as if the file had been read in one go.
+   */
+  collect(): void {
+    this.collected ??= new Int32Array(3 * 65536);
+  }
+
+  private keep(high: number, low: number, line: number): void {
+    let collected = this.collected!;
+    const at = this.collectedCount * 3;
+    if (at + 3 > collected.length) {
+      const larger = new Int32Array(collected.length * 2);
+      larger.set(collected);
+      this.collected = collected = larger;
+    }
+    collected[at] = high;
+    collected[at + 1] = low;
+    collected[at + 2] = line;
+    this.collectedCount++;
+  }
+
+  /**
+   * The keys kept since `collect()`: hash high, hash low, line, grouped by partition and in the
+   * order they came within each, so that `absorb()` fills one partition's table at a time.
+   */
+  collectedKeys(): Int32Array {
+    const collected = this.collected ?? new Int32Array(0);
+    const count = this.collectedCount;
+    const starts = new Int32Array(PARTITIONS + 1);
+    for (let k = 0; k < count; k++) starts[(collected[k * 3] >>> 24) + 1]++;
+    for (let p = 0; p < PARTITIONS; p++) starts[p + 1] += starts[p];
+    const sorted = new Int32Array(count * 3);
+    for (let k = 0; k < count; k++) {
+      const at = starts[collected[k * 3] >>> 24]++ * 3;
+      sorted[at] = collected[k * 3];
+      sorted[at + 1] = collected[k * 3 + 1];
+      sorted[at + 2] = collected[k * 3 + 2];
+    }
+    return sorted;
+  }
+
+  /**
+   * Adds keys another set collected (`collectedKeys()`), their lines moved by `lineOffset`, after
+   * every key of this set: a key of both is a repeat on the other set's line.
+   */
+  absorb(keys: Int32Array, lineOffset: number): void {
+    this.flush();
+    for (let at = 0; at + 2 < keys.length; at += 3) {
+      const high = keys[at];
+      const line = keys[at + 2] + lineOffset;
+      const first = this.insert(high >>> 24, high, keys[at + 1], line);
+      if (first !== 0) this.onDuplicate(line, first);
+    }
   }
 
   /** Moves every pending key into its table: every duplicate so far has been told. */

@@ -51,7 +51,21 @@ export class CsvTokenizer {
     private readonly sink: CsvRecordSink,
     /** A record longer than this (characters) stops the tokenizer: likely an unclosed quote. */
     private readonly maxRecordChars = 1024 * 1024,
-  ) {}
+    /** The text starts mid-file (at a record boundary): a leading U+FEFF is no byte-order mark. */
+    midFile = false,
+  ) {
+    this.started = midFile;
+  }
+
+  /** True when the text so far ended exactly between two records (and nothing stopped it). */
+  get betweenRecords(): boolean {
+    return !this.stopped && this.pending.length === 0;
+  }
+
+  /** The line the next record starts on, when `betweenRecords`. */
+  get nextLine(): number {
+    return this.line;
+  }
 
   /** The line the tokenizer has reached: the last line of the text fed so far. */
   get currentLine(): number {

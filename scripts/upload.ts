@@ -1,7 +1,7 @@
 import { createReadStream, type Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { PassThrough } from "node:stream";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
@@ -29,7 +29,7 @@ import {
   type S3ErrorContext,
   type NewKeyRetryOptions,
 } from "./s3Errors.ts";
-import type { ValidationWorkerData, WorkerMessage } from "./validationWorker.ts";
+import { startValidationWorker, type WorkerMessage } from "./validationWorker.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
@@ -460,14 +460,7 @@ function startValidation(
   let worker: Worker | undefined;
   if (onWorker) {
     try {
-      const tsxApi = import.meta.resolve("tsx/esm/api");
-      const entry = new URL("./validationWorker.ts", import.meta.url).href;
-      const workerData: ValidationWorkerData = { ...options, fd, budgetSyncValidation: true };
-      // The worker runs our TypeScript as the bin does: through tsx, registered first.
-      worker = new Worker(
-        `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
-        { eval: true, workerData },
-      );
+      worker = startValidationWorker({ ...options, fd, budgetSyncValidation: true });
     } catch {
       worker = undefined;
     }
@@ -491,7 +484,7 @@ function startValidation(
     running.on("message", (message: WorkerMessage) => {
       if (message.type === "invalid") {
         tellInvalid();
-      } else {
+      } else if (message.type === "report") {
         resolve(message.report);
         void running.terminate();
       }
