@@ -255,6 +255,29 @@ function isPlainDecimal(text: string): boolean {
   return isPlainDecimalAt(text, 0, text.length);
 }
 
+/** A label of a total row, as spreadsheets add under a table: Total, Grand Total, Subtotal... */
+const TOTAL_LABEL = /^(?:(?:grand|sub|overall)[ -]?)?totals?(?: budget)?$/i;
+
+/** Whether a Department value is the label of a total row rather than a department. */
+export function isTotalLabel(text: string): boolean {
+  return text.length >= 5 && text.length <= 14 && TOTAL_LABEL.test(text);
+}
+
+/**
+ * Whether the range may hold a total row's label (`isTotalLabel`), from its length and its first
+ * and last letters alone: the fast path then leaves the row to `row()`, without a substring.
+ */
+function mayBeTotalLabel(text: string, from: number, to: number): boolean {
+  if (to - from < 5 || to - from > 14) return false;
+  const first = text.charCodeAt(from) | 0x20; // ASCII lower case
+  const last = text.charCodeAt(to - 1) | 0x20;
+  return (
+    (first === 116 || first === 103 || first === 115 || first === 111) && // t g s o
+    (last === 108 || last === 115 || last === 116) && // l s t
+    isTotalLabel(text.slice(from, to))
+  );
+}
+
 /** A text cell a spreadsheet would run as a formula (CSV injection). */
 export function isFormula(text: string): boolean {
   const first = text.charCodeAt(0);
@@ -503,6 +526,7 @@ export class BudgetFileChecker {
     }
     const d = this.department * 4;
     if (bounds[d + 2] === bounds[d + 3]) return false;
+    if (mayBeTotalLabel(text, bounds[d + 2], bounds[d + 3])) return false;
     const p = this.fiscalPeriod * 4;
     if (!isGuidePeriodAt(text, bounds[p + 2], bounds[p + 3])) return false;
     const a = this.budgetAmount * 4;
@@ -583,6 +607,14 @@ export class BudgetFileChecker {
     }
 
     const department = this.text(cells, this.department, line);
+    if (department !== null && isTotalLabel(department)) {
+      this.warning(
+        line,
+        this.departmentName,
+        `Department "${clip(department)}" looks like a total row: SpendFlo would import it as a department and count its amount a second time; remove the row`,
+        `total:${department.toLowerCase()}`,
+      );
+    }
     if (
       department === "" &&
       this.department >= 0 &&
@@ -667,7 +699,7 @@ export class BudgetFileChecker {
       }
     }
 
-    if (department !== "" && period !== null) {
+    if (department && subCategory !== null && period !== null) {
       this.keys.add(department, subCategory, period, line);
     }
   }
@@ -740,16 +772,17 @@ export class BudgetFileChecker {
   }
 
   /** A text cell, trimmed; a formula is reported and yields "". */
-  private text(cells: readonly (string | null)[], index: number, line: number): string {
+  /** A cell's trimmed text; null when it is a formula (reported here) or was already reported. */
+  private text(cells: readonly (string | null)[], index: number, line: number): string | null {
     if (index < 0 || index >= cells.length) return "";
     const cell = cells[index];
-    if (cell === null) return "";
+    if (cell === null) return null;
     const text = trimmed(cell);
     if (text.length > 0 && isFormula(text)) {
       const name =
         BUDGET_COLUMNS.find((c) => this.isColumn(c.id, index))?.name ?? this.names[index];
       this.error(line, this.names[index], formulaMessage(name, text));
-      return "";
+      return null;
     }
     return text;
   }

@@ -180,11 +180,37 @@ describe("Department and formulas", () => {
     async (value) => {
       const report = await check(csv(`${value},Software,FY 2025,1,USD`));
       expect(report.valid).toBe(false);
+      // The formula alone: the Department is not also called empty.
+      expect(report.errorCount).toBe(1);
       expect(report.errors[0].message).toContain(
         `starts with "${value[0]}", which a spreadsheet runs as a formula`,
       );
     },
   );
+
+  it("does not take a formula in Sub Category for an empty one (no false duplicate)", async () => {
+    const report = await check(csv("Eng,,FY 2025,1,USD", "Eng,=HYPERLINK(1),FY 2025,2,USD"));
+    expect(errors(report)).toEqual([
+      '3|Sub Category|Sub Category "=HYPERLINK(1)" starts with "=", which a spreadsheet runs as a formula: remove it or rewrite the value',
+    ]);
+  });
+
+  it("warns about a total row, once with a count", async () => {
+    const report = await check(
+      csv(
+        "Engineering,Software,FY 2025,500000,USD",
+        "Total,,FY 2025,500000,USD",
+        "Grand Total,,Q1 2025,1,USD",
+        "total,,Q2 2025,1,USD",
+        "Totalitarian Studies,,FY 2025,1,USD",
+      ),
+    );
+    expect(report.valid).toBe(true);
+    expect(warnings(report)).toEqual([
+      '3|Department|Department "Total" looks like a total row: SpendFlo would import it as a department and count its amount a second time; remove the row (and 1 more row like it)',
+      '4|Department|Department "Grand Total" looks like a total row: SpendFlo would import it as a department and count its amount a second time; remove the row',
+    ]);
+  });
 
   it("checks unknown columns for formulas too", async () => {
     const report = await check(`${HEADER},Note\nEng,,FY 2025,1,USD,=1+2\n`);

@@ -205,6 +205,7 @@ describe("properties", () => {
     const names = pick(
       ...["Eng", "eng", " Eng", "Eng ", "\u00a0Eng", "Eng\u3000", "\tEng", "Eng\u180e"],
       ...["=Eng", "+1", "-x", "@x", "", "  ", "Ünï", "営業", "\ufeffEng", "E,ng", 'E"ng'],
+      ...["Total", " grand total", "Sales", "Sub-Totals", "Totals x", "Opt"],
     );
     const periods = pick(
       ...["FY 2025", "Q1 2025", "Q4 2026", "FY2025", "q1 2025", " FY 2025", "FY 2025 "],
