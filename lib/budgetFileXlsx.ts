@@ -1,22 +1,55 @@
 /**
- * Budget files as XLSX workbooks, streamed with exceljs' WorkbookReader: one worksheet (the first
- * in tab order unless one is named) is read row by row into the checker. Cells are turned into
+ * Budget files as XLSX workbooks. The file is held in memory (compressed, as stored; at most
+ * MAX_XLSX_BYTES) and read through its zip directory, so the order of its entries does not
+ * matter; the sheets are listed from xl/workbook.xml in tab order, and the one checked (the
+ * first, what SpendFlo reads, unless one is named) is streamed row by row through exceljs'
+ * WorkbookReader into the checker, with the parts it needs served first. Cells are turned into
  * the text a CSV export would hold; formulas and error cells are reported, not evaluated.
  */
 import { Readable } from "node:stream";
+import { crc32 } from "node:zlib";
 import {
   BudgetFileChecker,
   onceOnly,
   unreadableReport,
   type BudgetFileReport,
 } from "./budgetFileRules.ts";
+import {
+  entryBytes,
+  orderedEntries,
+  zipEntries,
+  type PartProblem,
+  type ServedPart,
+  type ZipEntry,
+} from "./xlsxArchive.ts";
+
+/**
+ * The largest XLSX file read: a workbook is held in memory while it is checked, because the
+ * zip directory that says where each part lies comes at its end. Excel's own limit of 1,048,576
+ * rows fits in about 40 MB.
+ */
+export const MAX_XLSX_BYTES = 200 * 1024 * 1024;
 
 export interface XlsxOptions {
   maxIssues?: number;
   /** The worksheet to check; default the first in tab order. */
   sheet?: string;
+  /**
+   * The worksheet named by `sheet` must be the first in tab order, the one SpendFlo reads
+   * (`verify`, which checks what SpendFlo will read); otherwise the file is reported unreadable.
+   */
+  requireFirstSheet?: boolean;
   /** Called once, as soon as the file is known to be invalid. */
   onInvalid?: () => void;
+}
+
+/** One sheet of a workbook, as xl/workbook.xml lists it. */
+export interface WorkbookSheet {
+  name: string;
+  /** Hidden in Excel (state hidden or veryHidden); SpendFlo reads it all the same. */
+  hidden: boolean;
+  /** Its part in the archive (xl/worksheets/sheet1.xml), when its relationship names one. */
+  part: string | undefined;
 }
 
 /** Why the start of a file is not an XLSX workbook, or null when it is a zip archive. */
@@ -29,15 +62,129 @@ export function xlsxHeadProblem(head: Uint8Array): string | null {
   return "the file is not an XLSX workbook (not a zip archive): if it is CSV text, name it .csv";
 }
 
-/** The text of one cell, or null after reporting why it has none. */
-type CellReader = (value: unknown, line: number, column: string) => string | null;
+/** The sheets of a workbook held in memory, in tab order, or why it cannot be read. */
+export async function xlsxSheets(
+  bytes: Uint8Array,
+): Promise<{ sheets: WorkbookSheet[] } | { problem: string }> {
+  const head = xlsxHeadProblem(bytes.subarray(0, 4));
+  if (head) return { problem: head };
+  const entries = zipEntries(bytes);
+  if ("problem" in entries) return entries;
+  const listed = await workbookSheets(bytes, entries);
+  return "problem" in listed ? listed : { sheets: listed.sheets };
+}
 
-function numberText(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const text = String(value);
-  return /e/i.test(text)
-    ? value.toLocaleString("en-US", { useGrouping: false, maximumFractionDigits: 20 })
-    : text;
+/** What to tell the user when the sheet to upload or verify is not the one SpendFlo reads. */
+export function notFirstSheetMessage(sheet: string, first: string): string {
+  return `the sheet "${sheet}" is not the workbook's first sheet: SpendFlo reads only the first sheet ("${first}"), so move "${sheet}" first (drag its tab to the left) and save`;
+}
+
+const XML_ENTITIES: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+};
+
+function xmlText(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, name: string) => {
+    if (name[0] === "#") {
+      const code =
+        name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : +name.slice(1);
+      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return XML_ENTITIES[name] ?? whole;
+  });
+}
+
+function xmlAttributes(text: string): Map<string, string> {
+  const attributes = new Map<string, string>();
+  for (const match of text.matchAll(/([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g))
+    attributes.set(match[1], xmlText(match[2] ?? match[3]));
+  return attributes;
+}
+
+/** A relationship's target as a part name: relative to xl/, or absolute from the root. */
+function partName(target: string): string {
+  const parts: string[] = target.startsWith("/") ? [] : ["xl"];
+  for (const piece of target.split("/")) {
+    if (piece === "" || piece === ".") continue;
+    if (piece === "..") parts.pop();
+    else parts.push(piece);
+  }
+  return parts.join("/");
+}
+
+interface WorkbookParts {
+  sheets: WorkbookSheet[];
+  workbook: ZipEntry;
+  relationships: ZipEntry;
+}
+
+async function workbookSheets(
+  bytes: Uint8Array,
+  entries: Map<string, ZipEntry>,
+): Promise<WorkbookParts | { problem: string }> {
+  const workbook = entries.get("xl/workbook.xml");
+  const relationships = entries.get("xl/_rels/workbook.xml.rels");
+  if (!workbook || !relationships) {
+    return {
+      problem:
+        "the file is a zip archive but not an Excel workbook (it has no xl/workbook.xml and its relationships): save it from Excel as .xlsx",
+    };
+  }
+  let book: string;
+  let rels: string;
+  try {
+    book = (await entryBytes(bytes, workbook)).toString("utf8");
+    rels = (await entryBytes(bytes, relationships)).toString("utf8");
+  } catch {
+    return {
+      problem:
+        "the workbook's list of sheets (xl/workbook.xml) is damaged: open the file in Excel and save it again",
+    };
+  }
+  const targets = new Map<string, string>();
+  for (const match of rels.matchAll(/<(?:[\w.-]+:)?Relationship\b([^>]*)>/g)) {
+    const attributes = xmlAttributes(match[1]);
+    const id = attributes.get("Id");
+    const target = attributes.get("Target");
+    if (id !== undefined && target !== undefined) targets.set(id, partName(target));
+  }
+  const list =
+    /<(?:[\w.-]+:)?sheets\b[^>]*>([\s\S]*?)<\/(?:[\w.-]+:)?sheets>/.exec(book)?.[1] ?? "";
+  const sheets: WorkbookSheet[] = [];
+  for (const match of list.matchAll(/<(?:[\w.-]+:)?sheet\b([^>]*)>/g)) {
+    const attributes = xmlAttributes(match[1]);
+    // The relationship id is r:id, whatever the namespace's prefix.
+    const id = [...attributes].find(([name]) => /:id$/.test(name))?.[1];
+    const state = attributes.get("state");
+    sheets.push({
+      name: attributes.get("name") ?? "",
+      hidden: state === "hidden" || state === "veryHidden",
+      part: id === undefined ? undefined : targets.get(id),
+    });
+  }
+  return { sheets, workbook, relationships };
+}
+
+/** A part made here rather than read from the file. */
+function madePart(name: string, root: string, text: string): ServedPart {
+  const bytes = Buffer.from(text, "utf8");
+  return {
+    bytes,
+    name,
+    root,
+    entry: {
+      name,
+      method: 0,
+      crc: crc32(bytes),
+      compressedSize: bytes.length,
+      size: bytes.length,
+      dataOffset: 0,
+    },
+  };
 }
 
 /** Validates an XLSX budget file streamed as byte chunks. Never throws. */
@@ -50,77 +197,145 @@ export async function validateXlsxStream(
     onInvalid();
     return unreadableReport("xlsx", message);
   };
+  const readFailure = (error: unknown) =>
+    unreadable(
+      `the file could not be read to its end${
+        typeof (error as NodeJS.ErrnoException)?.code === "string"
+          ? ` (${(error as NodeJS.ErrnoException).code})`
+          : ""
+      }: check that it is complete and try again`,
+    );
 
-  // Look at the first bytes before handing the stream to the zip reader.
+  // Look at the first bytes before reading the rest.
   const iterator = source[Symbol.asyncIterator]();
-  let first: Uint8Array = new Uint8Array(0);
+  const pieces: Buffer[] = [];
+  let length = 0;
   try {
-    const pieces: Buffer[] = [];
-    let length = 0;
     while (length < 4) {
       const next = await iterator.next();
       if (next.done) break;
       pieces.push(Buffer.from(next.value));
       length += next.value.length;
     }
-    first = Buffer.concat(pieces);
   } catch (error) {
-    return unreadable(
-      `the file could not be read: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    return readFailure(error);
   }
-  const problem = xlsxHeadProblem(first);
+  const problem = xlsxHeadProblem(Buffer.concat(pieces));
   if (problem) {
     await drain(iterator);
     return unreadable(problem);
   }
-
-  async function* replay(): AsyncGenerator<Uint8Array> {
-    yield first;
+  try {
     for (;;) {
       const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
+      if (next.done) break;
+      length += next.value.length;
+      if (length > MAX_XLSX_BYTES) {
+        await drain(iterator);
+        return unreadable(
+          `the workbook is larger than ${MAX_XLSX_BYTES / 1024 / 1024} MiB, the most read as XLSX (a workbook is held in memory while it is checked): save the budget as CSV UTF-8, which is read as it streams`,
+        );
+      }
+      // A copy: a reader may reuse its buffer for the next chunk.
+      pieces.push(Buffer.from(next.value));
     }
+  } catch (error) {
+    return readFailure(error);
   }
+  const bytes = Buffer.concat(pieces, length);
+  pieces.length = 0;
+
+  const entries = zipEntries(bytes);
+  if ("problem" in entries) return unreadable(entries.problem);
+  const book = await workbookSheets(bytes, entries);
+  if ("problem" in book) return unreadable(book.problem);
+  const { sheets } = book;
+  const names = sheets.map((s) => s.name);
+  if (sheets.length === 0) return unreadable("the workbook has no worksheet");
+  const first = sheets[0];
+  let target = first;
+  if (options.sheet !== undefined) {
+    const named = sheets.find((s) => s.name === options.sheet);
+    if (!named) {
+      return unreadable(
+        `the workbook has no sheet named "${options.sheet}" (its sheets: ${names.join(", ")})`,
+      );
+    }
+    if (options.requireFirstSheet && named !== first)
+      return unreadable(notFirstSheetMessage(named.name, first.name));
+    target = named;
+  }
+  const checkedSheet = target.name;
+  const damaged = (what: string) =>
+    unreadable(
+      `the sheet "${checkedSheet}" ${what}: the file is damaged or was not saved completely; open it in Excel and save it again (or export it again)`,
+    );
+  if (target.part === undefined || !/^xl\/worksheets\/[^/]+\.xml$/.test(target.part)) {
+    return unreadable(
+      `the sheet "${checkedSheet}" is not a worksheet (a chart or dialog sheet, say): SpendFlo reads the first sheet, so put the budget's worksheet first`,
+    );
+  }
+  const sheetEntry = entries.get(target.part);
+  if (sheetEntry === undefined) return damaged("is missing from the file");
+
+  const shared = entries.get("xl/sharedStrings.xml");
+  const styles = entries.get("xl/styles.xml");
+  const served: ServedPart[] = [
+    { bytes, entry: book.relationships, name: "xl/_rels/workbook.xml.rels", root: "Relationships" },
+    { bytes, entry: book.workbook, name: "xl/workbook.xml", root: "workbook" },
+    // Without shared strings exceljs would set every worksheet aside in a temporary file, waiting
+    // for them: an empty table lets it stream the sheet.
+    shared
+      ? { bytes, entry: shared, name: "xl/sharedStrings.xml", root: "sst" }
+      : madePart(
+          "xl/sharedStrings.xml",
+          "sst",
+          '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"></sst>',
+        ),
+    ...(styles ? [{ bytes, entry: styles, name: "xl/styles.xml", root: "styleSheet" }] : []),
+    {
+      bytes,
+      entry: sheetEntry,
+      // exceljs streams only parts named like this; the sheet's name comes from our own list.
+      name: /^xl\/worksheets\/sheet\d+\.xml$/.test(target.part)
+        ? target.part
+        : "xl/worksheets/sheet1.xml",
+      root: "worksheet",
+    },
+  ];
+  const problems: PartProblem[] = [];
+  const partProblem = (): BudgetFileReport => {
+    const found = problems[0];
+    if (found.part === sheetEntry.name) return damaged(`is ${found.problem}`);
+    return unreadable(
+      `the workbook's part ${found.part} is ${found.problem}: the file is damaged or was not saved completely; open it in Excel and save it again (or export it again)`,
+    );
+  };
 
   let checker: BudgetFileChecker | undefined;
-  let checkedSheet: string | undefined;
-  const sheetNames: string[] = [];
+  let reading = "the workbook";
   try {
     const { default: ExcelJS } = await import("exceljs");
-    const input = Readable.from(replay());
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-      worksheets: "emit",
-      sharedStrings: "cache",
-      hyperlinks: "ignore",
-      styles: "ignore",
-      entries: "ignore",
-    });
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(
+      Readable.from(orderedEntries(served, problems)),
+      {
+        worksheets: "emit",
+        sharedStrings: "cache",
+        hyperlinks: "ignore",
+        styles: "ignore",
+        entries: "ignore",
+      },
+    );
     for await (const worksheet of reader) {
-      const model = (reader as unknown as { model?: { sheets?: { name: string }[] } }).model;
-      const sheet = worksheet as unknown as { name?: string; id?: number } & AsyncIterable<{
-        number: number;
-        values: unknown;
-      }>;
-      const name = sheet.name ?? `Sheet${sheet.id ?? sheetNames.length + 1}`;
-      sheetNames.push(name);
-      const firstInTabOrder = model?.sheets?.[0]?.name;
-      const wanted =
-        checker === undefined &&
-        (options.sheet !== undefined
-          ? name === options.sheet
-          : firstInTabOrder === undefined || firstInTabOrder === name);
-      if (!wanted) {
-        // Read past a sheet we do not check: exceljs may be streaming it from a temporary file
-        // that it deletes once we move on, and a stream left unread then fails uncaught.
+      const sheet = worksheet as unknown as AsyncIterable<{ number: number; values: unknown }>;
+      if (checker !== undefined) {
         for await (const row of sheet) void row;
         continue;
       }
-      checkedSheet = name;
+      reading = `the sheet "${checkedSheet}"`;
       const current = new BudgetFileChecker({
         maxIssues: options.maxIssues,
-        sheet: name,
+        sheet: checkedSheet,
         onInvalid,
       });
       checker = current;
@@ -144,38 +359,51 @@ export async function validateXlsxStream(
         current.row(cells, row.number);
       }
     }
-    const allNames =
-      (reader as unknown as { model?: { sheets?: { name: string }[] } }).model?.sheets?.map(
-        (s) => s.name,
-      ) ?? sheetNames;
-    if (checker === undefined) {
-      if (options.sheet !== undefined) {
-        return unreadable(
-          `the workbook has no sheet named "${options.sheet}" (its sheets: ${allNames.join(", ") || "none"})`,
-        );
-      }
-      return unreadable("the workbook has no worksheet");
-    }
-    if (allNames.length > 1 && options.sheet === undefined) {
-      checker.warning(
-        1,
-        "",
-        `the workbook has ${allNames.length} sheets (${allNames.join(", ")}); only the first, "${checkedSheet}", was checked: use --sheet to check another, and keep the budget on the first sheet`,
-      );
-    }
-  } catch (error) {
-    await drain(iterator);
-    const message = error instanceof Error ? error.message : String(error);
-    return unreadable(`the file is not a readable XLSX workbook (${message.slice(0, 200)})`);
+  } catch {
+    if (problems.length > 0) return partProblem();
+    // exceljs' XML reader stops at malformed XML; its own words are no help to the user.
+    return reading === "the workbook"
+      ? unreadable(
+          "the workbook is damaged (its XML cannot be read): open it in Excel and save it again",
+        )
+      : damaged("is damaged (its XML cannot be read)");
   }
+  if (problems.length > 0) return partProblem();
+  if (checker === undefined) return damaged("could not be read as a worksheet");
 
+  if (options.sheet === undefined && sheets.length > 1) {
+    checker.warning(
+      1,
+      "",
+      `the workbook has ${sheets.length} sheets (${names.join(", ")}); only the first, "${checkedSheet}", was checked: use --sheet to check another, and keep the budget on the first sheet`,
+    );
+  }
   const summary = checker.summary();
-  if (!checker.hasHeader)
+  if (!checker.hasHeader) {
+    const others = names.filter((name) => name !== checkedSheet);
+    const message =
+      options.sheet === undefined && others.length > 0
+        ? `the sheet "${checkedSheet}" is empty (no header, no rows), and it is the one SpendFlo reads (the first sheet); the workbook's other sheets: ${others.join(", ")}. Move the budget's sheet first (drag its tab to the left) and save; use --sheet NAME to check another sheet meanwhile`
+        : `the sheet "${checkedSheet}" is empty (no header, no rows)`;
     return {
-      ...unreadable(`the sheet "${checkedSheet}" is empty (no header, no rows)`),
+      ...unreadable(message),
       sheet: checkedSheet,
+      warningCount: summary.warningCount,
+      warnings: summary.warnings,
     };
+  }
   return { format: "xlsx", valid: summary.errorCount === 0, sheet: checkedSheet, ...summary };
+}
+
+/** The text of one cell, or null after reporting why it has none. */
+type CellReader = (value: unknown, line: number, column: string) => string | null;
+
+function numberText(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const text = String(value);
+  return /e/i.test(text)
+    ? value.toLocaleString("en-US", { useGrouping: false, maximumFractionDigits: 20 })
+    : text;
 }
 
 function headerText(value: unknown): string {

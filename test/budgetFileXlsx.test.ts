@@ -1,6 +1,7 @@
 import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
 import { validateBudgetData } from "../lib/budgetFile.ts";
+import { unzipFiles, zipFiles, type ZipFile } from "./helpers/zipRewrite.ts";
 
 type Cell = string | number | { formula: string; result?: number } | null;
 
@@ -103,5 +104,69 @@ describe("XLSX budget files", () => {
   it("says when the sheet is empty", async () => {
     const report = await validateBudgetData(await workbook({ Empty: [] }), { format: "xlsx" });
     expect(report.unreadable).toMatch(/sheet "Empty" is empty/);
+  });
+
+  it("reads a workbook whatever the order of its zip entries, the same way every run", async () => {
+    const bytes = await workbook({
+      Budget: [HEADER, ["Engineering", "", "FY 2025", 1, "USD"]],
+      Notes: [["anything"]],
+    });
+    const expected = await validateBudgetData(bytes, { format: "xlsx" });
+    expect(expected).toMatchObject({ valid: true, sheet: "Budget", rows: 1 });
+    const files = unzipFiles(bytes);
+    const rank = (file: ZipFile) =>
+      file.name.startsWith("xl/worksheets/") ? 0 : file.name === "xl/sharedStrings.xml" ? 1 : 2;
+    // Worksheets first, then the shared strings, then the rest with xl/workbook.xml last: zip
+    // tools may write any order.
+    const reordered = [...files].sort((a, b) => rank(a) - rank(b));
+    reordered.push(
+      ...reordered.splice(
+        reordered.findIndex((f) => f.name === "xl/workbook.xml"),
+        1,
+      ),
+    );
+    for (const method of [0, 8] as const) {
+      for (let run = 0; run < 3; run++) {
+        const report = await validateBudgetData(zipFiles(reordered, method), { format: "xlsx" });
+        expect(report).toEqual(expected);
+      }
+    }
+  });
+
+  it("says a worksheet cut short or damaged is unreadable, not valid or empty", async () => {
+    const rows: Cell[][] = [HEADER];
+    for (let i = 0; i < 2000; i++) rows.push([`Dept ${i}`, "", "FY 2025", i, "USD"]);
+    const files = unzipFiles(await workbook({ Budget: rows }));
+    const withSheet = (data: Buffer) =>
+      zipFiles(files.map((f) => (f.name === "xl/worksheets/sheet1.xml" ? { ...f, data } : f)));
+    const sheet = files.find((f) => f.name === "xl/worksheets/sheet1.xml")!.data;
+    for (const share of [0.9, 0.5, 0.999]) {
+      const report = await validateBudgetData(
+        withSheet(sheet.subarray(0, Math.floor(sheet.length * share))),
+        { format: "xlsx" },
+      );
+      expect(report.unreadable).toMatch(
+        /^the sheet "Budget" is cut short \(its XML does not end\): .*save it again/,
+      );
+    }
+    const garbled = Buffer.from(sheet.toString("utf8").replace("<row ", "<<row "));
+    const damaged = await validateBudgetData(withSheet(garbled), { format: "xlsx" });
+    expect(damaged.unreadable).toMatch(/^the sheet "Budget" is damaged \(its XML cannot be read\)/);
+    // The zip itself cut short: its directory is gone.
+    const whole = zipFiles(files);
+    const cut = await validateBudgetData(whole.subarray(0, whole.length >> 1), { format: "xlsx" });
+    expect(cut.unreadable).toMatch(/^the file is cut short or damaged/);
+  });
+
+  it("says which other sheets there are when the first sheet is empty", async () => {
+    const bytes = await workbook({
+      Cover: [],
+      Budget: [HEADER, ["Engineering", "", "FY 2025", 1, "USD"]],
+    });
+    const report = await validateBudgetData(bytes, { format: "xlsx" });
+    expect(report.unreadable).toBe(
+      "the sheet \"Cover\" is empty (no header, no rows), and it is the one SpendFlo reads (the first sheet); the workbook's other sheets: Budget. Move the budget's sheet first (drag its tab to the left) and save; use --sheet NAME to check another sheet meanwhile",
+    );
+    expect(report.warnings[0].message).toMatch(/has 2 sheets \(Cover, Budget\)/);
   });
 });
