@@ -1,5 +1,9 @@
 import yargs, { type CommandModule } from "yargs";
+import { createRequire } from "node:module";
 import { CliError, ExitCode, UsageError } from "./errors.ts";
+
+/** This package's version, for `budget-sync --version`. */
+const VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 /**
  * Every command, one file each under scripts/, loaded only when it runs: `validate` need not
  * load Pulumi, the policy pack or the AWS SDK's IAM client (start-up time and memory).
@@ -47,7 +51,7 @@ export async function main(args: string[]): Promise<number> {
     })
     .help()
     .alias("h", "help")
-    .version(false)
+    .version(VERSION)
     .wrap(Math.min(100, process.stdout.columns ?? 100));
   for (const command of await loadCommands(args)) parser.command(command);
 
@@ -55,8 +59,25 @@ export async function main(args: string[]): Promise<number> {
     await parser.parseAsync();
     return Number(process.exitCode ?? ExitCode.Ok);
   } catch (error) {
-    return reportError(error);
+    const exitCode = reportError(error);
+    // A caller that asked for JSON reads stdout: it gets the failure as JSON there too.
+    if (args.includes("--json") || args.includes("--json=true")) {
+      process.stdout.write(`${JSON.stringify({ error: errorJson(error, exitCode) }, null, 2)}\n`);
+    }
+    return exitCode;
   }
+}
+
+/** A failure as `--json` prints it: its message, the exit code and, from S3, its error code. */
+function errorJson(error: unknown, exitCode: number): Record<string, unknown> {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { problem?: { code?: unknown } } | null)?.problem?.code;
+  return {
+    message: error instanceof CliError ? message : `unexpected error: ${message}`,
+    exitCode,
+    ...(typeof code === "string" ? { code } : {}),
+    ...(error instanceof UsageError ? { usage: true } : {}),
+  };
 }
 
 function reportError(error: unknown): number {

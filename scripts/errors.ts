@@ -40,16 +40,52 @@ export function formatIssues(
 }
 
 /**
- * Parses yargs' argv through a zod schema into typed options; a failure is a UsageError that
- * names each offending flag.
+ * A zod issue about a command-line value in the words of a command line: zod's own messages
+ * speak of types ("expected string, received array"), which is not what the user typed.
  */
-export function parseOptions<T>(schema: z.ZodType<T>, argv: unknown): T {
+function optionIssueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_type") {
+    if (/received array/.test(issue.message)) return "is given more than once: give it once";
+    if (/received NaN/.test(issue.message)) return "must be a number";
+    if (/received boolean/.test(issue.message)) return "needs a value";
+    if (/received undefined/.test(issue.message)) return "is required";
+  }
+  if (issue.code === "too_small" && issue.origin === "string" && Number(issue.minimum) === 1) {
+    return "must not be empty";
+  }
+  return issue.message;
+}
+
+/**
+ * Parses yargs' argv through a zod schema into typed options; a failure is a UsageError that
+ * names each offending flag (or positional argument, by the name in `positionals`), one problem
+ * per flag.
+ */
+export function parseOptions<T>(
+  schema: z.ZodType<T>,
+  argv: unknown,
+  positionals: Record<string, string> = {},
+): T {
   const result = schema.safeParse(argv);
   if (!result.success) {
+    // One problem per flag: a value that fails its format is not also told it fails the next check.
+    const seen = new Set<string>();
+    const issues = result.error.issues.filter((issue) => {
+      const key = issue.path.map(String).join(".");
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     throw new UsageError(
-      formatIssues(result.error.issues, (path) =>
-        path.length ? `--${path.map((p) => kebab(String(p))).join(".")}` : "options",
-      ),
+      issues
+        .map((issue) => {
+          const key = issue.path.map(String).join(".");
+          const where =
+            positionals[key] ??
+            (key ? `--${issue.path.map((p) => kebab(String(p))).join(".")}` : "options");
+          return `${where}: ${optionIssueMessage(issue)}`;
+        })
+        .join("\n"),
     );
   }
   return result.data;

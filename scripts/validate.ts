@@ -10,7 +10,9 @@ import {
 } from "./budgetReport.ts";
 
 const optionsSchema = z.object({
-  files: z.array(z.string().min(1)).min(1, "name at least one budget file"),
+  files: z
+    .array(z.string().min(1))
+    .min(1, "name at least one budget file (a path: reading standard input is not supported)"),
   sheet: z.string().min(1).optional(),
   json: z.boolean().default(false),
 });
@@ -48,7 +50,6 @@ export const validateCommand: CommandModule<object, ValidateOptions> = {
         describe: "Budget files to check (.csv or .xlsx)",
         type: "string",
         array: true,
-        demandOption: true,
       })
       .option("sheet", {
         type: "string",
@@ -66,7 +67,7 @@ export const validateCommand: CommandModule<object, ValidateOptions> = {
         'Rules: columns Department, Budget Amount, Fiscal Period (required), Sub Category, Currency (optional); amounts plain non-negative decimals; periods like "FY 2025" or "Q1 2025"; ISO 4217 currencies (empty means USD); no formulas; no duplicate Department + Sub Category + Fiscal Period.\nExit codes: 0 all valid (warnings allowed); 1 a file is invalid; 2 a file cannot be read (missing, empty, binary, UTF-16, not comma-separated, .xls) or bad usage.',
       ) as unknown as Argv<ValidateOptions>,
   handler: async (argv) => {
-    const options = parseOptions(optionsSchema, argv);
+    const options = parseOptions(optionsSchema, argv, { files: "FILE" });
     process.exitCode = await runValidate(options);
   },
 };

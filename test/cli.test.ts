@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.ts";
+
+describe("the command line's own messages", () => {
+  it("says what is wrong with a value in a command line's words, one problem per flag", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["upload", "x.csv", "--bucket", "b", "--date", "1", "--date", "2"],
+        "--date: is given more than once: give it once",
+      ],
+      [["upload", "x.csv", "--bucket", ""], "--bucket: must not be empty"],
+      [
+        ["verify", "--bucket", "bucket", "--max-age-hours", "abc"],
+        "--max-age-hours: must be a number",
+      ],
+      [
+        ["upload", "x.csv", "--bucket", "b", "--date", "2025-02-05"],
+        "--date: must be a date as YYYYMMDD, such as 20250205",
+      ],
+      [
+        ["validate", "-"],
+        "FILE: name at least one budget file (a path: reading standard input is not supported)",
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(args);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toBe(`budget-sync: ${message}\nRun with --help for usage.\n`);
+    }
+  });
+
+  it("prints its version", async () => {
+    const result = await runCli(["--version"]);
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
+  });
+
+  it("gives a failure as JSON on stdout under --json, beside the message on stderr", async () => {
+    const usage = await runCli([
+      "verify",
+      "--bucket",
+      "bucket",
+      "--max-age-hours",
+      "abc",
+      "--json",
+    ]);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toEqual({
+      error: { message: "--max-age-hours: must be a number", exitCode: 2, usage: true },
+    });
+    const missing = await runCli([
+      "upload",
+      "/nonexistent/budget.csv",
+      "--bucket",
+      "bucket",
+      "--json",
+    ]);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toEqual({
+      error: { message: "/nonexistent/budget.csv: no such file", exitCode: 2 },
+    });
+    expect(missing.stderr).toBe("budget-sync: /nonexistent/budget.csv: no such file\n");
+  });
+});
