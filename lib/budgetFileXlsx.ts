@@ -9,9 +9,12 @@
 import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import {
+  BUDGET_COLUMNS,
   BudgetFileChecker,
+  normalizeHeader,
   onceOnly,
   unreadableReport,
+  type BudgetColumnId,
   type BudgetFileReport,
 } from "./budgetFileRules.ts";
 import {
@@ -322,12 +325,17 @@ export async function validateXlsxStream(
         worksheets: "emit",
         sharedStrings: "cache",
         hyperlinks: "ignore",
-        styles: "ignore",
+        // Styles tell a date (and a percentage) from a plain number: exceljs then gives Dates.
+        styles: "cache",
         entries: "ignore",
       },
     );
     for await (const worksheet of reader) {
-      const sheet = worksheet as unknown as AsyncIterable<{ number: number; values: unknown }>;
+      const sheet = worksheet as unknown as AsyncIterable<{
+        number: number;
+        values: unknown;
+        getCell(column: number): { numFmt?: unknown };
+      }>;
       if (checker !== undefined) {
         for await (const row of sheet) void row;
         continue;
@@ -340,18 +348,22 @@ export async function validateXlsxStream(
       });
       checker = current;
       const cell = cellReader(current);
+      let kinds: (BudgetColumnId | undefined)[] = [];
       for await (const row of sheet) {
         const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
         if (!current.hasHeader) {
           const header = [];
           for (let i = 1; i < values.length; i++) header.push(headerText(values[i]));
           while (header.length > 0 && header[header.length - 1] === "") header.pop();
-          if (header.some((text) => text.trim() !== "")) current.header(header, row.number);
+          if (header.some((text) => text.trim() !== "")) {
+            current.header(header, row.number);
+            kinds = header.map((text) => COLUMN_BY_HEADER.get(normalizeHeader(text)));
+          }
           continue;
         }
         const cells: (string | null)[] = [];
         for (let i = 1; i < values.length; i++)
-          cells.push(cell(values[i], row.number, current.columnName(i - 1)));
+          cells.push(cell(values[i], row.number, current.columnName(i - 1), kinds[i - 1], row, i));
         // A workbook row has no fixed width: empty cells past the header are nothing, and
         // missing cells at the end are empty.
         while (cells.length > current.columnCount && cells[cells.length - 1] === "") cells.pop();
@@ -395,8 +407,20 @@ export async function validateXlsxStream(
   return { format: "xlsx", valid: summary.errorCount === 0, sheet: checkedSheet, ...summary };
 }
 
-/** The text of one cell, or null after reporting why it has none. */
-type CellReader = (value: unknown, line: number, column: string) => string | null;
+/**
+ * The text of one cell, or null after reporting why it has none. `kind` is the guide's column
+ * the cell is in; `row` and `index` find its number format when that matters.
+ */
+type CellReader = (
+  value: unknown,
+  line: number,
+  column: string,
+  kind: BudgetColumnId | undefined,
+  row: { getCell(column: number): { numFmt?: unknown } },
+  index: number,
+) => string | null;
+
+const COLUMN_BY_HEADER = new Map(BUDGET_COLUMNS.map((c) => [normalizeHeader(c.name), c.id]));
 
 function numberText(value: number): string {
   if (!Number.isFinite(value)) return String(value);
@@ -420,12 +444,44 @@ function headerText(value: unknown): string {
 }
 
 function cellReader(checker: BudgetFileChecker): CellReader {
-  return (value, line, column) => {
+  return (value, line, column, kind, row, index) => {
     if (value === null || value === undefined) return "";
     if (typeof value === "string") return value;
-    if (typeof value === "number") return numberText(value);
+    if (typeof value === "number") {
+      if (kind === "budgetAmount") {
+        const format = row.getCell(index).numFmt;
+        if (typeof format === "string" && format.includes("%")) {
+          checker.warning(
+            line,
+            column,
+            `Budget Amount ${numberText(value)} is formatted as a percentage (${format}), so Excel shows ${numberText(Number((value * 100).toPrecision(12)))}%: SpendFlo reads ${numberText(value)}; format the column as a number if that is not the amount`,
+            "xlsx-percent-amount",
+          );
+        }
+      }
+      return numberText(value);
+    }
     if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
-    if (value instanceof Date) return value.toISOString().slice(0, 10);
+    if (value instanceof Date) {
+      const date = Number.isNaN(value.getTime()) ? "" : value.toISOString().slice(0, 10);
+      if (kind === "fiscalPeriod") {
+        checker.error(
+          line,
+          column,
+          `Fiscal Period is a date (${date}), not a fiscal period: write FY 2025 or Q1 2025 as text`,
+        );
+        return null;
+      }
+      if (kind === "budgetAmount") {
+        checker.error(
+          line,
+          column,
+          `Budget Amount is a date (${date}): the cell is formatted as a date; format it as a number and write the amount, such as 500000`,
+        );
+        return null;
+      }
+      return date;
+    }
     if (typeof value === "object") {
       const v = value as {
         richText?: { text: string }[];

@@ -169,4 +169,34 @@ describe("XLSX budget files", () => {
     );
     expect(report.warnings[0].message).toMatch(/has 2 sheets \(Cover, Budget\)/);
   });
+
+  it("says when a Fiscal Period or Budget Amount is a date, and when an amount is a percentage", async () => {
+    const book = new ExcelJS.Workbook();
+    const sheet = book.addWorksheet("Budget");
+    sheet.addRow(HEADER);
+    sheet.addRow(["Engineering", "", new Date(Date.UTC(2025, 0, 1)), 100, "USD"]);
+    sheet.addRow(["Sales", "", "FY 2025", new Date(Date.UTC(2025, 0, 1)), "USD"]);
+    sheet.addRow(["Ops", "", "FY 2025", 0.15, "USD"]).getCell(4).numFmt = "0%";
+    sheet.addRow([new Date(Date.UTC(2025, 5, 30)), "", "FY 2026", 5, "USD"]);
+    const bytes = Buffer.from(await book.xlsx.writeBuffer());
+    const report = await validateBudgetData(bytes, { format: "xlsx" });
+    expect(report.errors.map((e) => [e.line, e.column, e.message])).toEqual([
+      [
+        2,
+        "Fiscal Period",
+        "Fiscal Period is a date (2025-01-01), not a fiscal period: write FY 2025 or Q1 2025 as text",
+      ],
+      [
+        3,
+        "Budget Amount",
+        "Budget Amount is a date (2025-01-01): the cell is formatted as a date; format it as a number and write the amount, such as 500000",
+      ],
+    ]);
+    expect(report.warnings.map((w) => [w.line, w.message])).toEqual([
+      [
+        4,
+        "Budget Amount 0.15 is formatted as a percentage (0%), so Excel shows 15%: SpendFlo reads 0.15; format the column as a number if that is not the amount",
+      ],
+    ]);
+  });
 });
