@@ -589,7 +589,19 @@ export class BudgetFileChecker {
     if (blank) return;
     this.rows++;
     if (cells.length !== this.width) {
-      if (cells.length > this.width) {
+      if (cells.length > this.width && this.sheet !== undefined) {
+        // XLSX: cells stay in their columns, so only the value past the header is amiss.
+        let extra = this.width;
+        while (extra < cells.length - 1 && cells[extra]?.trim() === "") extra++;
+        let letters = "";
+        for (let n = extra + 1; n > 0; n = Math.floor((n - 1) / 26))
+          letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+        this.error(
+          line,
+          letters,
+          `row has a value in column ${letters}, beyond the header's ${this.width} columns: give the column a header or clear it`,
+        );
+      } else if (cells.length > this.width) {
         // The values are shifted somewhere: checking them by column would only mislead.
         this.error(
           line,

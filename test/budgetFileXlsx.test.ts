@@ -199,4 +199,20 @@ describe("XLSX budget files", () => {
       ],
     ]);
   });
+
+  it("says which column holds a value past the header, with no CSV advice", async () => {
+    const bytes = await workbook({
+      Budget: [HEADER, ["Engineering", "", "FY 2025", 100, "USD", null, "check with CFO"]],
+    });
+    const report = await validateBudgetData(bytes, { format: "xlsx" });
+    expect(report.errors).toEqual([
+      {
+        sheet: "Budget",
+        line: 2,
+        column: "G",
+        message:
+          "row has a value in column G, beyond the header's 5 columns: give the column a header or clear it",
+      },
+    ]);
+  });
 });
