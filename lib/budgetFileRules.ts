@@ -85,12 +85,10 @@ export const BUDGET_COLUMNS: readonly {
   { id: "currency", name: "Currency", guideForms: ["Currency"], required: false },
 ];
 
-/** Header text reduced to what matters: case, spaces, `_` and `-` are ignored. */
+/** Header text reduced to what matters: case, spaces, `_`, `-` and invisible characters are ignored. */
 export function normalizeHeader(text: string): string {
-  return text
-    .replace(/^\uFEFF/, "")
-    .toLowerCase()
-    .replace(/[\s_-]+/g, "");
+  // Invisible format characters (zero-width spaces, a stray byte-order mark) count as nothing.
+  return text.toLowerCase().replace(/[\s_\p{Cf}-]+/gu, "");
 }
 
 const COLUMN_BY_NORMAL = new Map(BUDGET_COLUMNS.map((c) => [normalizeHeader(c.name), c]));
@@ -220,10 +218,20 @@ export function parseFiscalPeriod(
 export function budgetAmountProblem(text: string): string | null {
   if (PLAIN_DECIMAL.test(text)) return null;
   if (text === "") return "Budget Amount is empty: write a number such as 500000";
-  if (/^-\s*\d+(?:\.\d+)?$/.test(text))
-    return `Budget Amount "${clip(text)}" is negative: a budget is 0 or more`;
+  if (/^-\s*[$€£¥₹]?\s*\d[\d,.\s]*$/.test(text)) {
+    return /^-\s*0*(?:\.0*)?$/.test(text)
+      ? `Budget Amount "${clip(text)}" has a minus sign: write 0`
+      : `Budget Amount "${clip(text)}" is negative: a budget is 0 or more`;
+  }
   if (isFormula(text)) return formulaMessage("Budget Amount", text);
   const bare = text.replace(/^[A-Z]{3}\s*|\s*[A-Z]{3}$/g, "").replace(/[$€£¥₹\s]/g, "");
+  if (/^\d{1,3}(?:\.\d{3})+,\d+$/.test(bare)) {
+    const plain = bare.replaceAll(".", "").replace(",", ".");
+    return `Budget Amount "${clip(text)}" is written with a dot for thousands and a comma for decimals: write ${plain}`;
+  }
+  if (/^\d{1,3}(?:\.\d{3}){2,}$/.test(bare)) {
+    return `Budget Amount "${clip(text)}" is written with dots for thousands: write ${bare.replaceAll(".", "")}`;
+  }
   if (/^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$/.test(bare)) {
     return `Budget Amount "${clip(text)}" must be a plain number: write ${bare.replaceAll(",", "")} (no currency symbol or thousands separator; the currency goes in the Currency column)`;
   }
@@ -287,6 +295,38 @@ export function isFormula(text: string): boolean {
 
 function formulaMessage(column: string, text: string): string {
   return `${column} "${clip(text)}" starts with "${text[0]}", which a spreadsheet runs as a formula: remove it or rewrite the value`;
+}
+
+/** Names of characters that look like a space, or like nothing, by code point. */
+const UNSEEN_NAMES: Record<number, string> = {
+  0x09: "a tab",
+  0xa0: "a no-break space",
+  0x2007: "a figure space",
+  0x202f: "a narrow no-break space",
+  0x3000: "an ideographic space",
+  0x200b: "a zero-width space",
+  0x200c: "a zero-width non-joiner",
+  0x200d: "a zero-width joiner",
+  0x2060: "a word joiner",
+  0xfeff: "a byte-order mark",
+};
+
+/**
+ * What in a header the eye cannot see, for a warning that would otherwise read "Sub Category
+ * is read as Sub Category": spaces at either end, and characters that look like a space or
+ * like nothing. Empty when there is none.
+ */
+function unseenCharacters(text: string): string {
+  const found = new Set<string>();
+  if (/^ | $/.test(text)) found.add("a space at its start or end");
+  for (const character of text) {
+    const code = character.codePointAt(0)!;
+    if (code === 0x20) continue;
+    const name =
+      UNSEEN_NAMES[code] ?? (/\s/.test(character) ? "a space of another kind" : undefined);
+    if (name) found.add(`${name} (U+${code.toString(16).toUpperCase().padStart(4, "0")})`);
+  }
+  return found.size ? ` (it has ${[...found].join(", ")}: retype it)` : "";
 }
 
 function clip(text: string): string {
@@ -457,7 +497,7 @@ export class BudgetFileChecker {
         this.warning(
           line,
           text,
-          `header "${clip(text)}" is read as ${column.name}; the guide writes "${column.guideForms[0]}"`,
+          `header "${clip(text)}" is read as ${column.name}; the guide writes "${column.guideForms[0]}"${unseenCharacters(text)}`,
         );
       }
     });

@@ -63,6 +63,18 @@ describe("headers", () => {
     ]);
   });
 
+  it("names what the eye cannot see in a header: a no-break space, a space at an end", async () => {
+    const report = await check(
+      "Department,Sub\u00a0Category,Fiscal Period ,Budget Amount\u200b\nEng,Cloud,FY 2025,1\n",
+    );
+    expect(report.valid).toBe(true);
+    expect(report.warnings.map((w) => w.message.replace(/^.*; the guide writes /, ""))).toEqual([
+      '"Sub Category" (it has a no-break space (U+00A0): retype it)',
+      '"Fiscal Period" (it has a space at its start or end: retype it)',
+      '"Budget Amount" (it has a zero-width space (U+200B): retype it)',
+    ]);
+  });
+
   it("takes the guide's Sub-category spelling without a warning", async () => {
     const report = await check(
       "Department,Sub-category,Fiscal Period,Budget Amount\nEng,Cloud,FY 2025,1\n",
@@ -106,6 +118,13 @@ describe("Budget Amount", () => {
     ['"1200,50"', /uses a decimal comma: write 1200\.50/],
     ["USD 300", /must be a plain number: write 300/],
     ["abc", /"abc" is not a number/],
+    [
+      '"1.200,50"',
+      /"1\.200,50" is written with a dot for thousands and a comma for decimals: write 1200\.50/,
+    ],
+    ["1.200.000", /"1\.200\.000" is written with dots for thousands: write 1200000/],
+    ['"-1,200"', /"-1,200" is negative: a budget is 0 or more/],
+    ["-0", /"-0" has a minus sign: write 0/],
   ])("rejects %s, saying what to write", async (amount, message) => {
     const report = await check(csv(`Eng,,FY 2025,${amount},USD`));
     expect(report.valid).toBe(false);
