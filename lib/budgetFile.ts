@@ -33,6 +33,11 @@ export interface ValidateBudgetOptions {
   format: BudgetFileFormat;
   /** XLSX: the worksheet to check (default: the first in tab order). */
   sheet?: string;
+  /**
+   * XLSX: `sheet` must be the first sheet in tab order, the one SpendFlo reads; otherwise the
+   * file is reported unreadable, with a message saying to move it first.
+   */
+  requireFirstSheet?: boolean;
   /** Issues kept in full per list (the counts stay exact); default 1000. */
   maxIssues?: number;
   /** The size of the file in bytes when known: sizes the duplicate check once. */
@@ -87,6 +92,7 @@ export async function validateBudgetStream(
     const { validateXlsxStream } = await import("./budgetFileXlsx.ts");
     return validateXlsxStream(source, {
       sheet: options.sheet,
+      requireFirstSheet: options.requireFirstSheet,
       maxIssues: options.maxIssues,
       onInvalid: options.onInvalid,
     });

@@ -390,6 +390,20 @@ export async function validateXlsxStream(
       `the workbook has ${sheets.length} sheets (${names.join(", ")}); only the first, "${checkedSheet}", was checked: use --sheet to check another, and keep the budget on the first sheet`,
     );
   }
+  if (target === first && first.hidden) {
+    // Excel opens on a visible sheet, so the user sees another sheet than the one SpendFlo reads.
+    checker.warning(
+      1,
+      "",
+      `the first sheet, "${checkedSheet}", is hidden in Excel: SpendFlo reads it all the same (the first sheet in tab order, hidden or not), not the sheet Excel shows; unhide it and move the budget's sheet first, or delete it`,
+    );
+  } else if (target !== first) {
+    checker.warning(
+      1,
+      "",
+      `SpendFlo reads only the first sheet, "${first.name}", not "${checkedSheet}": move "${checkedSheet}" first (drag its tab to the left) and save before uploading`,
+    );
+  }
   const summary = checker.summary();
   if (!checker.hasHeader) {
     const others = names.filter((name) => name !== checkedSheet);

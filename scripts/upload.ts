@@ -1,5 +1,5 @@
 import { createReadStream, type Stats } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import { open, readFile, type FileHandle } from "node:fs/promises";
 import { PassThrough } from "node:stream";
 import type { Worker } from "node:worker_threads";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -73,6 +73,26 @@ function parseDate(text: string): Date | undefined {
   return date.toISOString().slice(0, 10).replaceAll("-", "") === text ? date : undefined;
 }
 
+/**
+ * `--sheet` must name the workbook's first sheet: the whole workbook is uploaded and SpendFlo
+ * reads its first sheet, so checking another would pass a file SpendFlo reads differently.
+ * Anything else wrong with the file (no such sheet, damaged, too large) the validation reports.
+ */
+async function refuseSheetNotFirst(file: string, sheet: string, size: number): Promise<void> {
+  const { MAX_XLSX_BYTES, notFirstSheetMessage, xlsxSheets } =
+    await import("../lib/budgetFileXlsx.ts");
+  if (size > MAX_XLSX_BYTES) return;
+  const listed = await xlsxSheets(await readFile(file)).catch(() => undefined);
+  if (listed === undefined || "problem" in listed) return;
+  const first = listed.sheets[0];
+  if (first !== undefined && first.name !== sheet && listed.sheets.some((s) => s.name === sheet)) {
+    throw new CliError(
+      `${file}: --sheet: ${notFirstSheetMessage(sheet, first.name)}; nothing was uploaded`,
+      ExitCode.Usage,
+    );
+  }
+}
+
 /** The outcome of one upload, as `--json` prints it. */
 export interface UploadResult {
   uploaded: boolean;
@@ -116,6 +136,8 @@ export async function runUpload(
   const local = await localBudgetFile(options.file);
   if ("unreadable" in local)
     throw new CliError(`${options.file}: ${local.unreadable}`, ExitCode.Usage);
+  if (options.sheet !== undefined && local.format === "xlsx")
+    await refuseSheetNotFirst(options.file, options.sheet, local.size);
   const date = options.date ? parseDate(options.date)! : (deps.now?.() ?? new Date());
   const key = budgetFileKey(options.prefix, date, local.format);
   const uri = `s3://${options.bucket}/${key}`;
@@ -552,7 +574,8 @@ export const uploadCommand: CommandModule<object, UploadOptions> = {
       })
       .option("sheet", {
         type: "string",
-        describe: "XLSX: the worksheet to check (default: the first)",
+        describe:
+          "XLSX: the worksheet to check; it must be the first sheet, the one SpendFlo reads (default: the first)",
       })
       .option("dry-run", {
         type: "boolean",

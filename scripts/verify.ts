@@ -182,6 +182,8 @@ export async function runVerify(
       return validateBudgetStream(body, {
         format,
         sheet: options.sheet,
+        // What SpendFlo reads is the first sheet: --sheet may only confirm that it is this one.
+        requireFirstSheet: true,
         sizeHint: response.ContentLength,
       });
     });
@@ -317,7 +319,8 @@ export const verifyCommand: CommandModule<object, VerifyOptions> = {
       })
       .option("sheet", {
         type: "string",
-        describe: "XLSX: the worksheet to check (default: the first)",
+        describe:
+          "XLSX: the worksheet expected; a finding unless it is the first sheet, the one SpendFlo reads (default: the first)",
       })
       .option("json", { type: "boolean", default: false, describe: "Print the result as JSON" })
       .example(

@@ -215,4 +215,29 @@ describe("XLSX budget files", () => {
       },
     ]);
   });
+
+  it("warns when the first sheet, the one SpendFlo reads, is hidden or is not the one checked", async () => {
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet("Lookup", { state: "hidden" }).addRow(HEADER);
+    book.addWorksheet("Budget").addRows([HEADER, ["Engineering", "", "FY 2025", 1, "USD"]]);
+    const bytes = Buffer.from(await book.xlsx.writeBuffer());
+    const first = await validateBudgetData(bytes, { format: "xlsx" });
+    expect(first.sheet).toBe("Lookup");
+    expect(first.warnings.map((w) => w.message)).toContain(
+      'the first sheet, "Lookup", is hidden in Excel: SpendFlo reads it all the same (the first sheet in tab order, hidden or not), not the sheet Excel shows; unhide it and move the budget\'s sheet first, or delete it',
+    );
+    const named = await validateBudgetData(bytes, { format: "xlsx", sheet: "Budget" });
+    expect(named).toMatchObject({ valid: true, sheet: "Budget" });
+    expect(named.warnings.map((w) => w.message)).toEqual([
+      'SpendFlo reads only the first sheet, "Lookup", not "Budget": move "Budget" first (drag its tab to the left) and save before uploading',
+    ]);
+    const required = await validateBudgetData(bytes, {
+      format: "xlsx",
+      sheet: "Budget",
+      requireFirstSheet: true,
+    });
+    expect(required.unreadable).toBe(
+      'the sheet "Budget" is not the workbook\'s first sheet: SpendFlo reads only the first sheet ("Lookup"), so move "Budget" first (drag its tab to the left) and save',
+    );
+  });
 });

@@ -249,6 +249,34 @@ describe("budget-sync upload", () => {
     expect(await keys(s3rverClient(s3), "c10/")).toEqual([]);
   });
 
+  it("refuses --sheet for a sheet other than the first, which SpendFlo reads, and uploads nothing", async () => {
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet("Cover").addRow(["Budget 2025"]);
+    book.addWorksheet("Budget").addRows([
+      ["Department", "Fiscal Period", "Budget Amount"],
+      ["Sales", "Q1 2025", 1200],
+    ]);
+    const path = await file("cover-first.xlsx", Buffer.from(await book.xlsx.writeBuffer()));
+    for (const dryRun of [false, true]) {
+      const error = await upload({
+        file: path,
+        bucket: BUCKET,
+        prefix: "c10/",
+        sheet: "Budget",
+        dryRun,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).exitCode).toBe(ExitCode.Usage);
+      expect((error as CliError).message).toBe(
+        `${path}: --sheet: the sheet "Budget" is not the workbook's first sheet: SpendFlo reads only the first sheet ("Cover"), so move "Budget" first (drag its tab to the left) and save; nothing was uploaded`,
+      );
+    }
+    expect(await keys(s3rverClient(s3), "c10/")).toEqual([]);
+    // Naming the first sheet is fine.
+    const { code } = await upload({ file: path, bucket: BUCKET, prefix: "c10/", sheet: "Cover" });
+    expect(code).toBe(ExitCode.Finding);
+  });
+
   it("with --dry-run validates and touches no AWS API", async () => {
     const path = await file("dry.csv", GOOD);
     const sent: string[] = [];

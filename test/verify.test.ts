@@ -127,6 +127,21 @@ describe("budget-sync verify", () => {
     );
   });
 
+  it("with --sheet, finds a workbook whose first sheet, the one SpendFlo reads, is another", async () => {
+    const book = new ExcelJS.Workbook();
+    book.addWorksheet("Cover").addRow(["Budget 2025"]);
+    book.addWorksheet("Budget").addRows([
+      ["Department", "Fiscal Period", "Budget Amount"],
+      ["Ops", "FY 2025", 1],
+    ]);
+    await put("p7/budget_20250205.xlsx", Buffer.from(await book.xlsx.writeBuffer()));
+    const { code, out } = await verify({ prefix: "p7/", sheet: "Budget", maxAgeHours: 1e9 });
+    expect(code).toBe(ExitCode.Finding);
+    expect(out).toContain(
+      'the newest budget file, p7/budget_20250205.xlsx, cannot be read: the sheet "Budget" is not the workbook\'s first sheet: SpendFlo reads only the first sheet ("Cover"), so move "Budget" first',
+    );
+  });
+
   it("reads every page of a listing past 1000 keys", async () => {
     // s3rver cannot page ListObjectsV2 on this Node (its continuation token uses DES, which
     // OpenSSL 3 no longer offers), so the pages here are S3's as documented.
