@@ -271,6 +271,15 @@ export function isTotalLabel(text: string): boolean {
   return text.length >= 5 && text.length <= 14 && TOTAL_LABEL.test(text);
 }
 
+/** Whether text from `from` to `to` holds only commas, spaces and tabs: empty CSV fields. */
+function onlyEmptyFields(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 44 && c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
 /**
  * Whether the range may hold a total row's label (`isTotalLabel`), from its length and its first
  * and last letters alone: the fast path then leaves the row to `row()`, without a substring.
@@ -389,6 +398,10 @@ export class BudgetFileChecker {
   private currency = -1;
   /** Columns that are none of the guide's. */
   private otherColumns: number[] = [];
+  /** Columns with an empty header: their values are ignored, with a warning where there is one. */
+  private headerless: number[] = [];
+  /** The header's width without the empty cells at its end: a row may stop there. */
+  private namedWidth = 0;
   /** Whether `plainRow` may take rows: a header it can check by position. */
   private plainRows = false;
   /** `plainRow`'s field bounds: start and end of each field, then its trimmed start and end. */
@@ -464,17 +477,18 @@ export class BudgetFileChecker {
     this.headerLine = line;
     this.width = cells.length;
     this.names = cells.map((cell, index) => cell.trim() || `column ${index + 1}`);
+    this.headerless = [];
+    this.namedWidth = cells.length;
+    while (this.namedWidth > 0 && cells[this.namedWidth - 1].trim() === "") this.namedWidth--;
     const found = new Map<BudgetColumnId, number>();
     cells.forEach((raw, index) => {
       const text = raw.replace(/^\uFEFF/, "");
       const column = COLUMN_BY_NORMAL.get(normalizeHeader(text));
       if (!column) {
         if (text.trim() === "") {
-          this.warning(
-            line,
-            this.names[index],
-            `column ${index + 1} has no header: its values are ignored`,
-          );
+          // Warned about only where a row has a value in it: an export often ends its header
+          // with empty cells (",,,") that no row fills.
+          this.headerless.push(index);
         } else {
           this.warning(
             line,
@@ -506,7 +520,7 @@ export class BudgetFileChecker {
         this.error(
           line,
           column.name,
-          `required column ${column.name} is missing (the header has: ${this.names.join(", ")})`,
+          `required column ${column.name} is missing (the header has: ${this.names.slice(0, this.namedWidth).join(", ")})`,
         );
       }
     }
@@ -542,18 +556,29 @@ export class BudgetFileChecker {
     const bounds = this.bounds;
     let field = 0;
     let fieldStart = start;
+    let fieldsEnd = end;
     for (;;) {
       const comma = text.indexOf(",", fieldStart);
       if (comma === -1 || comma >= end) break;
-      if (field + 1 >= width) return false;
+      if (field + 1 >= width) {
+        // Past the header only empty fields may follow (",,,"); anything else is for `row()`.
+        if (!onlyEmptyFields(text, comma, end)) return false;
+        fieldsEnd = comma;
+        break;
+      }
       bounds[field * 4] = fieldStart;
       bounds[field * 4 + 1] = comma;
       field++;
       fieldStart = comma + 1;
     }
-    if (field + 1 !== width) return false;
+    if (field + 1 < this.namedWidth) return false;
     bounds[field * 4] = fieldStart;
-    bounds[field * 4 + 1] = end;
+    bounds[field * 4 + 1] = fieldsEnd;
+    // A row may stop before the header's empty cells at its end: those fields are empty.
+    for (let f = field + 1; f < width; f++) {
+      bounds[f * 4] = fieldsEnd;
+      bounds[f * 4 + 1] = fieldsEnd;
+    }
     // Trimmed bounds, as String.prototype.trim would cut; a formula anywhere takes the slow path.
     for (let f = 0; f < width; f++) {
       let from = bounds[f * 4];
@@ -563,6 +588,10 @@ export class BudgetFileChecker {
       if (from < to && isFormulaChar(text.charCodeAt(from))) return false;
       bounds[f * 4 + 2] = from;
       bounds[f * 4 + 3] = to;
+    }
+    for (let k = 0; k < this.headerless.length; k++) {
+      const h = this.headerless[k] * 4;
+      if (bounds[h + 2] !== bounds[h + 3]) return false; // a value with no header: a warning
     }
     const d = this.department * 4;
     if (bounds[d + 2] === bounds[d + 3]) return false;
@@ -628,8 +657,15 @@ export class BudgetFileChecker {
     }
     if (blank) return;
     this.rows++;
-    if (cells.length !== this.width) {
-      if (cells.length > this.width && this.sheet !== undefined) {
+    // Empty cells past the header's named columns are nothing: exports often pad rows (",,,").
+    let length = cells.length;
+    while (length > this.namedWidth) {
+      const cell = cells[length - 1];
+      if (cell === null || trimmed(cell) !== "") break;
+      length--;
+    }
+    if (length > this.width || length < this.namedWidth) {
+      if (length > this.width && this.sheet !== undefined) {
         // XLSX: cells stay in their columns, so only the value past the header is amiss.
         let extra = this.width;
         while (extra < cells.length - 1 && cells[extra]?.trim() === "") extra++;
@@ -641,7 +677,7 @@ export class BudgetFileChecker {
           letters,
           `row has a value in column ${letters}, beyond the header's ${this.width} columns: give the column a header or clear it`,
         );
-      } else if (cells.length > this.width) {
+      } else if (length > this.width) {
         // The values are shifted somewhere: checking them by column would only mislead.
         this.error(
           line,
@@ -653,7 +689,19 @@ export class BudgetFileChecker {
         this.error(
           line,
           this.names[cells.length] ?? "",
-          `row has ${cells.length} fields but the header has ${this.width}`,
+          `row has ${cells.length} fields but the header has ${this.namedWidth}`,
+        );
+      }
+    }
+    for (let k = 0; k < this.headerless.length; k++) {
+      const index = this.headerless[k];
+      const cell = index < cells.length ? cells[index] : null;
+      if (cell !== null && trimmed(cell) !== "") {
+        this.warning(
+          line,
+          this.names[index],
+          `column ${index + 1} has no header: its values are ignored`,
+          `headerless:${index}`,
         );
       }
     }

@@ -276,6 +276,35 @@ describe("rows and lines", () => {
     );
   });
 
+  it("takes rows padded with empty fields, as spreadsheet exports write them", async () => {
+    const padded = await check(
+      csv("Engineering,Software,FY 2025,500000,USD,,,", "Sales,, FY 2025,1,, ,"),
+    );
+    expect(padded).toMatchObject({ valid: true, rows: 2, warningCount: 0 });
+    // The header padded, the rows not (or less).
+    const header = await check(
+      `${HEADER},,,\nEngineering,Software,FY 2025,500000,USD\nSales,,FY 2025,1,USD,\n`,
+    );
+    expect(header).toMatchObject({ valid: true, rows: 2, warningCount: 0 });
+  });
+
+  it("warns once about values in a column with no header, and still checks the row", async () => {
+    const report = await check(
+      `${HEADER},,\nEng,,FY 2025,1,USD,,note\nOps,,FY 2025,2,USD,,more\nHR,,FY 2025,x,USD\n`,
+    );
+    expect(errors(report)).toEqual([
+      '4|Budget Amount|Budget Amount "x" is not a number: write a plain decimal such as 500000 or 1200.50',
+    ]);
+    expect(warnings(report)).toEqual([
+      "2|column 7|column 7 has no header: its values are ignored (and 1 more row like it)",
+    ]);
+  });
+
+  it("counts a short row against the header's named columns", async () => {
+    const report = await check(`${HEADER},,\nEng,,FY 2025\n`);
+    expect(errors(report)).toEqual(["2|Budget Amount|row has 3 fields but the header has 5"]);
+  });
+
   it("reports a stray quote and keeps checking the rows after it", async () => {
     const report = await check(csv('Eng "R&D",,FY 2025,1,USD', "Ops,,FY 2025,bad,USD"));
     expect(report.errors.map((e) => e.line)).toEqual([2, 3]);
