@@ -49,12 +49,14 @@ function foldUnit(unit: number): number {
  * 32-bit multiplicative hashes over words of four code units, ASCII upper case folded to lower
  * case, then a word that carries the last units and the part's length (so parts cannot trade
  * characters). Four ASCII units make a word as the same four bytes in memory would, so that
- * `mixBytes` over the same text in a buffer gives the same hash; a group with any other unit
- * goes in tagged and wider, as nothing ASCII can.
+ * `mixBytes` over the same text in a buffer gives the same hash. A part with any other unit is
+ * hashed by `mixWideText` instead, in Unicode's composed form.
  */
 function mixPart(text: string, start: number, end: number): void {
-  let high = hashHigh;
-  let low = hashLow;
+  const entryHigh = hashHigh;
+  const entryLow = hashLow;
+  let high = entryHigh;
+  let low = entryLow;
   let i = start;
   for (; i + 3 < end; i += 4) {
     const a = text.charCodeAt(i);
@@ -67,11 +69,10 @@ function mixPart(text: string, start: number, end: number): void {
       low = Math.imul(low + word, 0x5bd1e995);
       low ^= low >>> 15;
     } else {
-      hashHigh = high;
-      hashLow = low;
-      mixWide(a, b, c, d);
-      high = hashHigh;
-      low = hashLow;
+      hashHigh = entryHigh;
+      hashLow = entryLow;
+      mixWideText(text.slice(start, end));
+      return;
     }
   }
   let tail = 0;
@@ -79,15 +80,13 @@ function mixPart(text: string, start: number, end: number): void {
     const a = text.charCodeAt(i);
     const b = i + 1 < end ? text.charCodeAt(i + 1) : 0;
     const c = i + 2 < end ? text.charCodeAt(i + 2) : 0;
-    if ((a | b | c) < 0x80) {
-      tail = foldAscii4(a | (b << 8) | (c << 16));
-    } else {
-      hashHigh = high;
-      hashLow = low;
-      mixWide(a, b, c, 0);
-      high = hashHigh;
-      low = hashLow;
+    if ((a | b | c) >= 0x80) {
+      hashHigh = entryHigh;
+      hashLow = entryLow;
+      mixWideText(text.slice(start, end));
+      return;
     }
+    tail = foldAscii4(a | (b << 8) | (c << 16));
   }
   const word = tail ^ (((end - start) & 31) << 27) ^ 1;
   high = Math.imul(high ^ word, 0x01000193);
@@ -95,6 +94,46 @@ function mixPart(text: string, start: number, end: number): void {
   low ^= low >>> 15;
   hashHigh = high;
   hashLow = low;
+}
+
+/**
+ * `mixPart` for a part with a character outside ASCII: hashed in Unicode's composed form (NFC),
+ * so that "Café" typed with one "é" and with "e" plus an accent is one key, as it looks; its
+ * groups of four code units go in as `mixPart` takes them, the ones with such a character
+ * tagged and wider, as nothing ASCII can.
+ */
+function mixWideText(part: string): void {
+  const text = part.normalize("NFC");
+  const end = text.length;
+  let i = 0;
+  for (; i + 3 < end; i += 4) {
+    mixGroup(
+      text.charCodeAt(i),
+      text.charCodeAt(i + 1),
+      text.charCodeAt(i + 2),
+      text.charCodeAt(i + 3),
+    );
+  }
+  let tail = 0;
+  if (i < end) {
+    const a = text.charCodeAt(i);
+    const b = i + 1 < end ? text.charCodeAt(i + 1) : 0;
+    const c = i + 2 < end ? text.charCodeAt(i + 2) : 0;
+    if ((a | b | c) < 0x80) tail = foldAscii4(a | (b << 8) | (c << 16));
+    else mixGroup(a, b, c, 0);
+  }
+  mixWord(tail ^ ((end & 31) << 27) ^ 1);
+}
+
+/** Four code units: as four ASCII bytes when they are ASCII, else tagged and wider. */
+function mixGroup(a: number, b: number, c: number, d: number): void {
+  if ((a | b | c | d) < 0x80) {
+    mixWord(foldAscii4(a | (b << 8) | (c << 16) | (d << 24)));
+  } else {
+    mixWord(-1);
+    mixWord(foldUnit(a) | (foldUnit(b) << 16));
+    mixWord(foldUnit(c) | (foldUnit(d) << 16));
+  }
 }
 
 /** `mixPart` for ASCII text as bytes in a buffer: the same hash as the same text in a string. */
@@ -116,13 +155,6 @@ function mixBytes(bytes: DataView, start: number, end: number): void {
   low ^= low >>> 15;
   hashHigh = high;
   hashLow = low;
-}
-
-/** A group of code units of which one at least is not ASCII: a tag word, then two wide words. */
-function mixWide(a: number, b: number, c: number, d: number): void {
-  mixWord(-1);
-  mixWord(foldUnit(a) | (foldUnit(b) << 16));
-  mixWord(foldUnit(c) | (foldUnit(d) << 16));
 }
 
 function mixWord(word: number): void {

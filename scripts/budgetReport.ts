@@ -54,7 +54,6 @@ export async function localBudgetFile(
   if (!info.isFile()) return { unreadable: "is not a regular file" };
   const byName = budgetFormatFromName(file);
   if ("format" in byName) return { format: byName.format, size: info.size };
-  if (/\.xls$/i.test(file)) return { unreadable: `is ${byName.problem}` };
   let head: Buffer;
   try {
     const handle = await open(file, "r");
@@ -69,6 +68,16 @@ export async function localBudgetFile(
     return { unreadable: `cannot read the file (${(error as NodeJS.ErrnoException).code})` };
   }
   const format = sniffBudgetFormat(head);
+  if (/\.xls$/i.test(file)) {
+    // Named .xls: an old binary workbook is refused; anything else is what its bytes say.
+    if (head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0)
+      return { unreadable: `is ${byName.problem}` };
+    return {
+      format,
+      size: info.size,
+      nameWarning: `is named .xls but holds ${format === "xlsx" ? "an XLSX workbook" : "text"}; checked as ${format.toUpperCase()}: name it budget_YYYYMMDD.${format}`,
+    };
+  }
   return {
     format,
     size: info.size,
@@ -109,7 +118,20 @@ export async function validateLocalFile(
       sizeHint: local.size,
     });
   }
+  if (local.format === "csv" && options.sheet !== undefined) report = withSheetIgnored(report);
   return withNameWarning(report, local.nameWarning);
+}
+
+/** The report of a CSV file checked with `--sheet`, with a warning that it was no use. */
+export function withSheetIgnored(report: BudgetFileReport): BudgetFileReport {
+  if (report.unreadable) return report;
+  report.warnings.unshift({
+    line: 0,
+    column: "",
+    message: "--sheet is for XLSX workbooks: a CSV file has no sheets, so it was ignored",
+  });
+  report.warningCount++;
+  return report;
 }
 
 /** The report with a warning about the file's name first, when there is one. */

@@ -202,8 +202,8 @@ export const onboardingKitCommand: CommandModule = {
       })
       .option("json", { type: "boolean", default: false, describe: "Print JSON for machines" })
       .example(
-        "pulumi stack output -s hosted --json --show-secrets | $0 onboarding-kit --stack-outputs - --customer acme",
-        "Acme's Step 1 block, secret masked",
+        "# Acme's Step 1 block, secret masked\npulumi stack output -s hosted --json --show-secrets \\\n  | $0 onboarding-kit --stack-outputs - --customer acme",
+        "",
       )
       .epilogue(
         "Exit codes: 0 printed; 2 bad usage, unreadable or foreign stack outputs, or a customer the outputs do not have.",

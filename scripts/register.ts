@@ -471,8 +471,8 @@ export const registerCommand: CommandModule = {
       })
       .option("api-key", { type: "string", hidden: true })
       .example(
-        "pulumi stack output --json --show-secrets | $0 register --api-url https://api.spendflo.com --customer-id acme --stack-outputs -",
-        "Register a customer's own stack",
+        "# Register a customer's own stack\npulumi stack output --json --show-secrets \\\n  | $0 register --api-url https://api.spendflo.com --customer-id acme --stack-outputs -",
+        "",
       )
       .epilog(
         `The API key comes from ${API_KEY_ENV} or --api-key-file, never from the command line. Up to 5 attempts, with backoff, on network errors, timeouts, 429 and 5xx.\nExit codes: 0 registered (or dry run); 1 the API refused, or stayed unreachable after the retries; 2 bad usage or bad stack outputs.`,

@@ -495,12 +495,12 @@ export const testConnectionCommand: CommandModule = {
       })
       .option("json", { type: "boolean", default: false, describe: "Print the result as JSON" })
       .example(
-        "pulumi stack output --json --show-secrets | $0 test-connection --stack-outputs -",
-        "List the prefix with the reader key the stack created",
+        "# List the prefix with the reader key the stack created\npulumi stack output --json --show-secrets | $0 test-connection --stack-outputs -",
+        "",
       )
       .example(
-        "$0 test-connection --bucket spendflo-budget-uploads --prefix customers/acme/budgets/",
-        "List with your own credentials",
+        "# List with your own credentials\n$0 test-connection --bucket spendflo-budget-uploads --prefix customers/acme/budgets/",
+        "",
       )
       .epilog(
         "AWS access through the SDK's default chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...). A new access key is retried for about 60 s.\nExit codes: 0 the prefix lists (and the permissions check passes); 1 it does not, the cause named; 2 bad usage or bad stack outputs.",

@@ -20,6 +20,7 @@ import {
   validateLocalFile,
   validateOpenFile,
   withNameWarning,
+  withSheetIgnored,
   type Output,
 } from "./budgetReport.ts";
 import {
@@ -96,6 +97,8 @@ async function refuseSheetNotFirst(file: string, sheet: string, size: number): P
 /** The outcome of one upload, as `--json` prints it. */
 export interface UploadResult {
   uploaded: boolean;
+  /** Present (true) for `--dry-run`: nothing was sent. */
+  dryRun?: true;
   bucket: string;
   key: string;
   uri: string;
@@ -138,14 +141,33 @@ export async function runUpload(
     throw new CliError(`${options.file}: ${local.unreadable}`, ExitCode.Usage);
   if (options.sheet !== undefined && local.format === "xlsx")
     await refuseSheetNotFirst(options.file, options.sheet, local.size);
-  const date = options.date ? parseDate(options.date)! : (deps.now?.() ?? new Date());
+  const today = deps.now?.() ?? new Date();
+  const date = options.date ? parseDate(options.date)! : today;
+  if (options.date) {
+    // A date far off would be taken for the newest export by anything that orders by name.
+    if (date.getTime() < Date.UTC(2000, 0, 1))
+      throw new UsageError(
+        `--date: ${options.date} is before 2000: give the date the budget is for`,
+      );
+    if (date.getTime() > today.getTime() + 36 * 3600 * 1000)
+      throw new UsageError(
+        `--date: ${options.date} is in the future: a file named for it would stay the newest until then; give today's date or an earlier one`,
+      );
+  }
   const key = budgetFileKey(options.prefix, date, local.format);
   const uri = `s3://${options.bucket}/${key}`;
   const contentType = BUDGET_CONTENT_TYPES[local.format];
 
   const finish = (checked: BudgetFileReport, result: Partial<UploadResult>): ExitCodeValue => {
-    // --dry-run's report (validateLocalFile) already has it.
-    const report = options.dryRun ? checked : withNameWarning(checked, local.nameWarning);
+    // --dry-run's report (validateLocalFile) already has them.
+    const report = options.dryRun
+      ? checked
+      : withNameWarning(
+          local.format === "csv" && options.sheet !== undefined
+            ? withSheetIgnored(checked)
+            : checked,
+          local.nameWarning,
+        );
     const exitCode = report.unreadable
       ? ExitCode.Usage
       : report.valid
@@ -159,6 +181,7 @@ export async function runUpload(
         uri,
         size: local.size,
         contentType,
+        ...(options.dryRun ? { dryRun: true } : {}),
         ...result,
         report: reportJson(options.file, report),
       };
@@ -257,8 +280,12 @@ export async function runUpload(
         ...context,
         action: `aborting the multipart upload of ${uri}`,
       });
+      const remedy =
+        problem.code === "AccessDenied"
+          ? "grant s3:AbortMultipartUpload on the prefix, or let the bucket's lifecycle rule for incomplete multipart uploads remove it"
+          : `the store refused it (${problem.message}); the bucket's lifecycle rule for incomplete multipart uploads removes it, or list and abort it with aws s3api list-multipart-uploads and abort-multipart-upload`;
       output.err(
-        `budget-sync: the file is invalid and its partial multipart upload could not be aborted (${problem.code}): grant s3:AbortMultipartUpload, or let the bucket's lifecycle rule for incomplete multipart uploads remove it; the object itself was not created\n`,
+        `budget-sync: the file is invalid and its partial multipart upload could not be aborted (${problem.code}): ${remedy}; the object itself was not created\n`,
       );
     }
     return finish(attempt.report, {});
@@ -583,7 +610,10 @@ export const uploadCommand: CommandModule<object, UploadOptions> = {
         describe: "Validate and print the destination; touch no AWS API",
       })
       .option("json", { type: "boolean", default: false, describe: "Print the result as JSON" })
-      .example("$0 upload export.csv --bucket your-company-budget-exports", "The guide's Step 3")
+      .example(
+        "# The guide's Step 3\n$0 upload export.csv --bucket your-company-budget-exports",
+        "",
+      )
       .epilogue(
         "The file is validated while it streams to S3 (multipart for large files); at the first error the upload is cancelled and nothing is written. Needs s3:PutObject (and s3:AbortMultipartUpload) on the prefix; no read access. Credentials and region come from the AWS SDK's default chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL...).\nExit codes: 0 uploaded; 1 the file is invalid (nothing uploaded) or S3 refused; 2 unreadable file or bad usage.",
       ) as unknown as Argv<UploadOptions>,

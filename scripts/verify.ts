@@ -324,8 +324,8 @@ export const verifyCommand: CommandModule<object, VerifyOptions> = {
       })
       .option("json", { type: "boolean", default: false, describe: "Print the result as JSON" })
       .example(
-        "AWS_PROFILE=spendflo-reader $0 verify --bucket your-company-budget-exports --expect-read-only",
-        "As SpendFlo would read it",
+        "# As SpendFlo would read it\nAWS_PROFILE=spendflo-reader $0 verify \\\n  --bucket your-company-budget-exports --expect-read-only",
+        "",
       )
       .epilogue(
         "Lists the prefix (every page), takes the newest budget_YYYYMMDD.csv/.xlsx, checks its age, downloads and validates it as it streams, and warns about files the sync ignores. S3 errors are explained with the guide's troubleshooting; a key S3 does not accept yet is retried for about 60 s (new keys take a minute). Credentials and region come from the AWS SDK's default chain.\nExit codes: 0 healthy; 1 a finding (no budget file, stale, invalid, writable with --expect-read-only) or S3 refused; 2 bad usage or missing configuration.",

@@ -45,9 +45,12 @@ const budget = fc
     selector: (r) => `${r.department.toLowerCase()}|${r.subCategory.toLowerCase()}|${r.period}`,
   })
   .filter((rows) => {
-    // Keys compare without regard to ASCII case only; keep the generated keys distinct that way.
+    // Keys compare without regard to ASCII case only, in composed form (NFC); keep the generated
+    // keys distinct that way.
     const keys = rows.map((r) =>
-      `${r.department}|${r.subCategory}|${r.period}`.replace(/[A-Z]/g, (c) => c.toLowerCase()),
+      `${r.department}|${r.subCategory}|${r.period}`
+        .normalize("NFC")
+        .replace(/[A-Z]/g, (c) => c.toLowerCase()),
     );
     return new Set(keys).size === keys.length;
   });

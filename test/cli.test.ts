@@ -60,4 +60,32 @@ describe("the command line's own messages", () => {
     });
     expect(missing.stderr).toBe("budget-sync: /nonexistent/budget.csv: no such file\n");
   });
+
+  it("shows every example in --help as a command that can be copied whole", async () => {
+    for (const command of [
+      "plan",
+      "register",
+      "test-connection",
+      "validate",
+      "upload",
+      "verify",
+      "onboarding-kit",
+    ]) {
+      const { stdout } = await runCli([command, "--help"]);
+      const examples = /\nExamples:\n([\s\S]*?)\n\n/.exec(stdout)?.[1];
+      expect(examples, command).toBeDefined();
+      const lines = examples!.split("\n").map((line) => line.trim());
+      lines.forEach((line, i) => {
+        if (line.startsWith("#")) return;
+        // A line is a command, or goes on from one that ends in a backslash: never a fragment
+        // that the help's wrapping cut from the line before.
+        const continued = i > 0 && lines[i - 1].endsWith("\\");
+        expect(
+          continued || /^(budget-sync|pulumi|[A-Z_]+=)/.test(line),
+          `${command}: ${line}`,
+        ).toBe(true);
+        expect(line.length).toBeLessThan(100);
+      });
+    }
+  });
 });

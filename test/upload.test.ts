@@ -203,6 +203,25 @@ describe("budget-sync upload", () => {
     expect(await keys(s3rverClient(s3), "c6/")).toEqual([]);
   });
 
+  it("gives other advice when the store refuses the abort for another reason", async () => {
+    const path = await file("big-bad3.csv", bigCsv(6, "Ops,,FY 2025,-1,USD"));
+    const client = s3rverClient(s3, {
+      fake: {
+        AbortMultipartUploadCommand: () => {
+          throw s3Refusal("NotImplemented", 501);
+        },
+      },
+    });
+    const { code, err } = await upload(
+      { file: path, bucket: BUCKET, prefix: "c6b/", date: "20250205" },
+      { client, partSize: 5 * 1024 * 1024 },
+    );
+    expect(code).toBe(ExitCode.Finding);
+    expect(err).toMatch(/could not be aborted \(NotImplemented\): the store refused it/);
+    expect(err).toMatch(/lifecycle rule for incomplete multipart uploads removes it/);
+    expect(err).not.toMatch(/grant/);
+  });
+
   it("uploads a large valid file in parts, byte for byte", async () => {
     const content = bigCsv(6);
     const path = await file("big.csv", content);
@@ -288,6 +307,13 @@ describe("budget-sync upload", () => {
     expect(out).toContain("dry run: would upload");
     expect(out).toContain("to s3://budget-uploads/c8/budget_20250205.csv");
     expect(sent).toEqual([]);
+    // As JSON, a dry run says so: "uploaded": false is no failure then.
+    const json = await upload(
+      { file: path, bucket: BUCKET, prefix: "c8/", date: "20250205", dryRun: true, json: true },
+      { client: s3rverClient(s3, { sent }) },
+    );
+    expect(JSON.parse(json.out)).toMatchObject({ uploaded: false, dryRun: true });
+    expect(sent).toEqual([]);
   });
 
   it("refuses bad usage before anything else", async () => {
@@ -298,6 +324,14 @@ describe("budget-sync upload", () => {
     );
     await expect(upload({ file: path, bucket: BUCKET, date: "20250231" })).rejects.toThrow(
       /not a calendar date/,
+    );
+    // A date far off would stay "the newest" for anything that orders files by name.
+    const now = () => new Date("2025-02-05T23:00:00Z");
+    await expect(upload({ file: path, bucket: BUCKET, date: "99991231" }, { now })).rejects.toThrow(
+      "--date: 99991231 is in the future: a file named for it would stay the newest until then; give today's date or an earlier one",
+    );
+    await expect(upload({ file: path, bucket: BUCKET, date: "00000101" }, { now })).rejects.toThrow(
+      "--date: 00000101 is before 2000: give the date the budget is for",
     );
     await expect(upload({ file: join(dir, "none.csv"), bucket: BUCKET })).rejects.toThrow(
       new CliError(`${join(dir, "none.csv")}: no such file`),

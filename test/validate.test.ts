@@ -61,7 +61,7 @@ describe("budget-sync validate", () => {
         good,
         join(dir, "missing.csv"),
         dir,
-        await file("old.xls", "x"),
+        await file("old.xls", Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0])),
         await file("empty.csv", ""),
       ],
     });
@@ -72,6 +72,25 @@ describe("budget-sync validate", () => {
       /old\.xls: unreadable: is an old Excel \.xls workbook: open it in Excel and save it as \.xlsx or as CSV UTF-8/,
     );
     expect(out).toContain("empty.csv: unreadable: the file is empty");
+  });
+
+  it("checks a file named .xls by what it holds: CSV text or an XLSX workbook, with a warning", async () => {
+    const { code, out } = await validate({ files: [await file("export.xls", GOOD)] });
+    expect(code).toBe(0);
+    expect(out).toContain(
+      "warning: the file is named .xls but holds text; checked as CSV: name it budget_YYYYMMDD.csv",
+    );
+  });
+
+  it("says --sheet is no use for a CSV file", async () => {
+    const { code, out } = await validate({
+      files: [await file("sheet.csv", GOOD)],
+      sheet: "Budget",
+    });
+    expect(code).toBe(0);
+    expect(out).toContain(
+      "warning: --sheet is for XLSX workbooks: a CSV file has no sheets, so it was ignored",
+    );
   });
 
   it("prints the documented JSON shape", async () => {
