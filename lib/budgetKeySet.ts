@@ -88,12 +88,9 @@ function mixPart(text: string, start: number, end: number): void {
     }
     tail = foldAscii4(a | (b << 8) | (c << 16));
   }
-  const word = tail ^ (((end - start) & 31) << 27) ^ 1;
-  high = Math.imul(high ^ word, 0x01000193);
-  low = Math.imul(low + word, 0x5bd1e995);
-  low ^= low >>> 15;
   hashHigh = high;
   hashLow = low;
+  mixWord(tail ^ (((end - start) & 31) << 27) ^ 1);
 }
 
 /**
@@ -149,14 +146,12 @@ function mixBytes(bytes: DataView, start: number, end: number): void {
   }
   let tail = 0;
   for (let shift = 0; i < end; i++, shift += 8) tail |= bytes.getUint8(i) << shift;
-  const word = foldAscii4(tail) ^ (((end - start) & 31) << 27) ^ 1;
-  high = Math.imul(high ^ word, 0x01000193);
-  low = Math.imul(low + word, 0x5bd1e995);
-  low ^= low >>> 15;
   hashHigh = high;
   hashLow = low;
+  mixWord(foldAscii4(tail) ^ (((end - start) & 31) << 27) ^ 1);
 }
 
+/** Mixes one word into the running hash (the loops above do the same inline, for speed). */
 function mixWord(word: number): void {
   hashHigh = Math.imul(hashHigh ^ word, 0x01000193);
   const low = Math.imul(hashLow + word, 0x5bd1e995);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { COMMANDS } from "../scripts/cli.ts";
 import { runCli } from "./helpers/cli.ts";
 
 describe("the command line's own messages", () => {
@@ -62,15 +63,7 @@ describe("the command line's own messages", () => {
   });
 
   it("shows every example in --help as a command that can be copied whole", async () => {
-    for (const command of [
-      "plan",
-      "register",
-      "test-connection",
-      "validate",
-      "upload",
-      "verify",
-      "onboarding-kit",
-    ]) {
+    for (const command of Object.keys(COMMANDS)) {
       const { stdout } = await runCli([command, "--help"]);
       const examples = /\nExamples:\n([\s\S]*?)\n\n/.exec(stdout)?.[1];
       expect(examples, command).toBeDefined();
