@@ -366,8 +366,64 @@ export interface BudgetCheckerPart {
   warningTotal: number;
   /** Each warning, and for a repeated kind, its kind and how many more rows had it. */
   warnings: { issue: BudgetFileIssue; kind?: string; more?: number }[];
+  /** Kinds of repeated warning the part saw but had no room to list, with their counts. */
+  unlistedWarnings: { kind: string; more: number }[];
   /** The rows' keys as the key set collected them (hash high, hash low, line). */
   keys: Int32Array;
+}
+
+/**
+ * The first `max` issues by line (and, on one line, in the order they came), whatever order they
+ * come in: a duplicate is found a little after its row, and the second part of a file checked in
+ * two is taken in at the end. A max-heap, so that the usual issue, later than all those kept,
+ * is turned away with one comparison.
+ */
+class FirstIssues {
+  private readonly heap: { issue: BudgetFileIssue; order: number }[] = [];
+  private count = 0;
+
+  constructor(private readonly max: number) {}
+
+  add(issue: BudgetFileIssue): void {
+    const entry = { issue, order: this.count++ };
+    const heap = this.heap;
+    if (heap.length < this.max) {
+      heap.push(entry);
+      let at = heap.length - 1;
+      while (at > 0) {
+        const parent = (at - 1) >> 1;
+        if (!later(heap[at], heap[parent])) break;
+        [heap[at], heap[parent]] = [heap[parent], heap[at]];
+        at = parent;
+      }
+      return;
+    }
+    if (heap.length === 0 || !later(heap[0], entry)) return;
+    heap[0] = entry;
+    for (let at = 0; ;) {
+      const left = at * 2 + 1;
+      const right = left + 1;
+      let latest = at;
+      if (left < heap.length && later(heap[left], heap[latest])) latest = left;
+      if (right < heap.length && later(heap[right], heap[latest])) latest = right;
+      if (latest === at) break;
+      [heap[at], heap[latest]] = [heap[latest], heap[at]];
+      at = latest;
+    }
+  }
+
+  /** The issues kept, by line. */
+  sorted(): BudgetFileIssue[] {
+    return [...this.heap].sort((a, b) => (later(a, b) ? 1 : -1)).map((entry) => entry.issue);
+  }
+}
+
+/** Whether issue entry `a` comes after `b` in the file (by line, then by the order they came). */
+function later(
+  a: { issue: BudgetFileIssue; order: number },
+  b: { issue: BudgetFileIssue; order: number },
+): boolean {
+  return a.issue.line > b.issue.line || (a.issue.line === b.issue.line && a.order > b.order);
 }
 
 /**
@@ -377,11 +433,15 @@ export interface BudgetCheckerPart {
 export class BudgetFileChecker {
   private readonly maxIssues: number;
   private readonly sheet: string | undefined;
-  private readonly errors: BudgetFileIssue[] = [];
+  private readonly errors: FirstIssues;
   private errorCount = 0;
+  /** Distinct warnings: a warning of a kind counts once, however many rows have it. */
   private warningTotal = 0;
   private readonly warnings: BudgetFileIssue[] = [];
-  /** Repeated warnings: index into `warnings` and how many more rows had it. */
+  /**
+   * Every kind of repeated warning seen: its index in `warnings` (-1 when the list was full) and
+   * how many more rows had it.
+   */
   private readonly warningKinds = new Map<string, { index: number; more: number }>();
   private keys: BudgetKeySet;
   private onInvalid: (() => void) | undefined;
@@ -411,6 +471,7 @@ export class BudgetFileChecker {
 
   constructor(options: BudgetCheckerOptions = {}) {
     this.maxIssues = options.maxIssues ?? 1000;
+    this.errors = new FirstIssues(this.maxIssues);
     this.sheet = options.sheet;
     this.keys = new BudgetKeySet(
       (line, first) =>
@@ -444,7 +505,7 @@ export class BudgetFileChecker {
     if (this.muted) return;
     this.errorCount++;
     if (this.errorCount === 1) this.onInvalid?.();
-    if (this.errors.length < this.maxIssues) this.errors.push(this.issue(line, column, message));
+    this.errors.add(this.issue(line, column, message));
   }
 
   /** Records a warning; with a `kind`, later warnings of the same kind only add to its count. */
@@ -456,9 +517,8 @@ export class BudgetFileChecker {
         seen.more++;
         return;
       }
-      if (this.warnings.length < this.maxIssues) {
-        this.warningKinds.set(kind, { index: this.warnings.length, more: 0 });
-      }
+      const listed = this.warnings.length < this.maxIssues;
+      this.warningKinds.set(kind, { index: listed ? this.warnings.length : -1, more: 0 });
     }
     this.warningTotal++;
     if (this.warnings.length < this.maxIssues)
@@ -823,13 +883,18 @@ export class BudgetFileChecker {
   /** What a checker made with `restOf()` found, for the first part's checker to `absorb()`. */
   part(): BudgetCheckerPart {
     const kinds = new Map<number, { kind: string; more: number }>();
-    for (const [kind, { index, more }] of this.warningKinds) kinds.set(index, { kind, more });
+    const unlisted: { kind: string; more: number }[] = [];
+    for (const [kind, { index, more }] of this.warningKinds) {
+      if (index >= 0) kinds.set(index, { kind, more });
+      else unlisted.push({ kind, more });
+    }
     return {
       rows: this.rows,
       errorCount: this.errorCount,
-      errors: this.errors,
+      errors: this.errors.sorted(),
       warningTotal: this.warningTotal,
       warnings: this.warnings.map((issue, index) => ({ issue, ...kinds.get(index) })),
+      unlistedWarnings: unlisted,
       keys: this.keys.collectedKeys(),
     };
   }
@@ -843,12 +908,11 @@ export class BudgetFileChecker {
     const valid = this.errorCount === 0;
     this.rows += part.rows;
     this.errorCount += part.errorCount;
-    for (const issue of part.errors) {
-      if (this.errors.length >= this.maxIssues) break;
-      this.errors.push({ ...issue, line: issue.line + lineOffset });
-    }
+    for (const issue of part.errors) this.errors.add({ ...issue, line: issue.line + lineOffset });
     let total = part.warningTotal;
+    const unlisted = part.unlistedWarnings.map(({ kind, more }) => ({ kind, more: more + 1 }));
     for (const { issue, kind, more = 0 } of part.warnings) {
+      const listed = this.warnings.length < this.maxIssues;
       if (kind !== undefined) {
         const seen = this.warningKinds.get(kind);
         if (seen) {
@@ -857,21 +921,29 @@ export class BudgetFileChecker {
           total--;
           continue;
         }
-        if (this.warnings.length < this.maxIssues) {
-          this.warningKinds.set(kind, { index: this.warnings.length, more });
-        } else {
-          total += more; // no room to list it: every row with it counts, as when read in one go
+        if (!listed) {
+          unlisted.push({ kind, more: more + 1 });
+          continue;
         }
+        this.warningKinds.set(kind, { index: this.warnings.length, more });
       }
-      if (this.warnings.length < this.maxIssues)
-        this.warnings.push({ ...issue, line: issue.line + lineOffset });
+      if (listed) this.warnings.push({ ...issue, line: issue.line + lineOffset });
+    }
+    // Kinds the part could not list (nor, now, this checker): each counts once, as in one pass.
+    for (const { kind, more } of unlisted) {
+      const seen = this.warningKinds.get(kind);
+      if (seen) {
+        seen.more += more;
+        total--;
+      } else {
+        this.warningKinds.set(kind, { index: -1, more: more - 1 });
+      }
     }
     this.warningTotal += total;
     if (valid && this.errorCount > 0) this.onInvalid?.();
     this.keys.absorb(part.keys, lineOffset);
   }
 
-  /** A text cell, trimmed; a formula is reported and yields "". */
   /** A cell's trimmed text; null when it is a formula (reported here) or was already reported. */
   private text(cells: readonly (string | null)[], index: number, line: number): string | null {
     if (index < 0 || index >= cells.length) return "";
@@ -897,8 +969,6 @@ export class BudgetFileChecker {
 
   summary(): BudgetCheckSummary {
     this.keys.flush();
-    // Duplicates are found a little after their row: put the errors back in file order.
-    this.errors.sort((a, b) => a.line - b.line);
     if (this.headerSeen && this.rows === 0 && this.errorCount === 0) {
       this.warning(
         this.headerLine,
@@ -908,13 +978,13 @@ export class BudgetFileChecker {
     }
     const warnings = this.warnings.map((w) => ({ ...w }));
     for (const { index, more } of this.warningKinds.values()) {
-      if (more > 0)
+      if (index >= 0 && more > 0)
         warnings[index].message += ` (and ${more} more ${more === 1 ? "row" : "rows"} like it)`;
     }
     return {
       rows: this.rows,
       errorCount: this.errorCount,
-      errors: this.errors,
+      errors: this.errors.sorted(),
       warningCount: this.warningTotal,
       warnings,
     };

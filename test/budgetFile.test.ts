@@ -318,6 +318,26 @@ describe("rows and lines", () => {
     expect(report.errors[0].message).toMatch(/never closed/);
   });
 
+  it("lists the first errors by line, a duplicate found late among them", async () => {
+    const rows = ["Eng,Sw,FY 2025,1,USD", "Eng,Sw,FY 2025,2,USD"];
+    for (let i = 0; i < 1500; i++) rows.push(`D${i},Sw,FY 2025,-5,USD`);
+    const report = await validateBudgetData(csv(...rows), { format: "csv", maxIssues: 10 });
+    expect(report.errorCount).toBe(1501);
+    expect(report.errors.map((e) => e.line)).toEqual([3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(report.errors[0].message).toMatch(/^duplicate budget: line 2 /);
+  });
+
+  it("counts a repeated warning once however many distinct warnings came before", async () => {
+    const rows: string[] = [];
+    for (let i = 0; i < 12; i++) rows.push(`D${i},,FY${2000 + i},1,USD`);
+    rows.push("E,,FY2000,1,USD", "F,,FY2011,1,USD");
+    const report = await validateBudgetData(csv(...rows), { format: "csv", maxIssues: 5 });
+    // 12 distinct forms, 5 listed: FY2000 seen twice (listed, with a count); FY2011 twice (not listed).
+    expect(report.warningCount).toBe(12);
+    expect(report.warnings).toHaveLength(5);
+    expect(report.warnings[0].message).toMatch(/\(and 1 more row like it\)$/);
+  });
+
   it("keeps 1000 errors and counts them all", async () => {
     const rows = Array.from({ length: 1500 }, (_, i) => `D${i},,FY 2025,x,USD`);
     const report = await check(csv(...rows));
