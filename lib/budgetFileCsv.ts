@@ -47,8 +47,10 @@ export function csvHeadProblem(head: Uint8Array, complete: boolean): string | nu
   if (half >= 2 && (nulsEven >= half * 0.6 || nulsOdd >= half * 0.6)) {
     return 'the file is UTF-16 text without a byte-order mark: save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")';
   }
-  if (nulsEven + nulsOdd > 0)
-    return "the file contains binary data (NUL bytes): it is not CSV text";
+  if (nulsEven + nulsOdd > 0) {
+    const line = 1 + lineBreaks(head, 0, head.indexOf(0));
+    return `the file contains binary data (NUL bytes) near line ${line}: it is not CSV text`;
+  }
   let text = 0;
   while (
     text < head.length &&
@@ -290,8 +292,9 @@ export class CsvValidator {
 
   private feed(chunk: Buffer, final = false): void {
     const tokenizer = this.tokenizer;
-    if (chunk.indexOf(0) !== -1) {
-      this.unreadable = { kind: "nul", line: tokenizer.currentLine };
+    const nul = chunk.indexOf(0);
+    if (nul !== -1) {
+      this.unreadable = { kind: "nul", line: tokenizer.currentLine + lineBreaks(chunk, 0, nul) };
       return;
     }
     let text: string;
@@ -308,22 +311,63 @@ export class CsvValidator {
         this.decoderIdle = chunk.length === 0 || chunk[chunk.length - 1] < 0x80;
       }
     } catch {
-      // Where is the first bad byte? Decode leniently to find its line.
-      const lenient = new TextDecoder("utf-8").decode(chunk);
-      const bad = lenient.indexOf("\uFFFD");
-      let line = tokenizer.currentLine;
-      for (
-        let at = lenient.indexOf("\n");
-        at !== -1 && at < bad;
-        at = lenient.indexOf("\n", at + 1)
-      ) {
-        line++;
-      }
-      this.unreadable = { kind: "encoding", line };
+      // Where is the first bad byte? Past what completes a character the last chunk began.
+      let from = 0;
+      if (!this.decoderIdle) while (from < 3 && (chunk[from] & 0xc0) === 0x80) from++;
+      const bad = firstInvalidUtf8(chunk, from, final);
+      this.unreadable = {
+        kind: "encoding",
+        line: tokenizer.currentLine + lineBreaks(chunk, 0, bad === -1 ? 0 : bad),
+      };
       return;
     }
     tokenizer.push(text, final, bytes);
   }
+}
+
+/** Line breaks in `bytes` from `from` to `to`, as the tokenizer counts them: LF, CRLF, a lone CR. */
+function lineBreaks(bytes: Uint8Array, from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) {
+    const byte = bytes[i];
+    if (byte === 0x0a || (byte === 0x0d && bytes[i + 1] !== 0x0a)) count++;
+  }
+  return count;
+}
+
+/**
+ * Where the first byte that is not UTF-8 is (overlong forms, surrogates and code points past
+ * U+10FFFF included, as TextDecoder refuses them), from `from`; -1 when there is none. A
+ * character cut off by the chunk's end is not counted unless the chunk is the last.
+ */
+function firstInvalidUtf8(bytes: Uint8Array, from: number, final: boolean): number {
+  const length = bytes.length;
+  for (let i = from; i < length;) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    let size: number;
+    let min: number;
+    if (lead >= 0xc2 && lead <= 0xdf) [size, min] = [2, 0x80];
+    else if (lead >= 0xe0 && lead <= 0xef) [size, min] = [3, 0x800];
+    else if (lead >= 0xf0 && lead <= 0xf4) [size, min] = [4, 0x10000];
+    else return i;
+    if (i + size > length) {
+      for (let k = i + 1; k < length; k++) if ((bytes[k] & 0xc0) !== 0x80) return i;
+      return final ? i : -1;
+    }
+    let code = lead & (0xff >> (size + 1));
+    for (let k = 1; k < size; k++) {
+      const next = bytes[i + k];
+      if ((next & 0xc0) !== 0x80) return i;
+      code = (code << 6) | (next & 0x3f);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
+    i += size;
+  }
+  return -1;
 }
 
 /**

@@ -361,6 +361,53 @@ describe("rows and lines", () => {
 });
 
 describe("bytes that are no CSV budget file", () => {
+  it("names the line of a NUL byte or of bytes that are not UTF-8, however the file is chunked", async () => {
+    const lines = [HEADER];
+    for (let i = 0; i < 3000; i++) lines.push(`Caf\u00e9 ${i},Sw,FY 2025,${i},USD`);
+    const withNul = [...lines];
+    withNul[1499] = "Ops,Sw,FY 2025,1,US\u0000D"; // line 1500
+    const latin1 = Buffer.from(lines.join("\n") + "\n");
+    const at = latin1.indexOf("Caf\u00e9 2500,"); // line 2502
+    latin1[at + 3] = 0xe9; // a lone Windows-1252 "é"
+    latin1[at + 4] = 0x20;
+    const mac = Buffer.from(lines.join("\r").replace("Caf\u00e9 40,", "Caf\u00e9 40\u0000,"));
+    for (const size of [5, 4096, 70_000, 1 << 20]) {
+      const stream = async function* (bytes: Buffer) {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      };
+      const nul = await validateBudgetStream(stream(Buffer.from(withNul.join("\n"))), {
+        format: "csv",
+      });
+      expect(nul.unreadable, `chunks of ${size}`).toMatch(/NUL bytes\) near line 1500:/);
+      const encoding = await validateBudgetStream(stream(latin1), { format: "csv" });
+      expect(encoding.unreadable, `chunks of ${size}`).toMatch(/not UTF-8 text \(near line 2502\)/);
+      // A valid "é" cut in two by the chunk before the bad byte's is not the bad byte.
+      const ascii = [HEADER];
+      while (ascii.join("\n").length < 4000) ascii.push(`Ops ${ascii.length},Sw,FY 2025,1,USD`);
+      const head = Buffer.from(ascii.join("\n") + "\n");
+      const pad = Buffer.from("x".repeat(4095 - head.length));
+      const split = Buffer.concat([
+        head,
+        pad,
+        Buffer.from("\u00e9,Sw,FY 2025,1,USD\nBad\xe9,Sw,FY 2025,1,USD\n", "utf8").subarray(0),
+      ]);
+      split[split.lastIndexOf("Bad") + 3] = 0xe9; // the second "é" as one Windows-1252 byte
+      split[split.lastIndexOf("Bad") + 4] = 0x2c;
+      const cut = await validateBudgetStream(
+        (async function* () {
+          yield split.subarray(0, 4096);
+          yield split.subarray(4096);
+        })(),
+        { format: "csv" },
+      );
+      expect(split[4095]).toBe(0xc3); // the first "é" starts in the first chunk
+      expect(cut.unreadable).toMatch(new RegExp(`near line ${ascii.length + 2}\\)`));
+      // Lone CRs end lines too (Excel for Mac's "CSV (Macintosh)").
+      const cr = await validateBudgetStream(stream(mac), { format: "csv" });
+      expect(cr.unreadable, `chunks of ${size}`).toMatch(/near line 42:/);
+    }
+  });
+
   it.each([
     ["an empty file", Buffer.alloc(0), /the file is empty/],
     ["only blank lines", Buffer.from("\n\n  \n"), /empty/],
