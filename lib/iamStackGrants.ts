@@ -703,10 +703,19 @@ export async function collectGrants(
   return { targets, grants, managed, unreadable };
 }
 
-/** The keys (by URN) that encrypt a stack bucket by default, from the buckets' SSE settings. */
+/** A full KMS key ARN (not an alias): the only reference that names one key unambiguously. */
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-z-]+$/i;
+
+/**
+ * The keys (by URN) that encrypt a stack bucket by default, from the buckets' SSE settings.
+ * `given`, when passed, receives the key ARNs (lowercase) named in an SSE setting that no key of
+ * the stack answers to: a key the stack is given rather than creates, which encrypts the bucket
+ * all the same.
+ */
 export function bucketEncryptionKeys(
   resources: StackResource[],
   unknowns: UnknownValues,
+  given?: Set<string>,
 ): Set<string> {
   const keys = resources.filter((r) => r.type === T.KmsKey);
   const keyIndex = new NameIndex<StackResource>();
@@ -726,9 +735,15 @@ export function bucketEncryptionKeys(
     for (const d of deps) if (d.type === T.KmsKey) out.add(d.urn);
     if (typeof ref !== "string") return;
     const fake: StackResource = { type: "ref", urn: "", name: "", props: { ref } };
-    for (const k of keyIndex.resolve(fake, "ref", unknowns)) out.add(k.urn);
+    const found = keyIndex.resolve(fake, "ref", unknowns);
+    for (const k of found) out.add(k.urn);
     const alias = ref.replace(/^arn:aws[a-z-]*:kms:[^:]*:\d*:/i, "").toLowerCase();
-    for (const k of aliasTargets.get(alias) ?? []) out.add(k.urn);
+    const aliased = aliasTargets.get(alias) ?? [];
+    for (const k of aliased) out.add(k.urn);
+    // Only a full key ARN names one key unambiguously (a bare id or an alias does not say whose).
+    if (found.length === 0 && aliased.length === 0 && KEY_ARN.test(ref)) {
+      given?.add(ref.toLowerCase());
+    }
   };
   for (const r of resources) {
     if (r.type === T.BucketSse || r.type === T.BucketSseV2) {

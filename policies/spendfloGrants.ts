@@ -1,6 +1,7 @@
 /**
  * What SpendFlo is granted in a stack, and the one write the pack accepts as a read: `kms:Decrypt`
- * on a key that encrypts a stack bucket, conditioned on `kms:ViaService` = S3 (reading SSE-KMS
+ * on a key that encrypts a stack bucket (one the stack creates, or a given key named by its ARN in
+ * a bucket's SSE setting), conditioned on `kms:ViaService` = S3 (reading SSE-KMS
  * objects needs it, although the catalogue calls it Write).
  */
 import type { CatalogueAction } from "../lib/iamActions.ts";
@@ -61,7 +62,8 @@ async function computeView(resources: StackResource[], accounts: string[]): Prom
     { selectPrincipal: spendfloReason, accounts, followTrust: true },
     unknowns,
   );
-  const encrypting = bucketEncryptionKeys(resources, unknowns);
+  const givenKeyArns = new Set<string>();
+  const encrypting = bucketEncryptionKeys(resources, unknowns, givenKeyArns);
   const encryptingKeyNames = new Set<string>();
   for (const r of resources) {
     if (!encrypting.has(r.urn)) continue;
@@ -80,7 +82,8 @@ async function computeView(resources: StackResource[], accounts: string[]): Prom
     return resources.every(
       (r) =>
         !/[*?]/.test(r) &&
-        (encryptingKeyNames.has(r.toLowerCase()) ||
+        (givenKeyArns.has(r.toLowerCase()) ||
+          encryptingKeyNames.has(r.toLowerCase()) ||
           encryptingKeyNames.has(lastArnPart(r).toLowerCase())),
     );
   };

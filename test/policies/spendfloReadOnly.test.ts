@@ -575,3 +575,66 @@ describe("spendflo-read-only: more paths", () => {
     ]);
   });
 });
+
+describe("spendflo-read-only: a given KMS key (named in the bucket's SSE setting, not created)", () => {
+  const decryptOn = (Resource: unknown) => ({
+    Sid: "DecryptBudgetFilesThroughS3",
+    Effect: "Allow",
+    Action: "kms:Decrypt",
+    Resource,
+    Condition: viaS3.Condition,
+  });
+  const OTHER_ACCOUNT_KEY =
+    "arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const MRK = "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
+  const UNRELATED = "arn:aws:kms:us-east-1:111122223333:key/99999999-12ab-34cd-56ef-1234567890ab";
+
+  it.each([
+    ["a key of the account", KEY_ARN],
+    ["a key of another account", OTHER_ACCOUNT_KEY],
+    ["a multi-Region key", MRK],
+  ])("%s: kms:Decrypt through S3 on it is a read, for a user and a role", async (_, arn) => {
+    const bucket = budgetBucket({ kmsKeyArn: arn });
+    const user = replace(
+      [...bucket, ...iamUserReader()],
+      userPolicy(...readerStatements(), decryptOn(arn)),
+    );
+    expect(await messages(spendfloReadOnly, user, config)).toEqual([]);
+    const role = [
+      ...bucket,
+      ...roleReader().map((r) =>
+        r.type === T.RolePolicy
+          ? { ...r, inputs: { ...r.inputs, policy: doc(...readerStatements(), decryptOn(arn)) } }
+          : r,
+      ),
+    ];
+    expect(await messages(spendfloReadOnly, role, config)).toEqual([]);
+  });
+
+  it("kms:Decrypt on another key, on *, or without kms:ViaService is still a write", async () => {
+    const bucket = budgetBucket({ kmsKeyArn: KEY_ARN });
+    const cases: [unknown, string][] = [
+      [decryptOn(UNRELATED), UNRELATED],
+      [decryptOn([KEY_ARN, UNRELATED]), `${KEY_ARN}, ${UNRELATED}`],
+      [
+        decryptOn("arn:aws:kms:us-east-1:111122223333:key/*"),
+        "arn:aws:kms:us-east-1:111122223333:key/*",
+      ],
+      [{ ...decryptOn(KEY_ARN), Condition: undefined }, KEY_ARN],
+    ];
+    for (const [statement, on] of cases) {
+      const r = replace([...bucket, ...iamUserReader()], userPolicy(statement));
+      expect(await messages(spendfloReadOnly, r, config)).toEqual([
+        `${USER} may write: aws.iam.UserPolicy "spendflo-reader-policy" (statement "DecryptBudgetFilesThroughS3") grants kms:Decrypt on ${on}. ${ONLY_READ}`,
+      ]);
+    }
+  });
+
+  it("a key named in the SSE setting of a bucket that is not the one read does not count for an unencrypted one", async () => {
+    // The bucket is AES256: no key encrypts it, so a decrypt grant on any key is a write.
+    const r = replace([...budgetBucket(), ...iamUserReader()], userPolicy(decryptOn(KEY_ARN)));
+    expect(await messages(spendfloReadOnly, r, config)).toEqual([
+      `${USER} may write: aws.iam.UserPolicy "spendflo-reader-policy" (statement "DecryptBudgetFilesThroughS3") grants kms:Decrypt on ${KEY_ARN}. ${ONLY_READ}`,
+    ]);
+  });
+});

@@ -121,3 +121,33 @@ describe("spendflo-scoped", () => {
     ).toEqual([]);
   });
 });
+
+describe("spendflo-scoped: a given KMS key", () => {
+  const KEY = "arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const OTHER = "arn:aws:kms:us-east-1:444455556666:key/99999999-12ab-34cd-56ef-1234567890ab";
+  const decryptOn = (Resource: string) => ({
+    Sid: "DecryptBudgetFilesThroughS3",
+    Effect: "Allow",
+    Action: "kms:Decrypt",
+    Resource,
+    Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+  });
+
+  it("accepts kms:Decrypt through S3 on the key named in the bucket's SSE setting", async () => {
+    const r = replace(
+      [...budgetBucket({ kmsKeyArn: KEY }), ...iamUserReader()],
+      userPolicy(...readerStatements(), decryptOn(KEY)),
+    );
+    expect(await messages(spendfloScoped, r, config)).toEqual([]);
+  });
+
+  it("flags kms:Decrypt on a key that encrypts no bucket of the stack", async () => {
+    const r = replace(
+      [...budgetBucket({ kmsKeyArn: KEY }), ...iamUserReader()],
+      userPolicy(...readerStatements(), decryptOn(OTHER)),
+    );
+    expect(await messages(spendfloScoped, r, config)).toEqual([
+      `${USER} is granted actions outside S3 by aws.iam.UserPolicy "spendflo-reader-policy" (statement "DecryptBudgetFilesThroughS3"): kms:Decrypt. SpendFlo may only read the budget buckets (${BUCKET}).`,
+    ]);
+  });
+});
