@@ -51,6 +51,8 @@ export function csvHeadProblem(head: Uint8Array, complete: boolean): string | nu
     const line = 1 + lineBreaks(head, 0, head.indexOf(0));
     return `the file contains binary data (NUL bytes) near line ${line}: it is not CSV text`;
   }
+  const markup = markupProblem(head, start);
+  if (markup) return markup;
   let text = 0;
   while (
     text < head.length &&
@@ -323,6 +325,29 @@ export class CsvValidator {
     }
     tokenizer.push(text, final, bytes);
   }
+}
+
+/** Why a file that starts as markup is no CSV: an HTML page or an XML spreadsheet named .csv/.xls. */
+function markupProblem(head: Uint8Array, start: number): string | null {
+  let at = start;
+  while (
+    at < head.length &&
+    (head[at] === 0x20 || head[at] === 0x09 || head[at] === 0x0a || head[at] === 0x0d)
+  )
+    at++;
+  if (head[at] !== 0x3c) return null; // "<"
+  const text = Buffer.from(head.subarray(at, at + 4096))
+    .toString("latin1")
+    .toLowerCase();
+  if (text.includes("urn:schemas-microsoft-com:office:spreadsheet")) {
+    return "the file is an Excel 2003 XML spreadsheet, not CSV text: open it in Excel and save it as .xlsx or as CSV UTF-8";
+  }
+  if (/^<(!doctype html|html|table|head|body|meta)\b/.test(text) || text.includes("<html")) {
+    return "the file is an HTML page, not a spreadsheet (some tools save a report as HTML named .xls or .csv): export it as CSV UTF-8 or .xlsx";
+  }
+  if (text.startsWith("<?xml"))
+    return "the file is XML, not CSV text: export the budget as CSV UTF-8 or .xlsx";
+  return null;
 }
 
 /** Line breaks in `bytes` from `from` to `to`, as the tokenizer counts them: LF, CRLF, a lone CR. */

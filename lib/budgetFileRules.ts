@@ -93,6 +93,26 @@ export function normalizeHeader(text: string): string {
 
 const COLUMN_BY_NORMAL = new Map(BUDGET_COLUMNS.map((c) => [normalizeHeader(c.name), c]));
 
+/**
+ * Headers other tools write for the guide's columns (normalized, a trailing "(USD)" and the like
+ * dropped): not taken as those columns, since a guess could be wrong, but named in the message so
+ * that the fix is one rename.
+ */
+const COLUMN_ALIASES: readonly [RegExp, BudgetColumnId][] = [
+  [/^(dept|deptname|departmentname|costcent(er|re)|division|businessunit)$/, "department"],
+  [/^(subcat|category|subcategoryname|expensecategory|account|glaccount|lineitem)$/, "subCategory"],
+  [/^(period|fiscalyear|fy|quarter|fiscalquarter|budgetperiod|timeperiod)$/, "fiscalPeriod"],
+  [/^(amount|budget|budgetvalue|plannedamount|planamount|value)$/, "budgetAmount"],
+  [/^(ccy|cur|curr|currencycode)$/, "currency"],
+];
+
+/** The guide's column another tool's header most likely means, if any (see COLUMN_ALIASES). */
+function columnMeant(header: string): (typeof BUDGET_COLUMNS)[number] | undefined {
+  const normal = normalizeHeader(header.replace(/\([^)]*\)\s*$/, ""));
+  const id = COLUMN_ALIASES.find(([pattern]) => pattern.test(normal))?.[1];
+  return BUDGET_COLUMNS.find((column) => column.id === id);
+}
+
 const CURRENCIES = new Set(Intl.supportedValuesOf("currency"));
 
 /** The same codes, by three capital letters: 1 at (c0 - 65) * 676 + (c1 - 65) * 26 + (c2 - 65). */
@@ -223,7 +243,19 @@ export function budgetAmountProblem(text: string): string | null {
       ? `Budget Amount "${clip(text)}" has a minus sign: write 0`
       : `Budget Amount "${clip(text)}" is negative: a budget is 0 or more`;
   }
+  if (/^\(\s*[$€£¥₹]?\s*\d[\d,.\s]*\)$/.test(text))
+    return `Budget Amount "${clip(text)}" is negative (in parentheses, as accounting formats write it): a budget is 0 or more`;
   if (isFormula(text)) return formulaMessage("Budget Amount", text);
+  if (/^\d+(?:\.\d+)?[eE][+-]?\d+$/.test(text)) {
+    const value = Number(text);
+    if (Number.isFinite(value) && value >= 0) {
+      const plain = value.toLocaleString("en-US", {
+        useGrouping: false,
+        maximumFractionDigits: 20,
+      });
+      return `Budget Amount "${clip(text)}" is in scientific notation (a spreadsheet's display of a long number): write ${plain}`;
+    }
+  }
   const bare = text.replace(/^[A-Z]{3}\s*|\s*[A-Z]{3}$/g, "").replace(/[$€£¥₹\s]/g, "");
   if (/^\d{1,3}(?:\.\d{3})+,\d+$/.test(bare)) {
     const plain = bare.replaceAll(".", "").replace(",", ".");
@@ -366,6 +398,8 @@ export interface BudgetCheckerPart {
   warningTotal: number;
   /** Each warning, and for a repeated kind, its kind and how many more rows had it. */
   warnings: { issue: BudgetFileIssue; kind?: string; more?: number }[];
+  /** With a header that lacks a required column: the part's first line that looks like one. */
+  headerCandidate: number;
   /** Kinds of repeated warning the part saw but had no room to list, with their counts. */
   unlistedWarnings: { kind: string; more: number }[];
   /** The rows' keys as the key set collected them (hash high, hash low, line). */
@@ -462,6 +496,14 @@ export class BudgetFileChecker {
   private headerless: number[] = [];
   /** The header's width without the empty cells at its end: a row may stop there. */
   private namedWidth = 0;
+  /**
+   * The header lacks a required column: rows are counted, not checked (each would only repeat
+   * that), except to find a later line that looks like the real header (`headerCandidate`).
+   */
+  private headerIncomplete = false;
+  private headerCandidate = 0;
+  /** Checks the rest of a file (`restOf`): a header candidate is kept for `absorb`, not told. */
+  private rest = false;
   /** Whether `plainRow` may take rows: a header it can check by position. */
   private plainRows = false;
   /** `plainRow`'s field bounds: start and end of each field, then its trimmed start and end. */
@@ -538,6 +580,8 @@ export class BudgetFileChecker {
     this.width = cells.length;
     this.names = cells.map((cell, index) => cell.trim() || `column ${index + 1}`);
     this.headerless = [];
+    this.headerIncomplete = false;
+    this.headerCandidate = 0;
     this.namedWidth = cells.length;
     while (this.namedWidth > 0 && cells[this.namedWidth - 1].trim() === "") this.namedWidth--;
     const found = new Map<BudgetColumnId, number>();
@@ -550,10 +594,13 @@ export class BudgetFileChecker {
           // with empty cells (",,,") that no row fills.
           this.headerless.push(index);
         } else {
+          const meant = columnMeant(text);
           this.warning(
             line,
             text,
-            `unknown column "${clip(text)}" is ignored (the guide's columns: ${BUDGET_COLUMNS.map((c) => c.name).join(", ")})`,
+            meant
+              ? `unknown column "${clip(text)}" is ignored: if it holds the ${meant.name}, name it "${meant.guideForms[0]}"`
+              : `unknown column "${clip(text)}" is ignored (the guide's columns: ${BUDGET_COLUMNS.map((c) => c.name).join(", ")})`,
           );
         }
         return;
@@ -575,12 +622,20 @@ export class BudgetFileChecker {
         );
       }
     });
+    const named = this.names.slice(0, this.namedWidth);
     for (const column of BUDGET_COLUMNS) {
       if (column.required && !found.has(column.id)) {
+        this.headerIncomplete = true;
+        const meant = cells.find((cell) => columnMeant(cell)?.id === column.id);
+        const hint = meant
+          ? `: if "${clip(meant.trim())}" holds it, name that column "${column.guideForms[0]}"`
+          : named.length === 1
+            ? `: if "${clip(named[0])}" is a title above the table, delete the lines above the header`
+            : "";
         this.error(
           line,
           column.name,
-          `required column ${column.name} is missing (the header has: ${this.names.slice(0, this.namedWidth).join(", ")})`,
+          `required column ${column.name} is missing (the header has: ${named.join(", ")})${hint}`,
         );
       }
     }
@@ -717,6 +772,10 @@ export class BudgetFileChecker {
     }
     if (blank) return;
     this.rows++;
+    if (this.headerIncomplete) {
+      this.lookForHeader(cells, line);
+      return;
+    }
     // Empty cells past the header's named columns are nothing: exports often pad rows (",,,").
     let length = cells.length;
     while (length > this.namedWidth) {
@@ -878,6 +937,7 @@ export class BudgetFileChecker {
       this.muted = false;
     }
     this.keys.collect();
+    this.rest = true;
   }
 
   /** What a checker made with `restOf()` found, for the first part's checker to `absorb()`. */
@@ -895,6 +955,7 @@ export class BudgetFileChecker {
       warningTotal: this.warningTotal,
       warnings: this.warnings.map((issue, index) => ({ issue, ...kinds.get(index) })),
       unlistedWarnings: unlisted,
+      headerCandidate: this.headerCandidate,
       keys: this.keys.collectedKeys(),
     };
   }
@@ -940,8 +1001,39 @@ export class BudgetFileChecker {
       }
     }
     this.warningTotal += total;
+    if (this.headerCandidate === 0 && part.headerCandidate !== 0) {
+      this.headerCandidate = part.headerCandidate + lineOffset;
+      this.tellHeaderCandidate();
+    }
     if (valid && this.errorCount > 0) this.onInvalid?.();
     this.keys.absorb(part.keys, lineOffset);
+  }
+
+  /**
+   * With a header that lacks a required column: is this row the real header, below lines such as
+   * a report's title? Said once, at the first such row.
+   */
+  private lookForHeader(cells: readonly (string | null)[], line: number): void {
+    if (this.headerCandidate !== 0) return;
+    const columns = new Set<BudgetColumnId>();
+    for (const cell of cells) {
+      if (cell === null) continue;
+      const column = COLUMN_BY_NORMAL.get(normalizeHeader(cell.replace(/^\uFEFF/, "")));
+      if (column) columns.add(column.id);
+    }
+    if (!BUDGET_COLUMNS.every((column) => !column.required || columns.has(column.id))) return;
+    this.headerCandidate = line;
+    if (!this.rest) this.tellHeaderCandidate();
+  }
+
+  private tellHeaderCandidate(): void {
+    const line = this.headerCandidate;
+    const above = line - this.headerLine;
+    this.error(
+      line,
+      "",
+      `${this.sheet === undefined ? "line" : "row"} ${line} looks like the table's header: delete the ${above === 1 ? "line" : `${above} lines`} above it (a report title?), so that the header comes first`,
+    );
   }
 
   /** A cell's trimmed text; null when it is a formula (reported here) or was already reported. */

@@ -99,6 +99,8 @@ export interface UploadResult {
   uploaded: boolean;
   /** Present (true) for `--dry-run`: nothing was sent. */
   dryRun?: true;
+  /** An invalid file's partial multipart upload that could not be aborted, and what to do. */
+  abortFailure?: { code: string; message: string };
   bucket: string;
   key: string;
   uri: string;
@@ -149,7 +151,8 @@ export async function runUpload(
       throw new UsageError(
         `--date: ${options.date} is before 2000: give the date the budget is for`,
       );
-    if (date.getTime() > today.getTime() + 36 * 3600 * 1000)
+    const tomorrow = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + 1);
+    if (date.getTime() > tomorrow)
       throw new UsageError(
         `--date: ${options.date} is in the future: a file named for it would stay the newest until then; give today's date or an earlier one`,
       );
@@ -284,9 +287,9 @@ export async function runUpload(
         problem.code === "AccessDenied"
           ? "grant s3:AbortMultipartUpload on the prefix, or let the bucket's lifecycle rule for incomplete multipart uploads remove it"
           : `the store refused it (${problem.message}); the bucket's lifecycle rule for incomplete multipart uploads removes it, or list and abort it with aws s3api list-multipart-uploads and abort-multipart-upload`;
-      output.err(
-        `budget-sync: the file is invalid and its partial multipart upload could not be aborted (${problem.code}): ${remedy}; the object itself was not created\n`,
-      );
+      const message = `the file is invalid and its partial multipart upload could not be aborted (${problem.code}): ${remedy}; the object itself was not created`;
+      output.err(`budget-sync: ${message}\n`);
+      return finish(attempt.report, { abortFailure: { code: problem.code, message } });
     }
     return finish(attempt.report, {});
   }

@@ -96,6 +96,31 @@ describe("headers", () => {
     ]);
   });
 
+  it("names the column another tool's header most likely is", async () => {
+    const report = await check("Dept,Sub Category,Period,Amount (USD)\nEng,Sw,FY 2025,100\n");
+    expect(errors(report)).toEqual([
+      '1|Department|required column Department is missing (the header has: Dept, Sub Category, Period, Amount (USD)): if "Dept" holds it, name that column "Department"',
+      '1|Fiscal Period|required column Fiscal Period is missing (the header has: Dept, Sub Category, Period, Amount (USD)): if "Period" holds it, name that column "Fiscal Period"',
+      '1|Budget Amount|required column Budget Amount is missing (the header has: Dept, Sub Category, Period, Amount (USD)): if "Amount (USD)" holds it, name that column "Budget Amount"',
+    ]);
+    expect(warnings(report)[0]).toBe(
+      '1|Dept|unknown column "Dept" is ignored: if it holds the Department, name it "Department"',
+    );
+  });
+
+  it("finds the header under a report's title lines, and does not fault each row", async () => {
+    const report = await check(
+      '"Budget vs. Actual Report"\n"Acme Inc"\n\n"Department","Sub Category","Fiscal Period","Budget Amount"\nEng,Sw,FY 2025,100\nOps,,FY 2025,$5\n',
+    );
+    expect(report.valid).toBe(false);
+    expect(errors(report)).toEqual([
+      '1|Department|required column Department is missing (the header has: Budget vs. Actual Report): if "Budget vs. Actual Report" is a title above the table, delete the lines above the header',
+      '1|Fiscal Period|required column Fiscal Period is missing (the header has: Budget vs. Actual Report): if "Budget vs. Actual Report" is a title above the table, delete the lines above the header',
+      '1|Budget Amount|required column Budget Amount is missing (the header has: Budget vs. Actual Report): if "Budget vs. Actual Report" is a title above the table, delete the lines above the header',
+      "4||line 4 looks like the table's header: delete the 3 lines above it (a report title?), so that the header comes first",
+    ]);
+  });
+
   it("refuses a column given twice", async () => {
     const report = await check(
       "Department,Budget Amount,budget_amount,Fiscal Period\nA,1,2,FY 2025\n",
@@ -125,6 +150,11 @@ describe("Budget Amount", () => {
     ["1.200.000", /"1\.200\.000" is written with dots for thousands: write 1200000/],
     ['"-1,200"', /"-1,200" is negative: a budget is 0 or more/],
     ["-0", /"-0" has a minus sign: write 0/],
+    [
+      "1.5E+06",
+      /"1\.5E\+06" is in scientific notation \(a spreadsheet's display of a long number\): write 1500000/,
+    ],
+    ["(2500)", /"\(2500\)" is negative \(in parentheses, as accounting formats write it\)/],
   ])("rejects %s, saying what to write", async (amount, message) => {
     const report = await check(csv(`Eng,,FY 2025,${amount},USD`));
     expect(report.valid).toBe(false);
@@ -426,6 +456,18 @@ describe("bytes that are no CSV budget file", () => {
       /semicolons/,
     ],
     ["tabs", Buffer.from("Department\tBudget Amount\tFiscal Period\nA\t1\tFY 2025\n"), /tabs/],
+    [
+      "an HTML report (a tool's 'Excel' export)",
+      Buffer.from("\ufeff<html><body><table><tr><td>Department</td></tr></table></body></html>\n"),
+      /an HTML page, not a spreadsheet .*export it as CSV UTF-8 or \.xlsx/,
+    ],
+    [
+      "an Excel 2003 XML spreadsheet",
+      Buffer.from(
+        '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">\n',
+      ),
+      /Excel 2003 XML spreadsheet.*save it as \.xlsx/,
+    ],
     [
       "Windows-1252 text",
       Buffer.concat([

@@ -51,11 +51,23 @@ describe("a CSV file checked in two parts", () => {
       { weight: 8, arbitrary: fc.tuple(department, sub, period, amount, currency) },
       { weight: 1, arbitrary: fc.constant(["", "", "", "", ""]) },
       { weight: 1, arbitrary: fc.constant(["Eng", "Cloud", "FY 2025", "1"]) },
+      // Under a title line, the real header further down.
+      {
+        weight: 1,
+        arbitrary: fc.constant([
+          "Department",
+          "Sub Category",
+          "Fiscal Period",
+          "Budget Amount",
+          "X",
+        ]),
+      },
     );
     const file = fc.tuple(
       pick(
         "Department,Sub Category,Fiscal Period,Budget Amount,Currency",
         "\ufeffdepartment,sub_category,fiscal period,BudgetAmount,Currency",
+        "Budget vs. Actual Report",
       ),
       fc.array(row, { minLength: 1, maxLength: 60 }),
       pick("\n", "\r\n"),

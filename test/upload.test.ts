@@ -220,6 +220,18 @@ describe("budget-sync upload", () => {
     expect(err).toMatch(/could not be aborted \(NotImplemented\): the store refused it/);
     expect(err).toMatch(/lifecycle rule for incomplete multipart uploads removes it/);
     expect(err).not.toMatch(/grant/);
+    // Under --json, the failure is in the result too.
+    const json = await upload(
+      { file: path, bucket: BUCKET, prefix: "c6b/", date: "20250205", json: true },
+      { client, partSize: 5 * 1024 * 1024 },
+    );
+    expect(JSON.parse(json.out)).toMatchObject({
+      uploaded: false,
+      abortFailure: {
+        code: "NotImplemented",
+        message: expect.stringMatching(/the store refused it/),
+      },
+    });
   });
 
   it("uploads a large valid file in parts, byte for byte", async () => {
@@ -327,6 +339,15 @@ describe("budget-sync upload", () => {
     );
     // A date far off would stay "the newest" for anything that orders files by name.
     const now = () => new Date("2025-02-05T23:00:00Z");
+    // Tomorrow (UTC) is the latest: the day after is refused, late in the day too.
+    await expect(upload({ file: path, bucket: BUCKET, date: "20250207" }, { now })).rejects.toThrow(
+      "--date: 20250207 is in the future",
+    );
+    const { code } = await upload(
+      { file: path, bucket: BUCKET, date: "20250206", dryRun: true },
+      { now },
+    );
+    expect(code).toBe(0);
     await expect(upload({ file: path, bucket: BUCKET, date: "99991231" }, { now })).rejects.toThrow(
       "--date: 99991231 is in the future: a file named for it would stay the newest until then; give today's date or an earlier one",
     );
