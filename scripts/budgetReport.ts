@@ -78,10 +78,14 @@ export async function localBudgetFile(
       nameWarning: `is named .xls but holds ${format === "xlsx" ? "an XLSX workbook" : "text"}; checked as ${format.toUpperCase()}: name it budget_YYYYMMDD.${format}`,
     };
   }
+  // "the file is a .txt file: ...", or "the file has no extension: ...".
+  const what = /\.[^./\\]+$/.test(file)
+    ? `is ${byName.problem}`
+    : "has no extension: SpendFlo reads only .csv and .xlsx budget files";
   return {
     format,
     size: info.size,
-    nameWarning: `is ${byName.problem}; checked as ${format.toUpperCase()}: name it budget_YYYYMMDD.${format}`,
+    nameWarning: `${what}; checked as ${format.toUpperCase()}: name it budget_YYYYMMDD.${format}`,
   };
 }
 

@@ -82,6 +82,14 @@ describe("budget-sync validate", () => {
     );
   });
 
+  it("says a file without an extension has none, and checks what it holds", async () => {
+    const { code, out } = await validate({ files: [await file("export", GOOD)] });
+    expect(code).toBe(0);
+    expect(out).toContain(
+      "warning: the file has no extension: SpendFlo reads only .csv and .xlsx budget files; checked as CSV: name it budget_YYYYMMDD.csv",
+    );
+  });
+
   it("says --sheet is no use for a CSV file", async () => {
     const { code, out } = await validate({
       files: [await file("sheet.csv", GOOD)],
