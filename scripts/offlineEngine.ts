@@ -256,6 +256,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
 
 /** Mirrors the Pulumi CLI's own loading: named exports, or a default export (called if a function). */
 async function loadProgram(programPath: string): Promise<unknown> {
+  await registerCommonJsTypeScript();
   let exports: Record<string, unknown> = await import(pathToFileURL(programPath).href);
   if (Object.getOwnPropertyDescriptor(exports, "default") !== undefined) {
     const keys = Object.keys(exports).filter((k) => k !== "module.exports" && k !== "__esModule");
@@ -275,6 +276,20 @@ async function loadProgram(programPath: string): Promise<unknown> {
   let result: unknown = exports;
   if (typeof result === "function") result = await (result as () => unknown)();
   return await result;
+}
+
+/**
+ * The standard Pulumi TypeScript layout is CommonJS (a package.json without `"type": "module"`,
+ * `module: commonjs`): its .ts files are CommonJS modules, which Node loads with `require`. Our
+ * own command line registers only tsx's ESM hooks, under which such a program fails with
+ * "Cannot require() ES Module ... in a cycle"; tsx's CommonJS hook lets `require` compile them.
+ */
+let commonJsRegistered = false;
+async function registerCommonJsTypeScript(): Promise<void> {
+  if (commonJsRegistered) return;
+  commonJsRegistered = true;
+  const { register } = await import("tsx/cjs/api");
+  register();
 }
 
 /**

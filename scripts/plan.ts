@@ -9,7 +9,7 @@ import { policies as packPolicies } from "../policies/all.ts";
 import { CliError, ExitCode, parseOptions } from "./errors.ts";
 import { ProgramError, runOffline, type OfflineRunResult } from "./offlineEngine.ts";
 import { describeResource, maskPaths, maskValues } from "./planRender.ts";
-import { loadProject, readStackConfig, stackConfigPath } from "./stackFiles.ts";
+import { defaultStack, loadProject, readStackConfig, stackConfigPath } from "./stackFiles.ts";
 
 export const DEFAULT_STACK = "own-bucket";
 export const DEFAULT_ACCOUNT_ID = "123456789012";
@@ -68,7 +68,9 @@ export async function computePlan(
 ): Promise<{ plan: Plan; run: OfflineRunResult }> {
   const options = optionsSchema.parse(input);
   const project = loadProject(options.program);
-  const stack = options.config ? stackNameOf(options.config) : (options.stack ?? DEFAULT_STACK);
+  const stack = options.config
+    ? stackNameOf(options.config)
+    : (options.stack ?? defaultStack(project, DEFAULT_STACK));
   const configFile = options.config
     ? path.resolve(options.config)
     : stackConfigPath(project, stack);
@@ -289,7 +291,7 @@ export const planCommand: CommandModule = {
     yargs
       .option("stack", {
         type: "string",
-        describe: `Example stack to plan: reads stacks/Pulumi.<NAME>.yaml (default ${DEFAULT_STACK})`,
+        describe: `Stack to plan: reads Pulumi.<NAME>.yaml from the project's stack config directory (ours: stacks/, default ${DEFAULT_STACK}; with --program, that project's stackConfigDir or its own directory, default its only stack)`,
       })
       .option("config", {
         type: "string",

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { load as loadYaml } from "js-yaml";
@@ -113,6 +113,38 @@ export interface StackConfigValues {
 /** A stack's config file: `Pulumi.<stack>.yaml` in the project's stack config directory. */
 export function stackConfigPath(project: PulumiProject, stack: string): string {
   return path.join(project.stackConfigDir, `Pulumi.${stack}.yaml`);
+}
+
+/** The stacks that have a config file (`Pulumi.<stack>.yaml`) in the project, sorted. */
+export function projectStacks(project: PulumiProject): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(project.stackConfigDir);
+  } catch {
+    return [];
+  }
+  return files
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
+}
+
+/**
+ * The stack to plan when none is named: ours has a default; another program's project has one
+ * only when it holds exactly one stack config file.
+ */
+export function defaultStack(project: PulumiProject, ours: string): string {
+  if (project.dir === OUR_PROJECT_DIR) return ours;
+  const stacks = projectStacks(project);
+  if (stacks.length === 1) return stacks[0]!;
+  if (stacks.length === 0) {
+    throw new CliError(
+      `no stack config (Pulumi.<stack>.yaml) in ${project.stackConfigDir}: create one (config: {} will do) or give a file with --config`,
+    );
+  }
+  throw new CliError(
+    `${project.stackConfigDir} holds the stacks ${stacks.join(", ")}: name one with --stack`,
+  );
 }
 
 /**

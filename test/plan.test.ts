@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -319,6 +319,42 @@ describe("plan --program", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('plans the standard CommonJS TypeScript layout (no "type": "module", module commonjs)', async () => {
+    const dir = project(
+      [
+        'import * as aws from "@pulumi/aws";',
+        'export const bucket = new aws.s3.Bucket("logs", { bucket: "x-budgets" }).bucket;',
+      ].join("\n"),
+      {
+        "package.json": '{ "name": "x", "main": "index.ts" }',
+        "tsconfig.json": '{ "compilerOptions": { "module": "commonjs", "strict": true } }',
+        "Pulumi.dev.yaml": "config: {}\n",
+      },
+    );
+    // The only stack file of the project is the stack to plan.
+    const result = await runCli(["plan", "--program", dir, "--json"]);
+    expect(result.stderr).not.toContain("Cannot require()");
+    expect(result.code, result.stderr).toBe(1);
+    const plan = JSON.parse(result.stdout) as PlanJson;
+    expect(plan.stack).toBe("dev");
+    expect(plan.outputs.bucket).toBe("x-budgets");
+  });
+
+  it("without --stack, names the project's stacks when there is not exactly one", async () => {
+    const dir = project("export const x = 1;\n", { "Pulumi.prod.yaml": "config: {}\n" });
+    const several = await runCli(["plan", "--program", dir]);
+    expect(several.code).toBe(2);
+    expect(several.stderr).toContain(`${dir} holds the stacks dev, prod: name one with --stack`);
+    expect(several.stderr).not.toContain("own-bucket");
+    const picked = await runCli(["plan", "--program", dir, "--stack", "prod", "--json"]);
+    expect(picked.code, picked.stderr).toBe(0);
+    const none = project("export const x = 1;\n");
+    rmSync(path.join(none, "Pulumi.dev.yaml"));
+    const missing = await runCli(["plan", "--program", none]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`no stack config (Pulumi.<stack>.yaml) in ${none}`);
+  });
+
   it("needs a Pulumi project around the program", async () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, "index.ts"), "export {};\n");
@@ -334,6 +370,9 @@ describe("budget-sync --help", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("--program");
     expect(result.stdout).toContain("No AWS account, no Pulumi CLI, no network");
+    // --stack reads the project's stack config directory, not stacks/ under --program.
+    expect(result.stdout).not.toContain("reads stacks/Pulumi.<NAME>.yaml");
+    expect(result.stdout).toContain("stackConfigDir");
   });
 });
 
