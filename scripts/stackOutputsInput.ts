@@ -70,13 +70,69 @@ const hostedOutputsSchema = z.looseObject({
 });
 
 function describeIssues(issues: readonly z.core.$ZodIssue[], where: string): string {
-  // Messages and paths only: zod's messages name expected types, never the received value.
+  // Paths and our own words only: never the received value, which may be a secret.
   return issues
     .map(
       (issue) =>
-        `${where}${issue.path.length ? `.${issue.path.map(String).join(".")}` : ""}: ${issue.message}`,
+        `${where}${issue.path.length ? `.${issue.path.map(String).join(".")}` : ""}: ${plainIssue(issue)}`,
     )
     .join("\n");
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  object: "an object",
+  string: "text",
+  number: "a number",
+  boolean: "true or false",
+  array: "a list",
+  record: "an object",
+};
+
+/** One zod issue in the words of a person reading stack outputs, not zod's. */
+export function plainIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_type": {
+      const expected = TYPE_WORDS[issue.expected] ?? issue.expected;
+      const received = /received (\w+)/.exec(issue.message)?.[1];
+      if (received === "undefined") return `is missing (expected ${expected})`;
+      return `must be ${expected}${received ? `, not ${TYPE_WORDS[received] ?? received}` : ""}`;
+    }
+    case "too_small":
+      if (issue.origin === "string") {
+        return Number(issue.minimum) <= 1
+          ? "must not be empty"
+          : `must be at least ${String(issue.minimum)} characters`;
+      }
+      return `must be at least ${String(issue.minimum)}`;
+    case "too_big":
+      return `must be at most ${String(issue.maximum)}${issue.origin === "string" ? " characters" : ""}`;
+    case "unrecognized_keys":
+      return `has ${issue.keys.length > 1 ? "keys" : "a key"} it should not have: ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    case "invalid_union":
+      return "does not have the shape of any of our access modes' outputs";
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_format":
+      return issue.format === "regex"
+        ? "does not have the expected form"
+        : issue.format === "starts_with"
+          ? `must start with "${(issue as { prefix?: string }).prefix ?? ""}"`
+          : `must be ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** Pulumi's placeholder for a secret it was not asked to show. */
+const SECRET_PLACEHOLDER = "[secret]";
+
+function holdsSecretPlaceholder(node: unknown): boolean {
+  if (node === SECRET_PLACEHOLDER) return true;
+  if (Array.isArray(node)) return node.some(holdsSecretPlaceholder);
+  if (node !== null && typeof node === "object") {
+    return Object.values(node).some(holdsSecretPlaceholder);
+  }
+  return false;
 }
 
 /**
@@ -102,7 +158,8 @@ export function selectStackOutputs(text: string, customer?: string): LoadedOutpu
     throw new UsageError("--stack-outputs: expected a JSON object of stack outputs");
   }
   const secrets = secretValuesIn(raw);
-  if (secrets.includes("[secret]")) {
+  // Anywhere: a hosted stack's whole `customers` output is one secret and shows as "[secret]".
+  if (holdsSecretPlaceholder(raw)) {
     throw new UsageError(
       '--stack-outputs: the secrets show as "[secret]": run `pulumi stack output --json --show-secrets` (with --show-secrets)',
     );

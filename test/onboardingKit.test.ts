@@ -187,6 +187,12 @@ describe("onboarding-kit", () => {
       '--stack-outputs: the secrets show as "[secret]": run `pulumi stack output --json --show-secrets` (with --show-secrets)',
     ],
     [
+      "hosted outputs printed without --show-secrets (the whole customers output is one secret)",
+      {},
+      { ...hostedOutputs, customers: "[secret]" },
+      '--stack-outputs: the secrets show as "[secret]": run `pulumi stack output --json --show-secrets` (with --show-secrets)',
+    ],
+    [
       "text that is not JSON",
       {},
       `{"customers": {"acme": {"secretAccessKey": "${ACME_SECRET}"`,
