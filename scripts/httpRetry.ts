@@ -42,7 +42,14 @@ export const realHttpDeps: HttpDeps = {
 };
 
 export type AttemptOutcome =
-  | { kind: "response"; status: number; body: string; retryAfterMs?: number; location?: string }
+  | {
+      kind: "response";
+      status: number;
+      body: string;
+      retryAfterMs?: number;
+      location?: string;
+      contentType?: string;
+    }
   | { kind: "timeout" }
   | { kind: "network"; code: string };
 
@@ -106,6 +113,9 @@ async function attemptOnce(
       body,
       retryAfterMs: parseRetryAfterMs(response.headers.get("retry-after"), deps.now()),
       ...(response.headers.get("location") ? { location: response.headers.get("location")! } : {}),
+      ...(response.headers.get("content-type")
+        ? { contentType: response.headers.get("content-type")! }
+        : {}),
     };
   } catch (error) {
     const name = (error as Error | undefined)?.name;

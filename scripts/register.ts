@@ -217,6 +217,51 @@ function describeOutcome(outcome: AttemptOutcome, timeoutMs: number): string {
   }
 }
 
+/**
+ * Why a 2xx answer is not SpendFlo's API, or undefined when it is: the API answers JSON (or 204
+ * No Content). A sign-in page, a captive portal or a proxy also answer 200, with HTML or text,
+ * and taking that for a registration would leave a sync that was never configured.
+ */
+export function notAnApiAnswer(answer: {
+  status: number;
+  body: string;
+  contentType?: string;
+}): string | undefined {
+  if (answer.status === 204 && answer.body.trim() === "") return undefined;
+  const type = answer.contentType?.split(";")[0]?.trim().toLowerCase();
+  const jsonType = type === undefined || type === "application/json" || type.endsWith("+json");
+  let parses = true;
+  try {
+    JSON.parse(answer.body);
+  } catch {
+    parses = false;
+  }
+  if (jsonType && parses) return undefined;
+  const what = !jsonType
+    ? `content type ${type}${type === "text/html" ? " (a web page)" : ""}`
+    : answer.body.trim() === ""
+      ? "an empty body"
+      : "a body that is not JSON";
+  return `HTTP ${answer.status} with ${what} is not an answer of SpendFlo's API, which answers JSON: the registration is not confirmed. A proxy or a sign-in page may have answered: check --api-url (the API's base URL, such as https://api.spendflo.com) and any proxy settings (HTTPS_PROXY), then run again`;
+}
+
+/** The base URL to pass as --api-url, from a redirect's Location (absolute or relative). */
+function redirectBaseUrl(location: string, requested: string): string | undefined {
+  let target: URL;
+  try {
+    target = new URL(location, requested);
+  } catch {
+    return undefined;
+  }
+  target.search = "";
+  target.hash = "";
+  const path = target.pathname.replace(/\/+$/, "");
+  target.pathname = path.endsWith(SYNC_CONFIG_PATH)
+    ? path.slice(0, -SYNC_CONFIG_PATH.length)
+    : path;
+  return target.toString().replace(/\/+$/, "");
+}
+
 function describeAccess(request: SyncConfigRequest): string {
   const source = request.sourceConfig;
   if ("accessKeyId" in source) return `access key ${source.accessKeyId} (secret ${MASK})`;
@@ -357,12 +402,16 @@ export async function runRegister(
     if (result.last.kind === "response") report.status = result.last.status;
     const attemptsText = `${result.attempts.length} attempt${result.attempts.length === 1 ? "" : "s"}`;
 
-    if (result.kind === "ok" && result.last.kind === "response") {
+    const notTheApi =
+      result.kind === "ok" && result.last.kind === "response"
+        ? notAnApiAnswer(result.last)
+        : undefined;
+    if (result.kind === "ok" && result.last.kind === "response" && !notTheApi) {
       let response: unknown = result.last.body;
       try {
         response = JSON.parse(result.last.body);
       } catch {
-        // A text answer is kept as text.
+        // 204 No Content: nothing to parse.
       }
       report.response = redactor.json(response);
       if (options.json) {
@@ -386,11 +435,14 @@ export async function runRegister(
 
     const last = describeOutcome(result.last, policy.timeoutMs);
     let message: string;
-    if (result.kind === "refused" && result.last.kind === "response") {
+    if (notTheApi) {
+      message = notTheApi;
+    } else if (result.kind === "refused" && result.last.kind === "response") {
       const { status, location } = result.last;
+      const base = location ? redirectBaseUrl(location, url) : undefined;
       const hint =
         status >= 300 && status < 400
-          ? `the API redirects${location ? ` to ${location}` : ""}; redirects are not followed, as the request carries the keys: use the final URL as --api-url`
+          ? `the API redirects${location ? ` to ${location}` : ""}; redirects are not followed, as the request carries the keys: ${base ? `use ${base} as --api-url (the base URL, without ${SYNC_CONFIG_PATH})` : "use the base URL it redirects to as --api-url"}`
           : STATUS_HINTS[status];
       message = `SpendFlo's API refused the registration: ${last}${hint ? ` (${hint})` : ""}`;
     } else {

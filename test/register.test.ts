@@ -410,6 +410,57 @@ describe("register: retries", () => {
     );
   });
 
+  it("names the base URL to use after a redirect, never the full API path", async () => {
+    script = [{ status: 307, headers: { location: "https://api2.spendflo.com/api/sync/config" } }];
+    const run = await register({}, iamUserOutputs);
+    expect(run.code).toBe(1);
+    expect(run.error!.message).toContain(
+      "use https://api2.spendflo.com as --api-url (the base URL, without /api/sync/config)",
+    );
+    script = [{ status: 301, headers: { location: "/v2/api/sync/config?x=1" } }];
+    const relative = await register({}, iamUserOutputs);
+    expect(relative.error!.message).toContain(`use ${baseUrl}/v2 as --api-url`);
+  });
+
+  it.each([
+    [
+      "a sign-in page (200 text/html)",
+      { status: 200, body: "<html>Sign in</html>", headers: { "content-type": "text/html" } },
+      "HTTP 200 with content type text/html (a web page) is not an answer of SpendFlo's API",
+    ],
+    [
+      "200 with a body that is not JSON",
+      { status: 200, body: "{not json" },
+      "HTTP 200 with a body that is not JSON is not an answer of SpendFlo's API",
+    ],
+    [
+      "201 with an empty body",
+      { status: 201, body: "" },
+      "HTTP 201 with an empty body is not an answer of SpendFlo's API",
+    ],
+  ])("a 2xx that is not the API is a failure, exit 1: %s", async (_, answer, message) => {
+    script = [answer];
+    const run = await register({}, iamUserOutputs);
+    expect(run.code).toBe(1);
+    expect(received).toHaveLength(1);
+    expect(run.error!.message).toContain(message);
+    expect(run.error!.message).toContain("A proxy or a sign-in page may have answered");
+    expect(run.stdout).not.toContain("Registered");
+    script = [answer];
+    const json = await register({ json: true }, iamUserOutputs);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as { ok: boolean; error: string };
+    expect(report.ok).toBe(false);
+    expect(report.error).toContain(message);
+  });
+
+  it("204 No Content is a registration", async () => {
+    script = [{ status: 204 }];
+    const run = await register({}, iamUserOutputs);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("Registered the S3 sync with SpendFlo (HTTP 204");
+  });
+
   it("explains a 401", async () => {
     script = [{ status: 401, body: '{"message":"invalid token"}' }];
     const run = await register({}, iamUserOutputs);
