@@ -61,3 +61,48 @@ export function partitionOf(region: string): Partition {
   }
   return "aws";
 }
+
+/**
+ * The shape every AWS region code has had: a 2-4 letter area, an optional `gov`/`iso` or country
+ * part, a compass direction and a number (`us-east-1`, `us-gov-west-1`, `eusc-de-east-1`).
+ */
+const REGION_SHAPE =
+  /^[a-z]{2,4}(-[a-z]{2,4})?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-\d{1,2}$/;
+
+/**
+ * What is wrong with a region code, if anything. A region not in our list but of a region's
+ * shape is a `warning` (AWS opens regions faster than any list is updated); anything else is an
+ * `error`: a typo such as `us-eest-1` would otherwise plan, deploy nowhere and fail later.
+ */
+export function regionProblem(
+  region: string,
+): { level: "error" | "warning"; message: string } | undefined {
+  if (isAwsRegion(region)) return undefined;
+  if (REGION_SHAPE.test(region)) {
+    return {
+      level: "warning",
+      message: `${region} is not an AWS region this tool knows: check the spelling (such as us-east-1)`,
+    };
+  }
+  const distance = new Map(AWS_REGIONS.map((r) => [r, editDistance(r, region)]));
+  const closest = Math.min(...distance.values());
+  const near = closest <= 2 ? AWS_REGIONS.filter((r) => distance.get(r) === closest) : [];
+  return {
+    level: "error",
+    message: `"${region}" is not an AWS region code${near.length ? `: did you mean ${near.join(" or ")}?` : " (such as us-east-1, eu-west-1)"}`,
+  };
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
-import { isAwsRegion } from "../lib/awsRegions.ts";
+import { regionProblem } from "../lib/awsRegions.ts";
 import { estimateMonthlyCost, usd, type CostEstimate } from "../lib/costEstimate.ts";
 import type { PlannedResource } from "../lib/plannedResource.ts";
 import { PolicyConfigError, loadPolicyConfig, runPolicies } from "../policies/offline.ts";
@@ -87,12 +87,16 @@ export async function computePlan(
   }
   const region = values.config["aws:region"] ?? DEFAULT_REGION;
   values.config["aws:region"] = region;
-  if (!isAwsRegion(region)) {
-    // A warning, not an error: AWS opens regions faster than any list is updated.
-    values.warnings.push(
-      `aws:region ${region} is not an AWS region this tool knows: check the spelling (such as us-east-1)`,
+  const regionIssue = regionProblem(region);
+  // A well-formed region we do not know is a warning (AWS opens regions faster than any list
+  // is updated); a code of no region's shape is a typo, refused before the program runs.
+  if (regionIssue?.level === "error") {
+    throw new CliError(
+      `invalid stack config:\n  - aws:region: ${regionIssue.message}`,
+      ExitCode.Usage,
     );
   }
+  if (regionIssue) values.warnings.push(`aws:region ${regionIssue.message}`);
 
   let run: OfflineRunResult;
   try {

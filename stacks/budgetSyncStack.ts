@@ -7,7 +7,13 @@ import { SpendfloReader, type ReaderKmsKey } from "../components/spendfloReader.
 import { SyncMonitoring } from "../components/syncMonitoring.ts";
 import { UploaderAccess } from "../components/uploaderAccess.ts";
 import { partitionOf } from "../lib/awsRegions.ts";
-import { auditLogBucketName, isAwsManagedS3Key, type StackConfig } from "./config.ts";
+import {
+  StackConfigError,
+  auditLogBucketName,
+  deploymentRegionProblems,
+  isAwsManagedS3Key,
+  type StackConfig,
+} from "./config.ts";
 
 /**
  * The customer's own bucket (the guide's Option 2): the budget bucket and SpendFlo's read-only
@@ -17,6 +23,8 @@ export async function budgetSyncStack(config: StackConfig) {
   const where = await deploymentTarget();
   const { region, accountId, partition } = where;
   const { access, encryption } = config;
+  const regionProblems = deploymentRegionProblems(config, region);
+  if (regionProblems.length) throw new StackConfigError(regionProblems);
 
   const kmsKey: ReaderKmsKey =
     encryption.type === "sse-s3" || isAwsManagedS3Key(encryption.kmsKeyArn)

@@ -13,6 +13,7 @@ import {
   customerIdProblems,
   iamTagValueProblems,
 } from "../lib/hostedCustomer.ts";
+import { regionProblem } from "../lib/awsRegions.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 
 /**
@@ -386,6 +387,30 @@ function checkHostedConfig(config: StackConfig, ctx: z.RefinementCtx) {
       }
     }
   }
+}
+
+/**
+ * What the stack config cannot say alone, checked against the region the stack deploys to
+ * (`aws:region`): the region must be a region code, and a given KMS key must live in it (S3
+ * encrypts only with a key of the bucket's region). One message per problem, naming the key.
+ */
+export function deploymentRegionProblems(
+  config: Pick<StackConfig, "encryption">,
+  region: string,
+  namespace = PROJECT,
+): string[] {
+  const problems: string[] = [];
+  const regionIssue = regionProblem(region);
+  if (regionIssue?.level === "error") problems.push(`aws:region: ${regionIssue.message}`);
+  const keyRegion = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/.exec(
+    config.encryption.kmsKeyArn ?? "",
+  )?.[1];
+  if (keyRegion && keyRegion !== region) {
+    problems.push(
+      `${namespace}:encryption.kmsKeyArn: the key is in ${keyRegion} but the bucket in ${region} (aws:region): S3 encrypts only with a key of the bucket's own region; give a key in ${region}${config.encryption.kmsKeyArn?.includes(":key/mrk-") ? " (a replica of this multi-Region key there has its own ARN)" : ""}`,
+    );
+  }
+  return problems;
 }
 
 /** The audit log bucket: as configured, or the budget bucket's name plus `-audit-logs`. */

@@ -5,7 +5,12 @@ import { SpendfloReader } from "../components/spendfloReader.ts";
 import { HOSTED_PREFIX_ROOT, hostedCustomerPrefix } from "../lib/hostedCustomer.ts";
 import { bucketArn } from "../lib/policyDocument.ts";
 import { auditTrail, deploymentTarget, spendfloReader } from "./budgetSyncStack.ts";
-import { hostedSettings, type StackConfig } from "./config.ts";
+import {
+  StackConfigError,
+  deploymentRegionProblems,
+  hostedSettings,
+  type StackConfig,
+} from "./config.ts";
 
 /**
  * The SpendFlo-provided bucket (the guide's Option 1), composed from config: with
@@ -19,6 +24,8 @@ export async function hostedStack(config: StackConfig) {
   const where = await deploymentTarget();
   const { region, accountId, partition } = where;
   const { manageBucket, customers } = hostedSettings(config);
+  const regionProblems = deploymentRegionProblems(config, region);
+  if (regionProblems.length) throw new StackConfigError(regionProblems);
 
   const outputs: Record<string, unknown> = {
     bucketName: config.bucketName,

@@ -5,14 +5,14 @@ import { StackConfigError, isHostedConfig, namespaceConfig, parseStackConfig } f
 import { hostedStack } from "./hostedStack.ts";
 
 export default async function () {
-  let config;
   try {
-    config = parseStackConfig(namespaceConfig(pulumi.runtime.allConfig()));
+    const config = parseStackConfig(namespaceConfig(pulumi.runtime.allConfig()));
+    // The stacks check the config against the region too, before declaring any resource.
+    if (isHostedConfig(config)) return await hostedStack(config);
+    return await budgetSyncStack(config);
   } catch (error) {
     // RunError prints its message alone: the problems, not a stack trace.
     if (error instanceof StackConfigError) throw new pulumi.RunError(error.message);
     throw error;
   }
-  if (isHostedConfig(config)) return hostedStack(config);
-  return budgetSyncStack(config);
 }

@@ -127,16 +127,46 @@ describe("plan of the default stack (own-bucket, iam-user)", () => {
     );
   });
 
-  it("warns about a region it does not know", async () => {
+  it("warns about a well-formed region it does not know", async () => {
     const file = writeStack(
       tempDir(),
-      "config:\n  aws:region: us-east-7x\n  budget-sync:bucketName: acme-x\n",
+      "config:\n  aws:region: us-north-9\n  budget-sync:bucketName: acme-x\n",
     );
     const result = await runCli(["plan", "--config", file]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      "warning: aws:region us-east-7x is not an AWS region this tool knows",
+      "warning: aws:region us-north-9 is not an AWS region this tool knows",
     );
+  });
+
+  it("refuses a region code of no region's shape, exit 2, naming the closest", async () => {
+    const file = writeStack(
+      tempDir(),
+      "config:\n  aws:region: us-eest-1\n  budget-sync:bucketName: acme-x\n",
+    );
+    const result = await runCli(["plan", "--config", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'aws:region: "us-eest-1" is not an AWS region code: did you mean us-east-1 or us-west-1?',
+    );
+  });
+
+  it("refuses a given KMS key of another region than the bucket, exit 2", async () => {
+    const file = writeStack(
+      tempDir(),
+      [
+        "config:",
+        "  aws:region: eu-west-1",
+        "  budget-sync:bucketName: acme-x",
+        '  budget-sync:encryption: { type: sse-kms, kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" }',
+      ].join("\n"),
+    );
+    const result = await runCli(["plan", "--config", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "budget-sync:encryption.kmsKeyArn: the key is in us-east-1 but the bucket in eu-west-1 (aws:region): S3 encrypts only with a key of the bucket's own region",
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("takes the region from aws:region", async () => {

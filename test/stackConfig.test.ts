@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { StackConfigError, namespaceConfig, parseStackConfig } from "../stacks/config.ts";
+import {
+  StackConfigError,
+  deploymentRegionProblems,
+  namespaceConfig,
+  parseStackConfig,
+} from "../stacks/config.ts";
 
 function problems(raw: Record<string, unknown>): string[] {
   const strings = Object.fromEntries(
@@ -193,5 +198,30 @@ describe("stack config", () => {
     expect(namespaceConfig({ "aws:region": "eu-west-1", "budget-sync:bucketName": "b" })).toEqual({
       bucketName: "b",
     });
+  });
+});
+
+describe("deploymentRegionProblems", () => {
+  const KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  it("accepts a known region, a well-formed new one, and a key of the bucket's region", () => {
+    const config = parseStackConfig({
+      bucketName: "acme-budgets",
+      encryption: JSON.stringify({ type: "sse-kms", kmsKeyArn: KEY }),
+    });
+    expect(deploymentRegionProblems(config, "eu-west-1")).toEqual([]);
+    expect(
+      deploymentRegionProblems(parseStackConfig({ bucketName: "acme-budgets" }), "us-north-9"),
+    ).toEqual([]);
+  });
+
+  it("refuses a typo of a region and a key in another region", () => {
+    const config = parseStackConfig({
+      bucketName: "acme-budgets",
+      encryption: JSON.stringify({ type: "sse-kms", kmsKeyArn: KEY }),
+    });
+    expect(deploymentRegionProblems(config, "us-eest-1")).toEqual([
+      'aws:region: "us-eest-1" is not an AWS region code: did you mean us-east-1 or us-west-1?',
+      "budget-sync:encryption.kmsKeyArn: the key is in eu-west-1 but the bucket in us-eest-1 (aws:region): S3 encrypts only with a key of the bucket's own region; give a key in us-eest-1",
+    ]);
   });
 });
