@@ -170,14 +170,7 @@ function withStackAccounts(
   stackConfig: Record<string, string>,
   namespace: string,
 ): Record<string, unknown> {
-  let account: string | undefined;
-  try {
-    account = (
-      JSON.parse(stackConfig[`${namespace}:access`] ?? "{}") as { spendfloAccountId?: string }
-    ).spendfloAccountId;
-  } catch {
-    account = undefined;
-  }
+  const account = spendfloAccountOf(stackConfig, namespace);
   if (!account || !/^\d{12}$/.test(account)) return policyConfig;
   const merged: Record<string, unknown> = { ...policyConfig };
   for (const policy of packPolicies) {
@@ -193,6 +186,18 @@ function withStackAccounts(
     }
   }
   return merged;
+}
+
+/** `access.spendfloAccountId` of the stack config, as text (unquoted in YAML it is a number). */
+function spendfloAccountOf(stackConfig: Record<string, string>, namespace: string) {
+  try {
+    const id = (
+      JSON.parse(stackConfig[`${namespace}:access`] ?? "{}") as { spendfloAccountId?: unknown }
+    ).spendfloAccountId;
+    return typeof id === "string" || typeof id === "number" ? String(id) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `Pulumi.<stack>.yaml` → `<stack>`; any other file name is the stack name as it is. */

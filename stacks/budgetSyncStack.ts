@@ -9,6 +9,7 @@ import { UploaderAccess } from "../components/uploaderAccess.ts";
 import { partitionOf } from "../lib/awsRegions.ts";
 import {
   StackConfigError,
+  deploymentAccountWarnings,
   auditLogBucketName,
   deploymentRegionProblems,
   isAwsManagedS3Key,
@@ -25,6 +26,7 @@ export async function budgetSyncStack(config: StackConfig) {
   const { access, encryption } = config;
   const regionProblems = deploymentRegionProblems(config, region);
   if (regionProblems.length) throw new StackConfigError(regionProblems);
+  for (const warning of deploymentAccountWarnings(config, accountId)) pulumi.log.warn(warning);
 
   const kmsKey: ReaderKmsKey =
     encryption.type === "sse-s3" || isAwsManagedS3Key(encryption.kmsKeyArn)

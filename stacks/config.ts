@@ -24,7 +24,24 @@ import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 
 export const PROJECT = "budget-sync";
 
-const accountId = z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account id");
+/**
+ * A 12-digit account id; unquoted in YAML it is a number, accepted when it still has 12 digits.
+ * One that began with 0 has lost its leading zeros as a number: it must be quoted.
+ */
+const accountId = z.preprocess(
+  (value) =>
+    typeof value === "number" && Number.isInteger(value) && String(value).length === 12
+      ? String(value)
+      : value,
+  z
+    .string({
+      error: (issue) =>
+        typeof issue.input === "number"
+          ? `is the YAML number ${String(issue.input)}, not a 12-digit account id: quote the id ("012345678901"), since a number loses its leading zeros`
+          : "must be text: a 12-digit AWS account id",
+    })
+    .regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
+);
 
 const days = z
   .number({ error: "must be a number of days" })
@@ -54,7 +71,12 @@ const hostedCustomers = z
   .array(
     z.strictObject({
       id: z
-        .string({ error: "is required: the customer's company id, a lowercase slug (acme-corp)" })
+        .string({
+          error: (issue) =>
+            issue.input === undefined
+              ? "is required: the customer's company id, a lowercase slug (acme-corp)"
+              : `must be text: the customer's company id, a lowercase slug (acme-corp), not a ${typeof issue.input}`,
+        })
         .superRefine((id, ctx) => {
           for (const message of customerIdProblems(id)) ctx.addIssue({ code: "custom", message });
         }),
@@ -63,20 +85,30 @@ const hostedCustomers = z
     }),
     { error: "must be a list of customers, each { id, name?, contact? }" },
   )
-  .superRefine((customers, ctx) => {
-    const first = new Map<string, number>();
-    customers.forEach((customer, index) => {
-      const seen = first.get(customer.id);
-      if (seen === undefined) first.set(customer.id, index);
-      else {
-        ctx.addIssue({
-          code: "custom",
-          path: [index, "id"],
-          message: `"${customer.id}" is listed twice (first as customers.${seen}): one customer, one prefix, one principal`,
+  .check(
+    z.superRefine(
+      (customers, ctx) => {
+        if (!Array.isArray(customers)) return;
+        const first = new Map<string, number>();
+        customers.forEach((customer, index) => {
+          // Read defensively: this runs even when other entries are invalid, so every problem
+          // of the list is reported in one pass.
+          const id = (customer as { id?: unknown } | null)?.id;
+          if (typeof id !== "string") return;
+          const seen = first.get(id);
+          if (seen === undefined) first.set(id, index);
+          else {
+            ctx.addIssue({
+              code: "custom",
+              path: [index, "id"],
+              message: `"${id}" is listed twice (first as customers.${seen}): one customer, one prefix, one principal`,
+            });
+          }
         });
-      }
-    });
-  });
+      },
+      { when: () => true },
+    ),
+  );
 
 /** `exporter`: the guide's Step 4 Option A, a scheduled Lambda (components/budgetExporter.ts). */
 const exporterConfig = z
@@ -411,6 +443,19 @@ export function deploymentRegionProblems(
     );
   }
   return problems;
+}
+
+/** Warnings about the config in the account the stack deploys to. */
+export function deploymentAccountWarnings(
+  config: Pick<StackConfig, "access">,
+  accountId: string,
+  namespace = PROJECT,
+): string[] {
+  return config.access.spendfloAccountId === accountId
+    ? [
+        `${namespace}:access.spendfloAccountId is ${accountId}, the account this stack deploys to: SpendFlo's account id is the one SpendFlo gives you, not yours`,
+      ]
+    : [];
 }
 
 /** The audit log bucket: as configured, or the budget bucket's name plus `-audit-logs`. */

@@ -7,6 +7,7 @@ import { bucketArn } from "../lib/policyDocument.ts";
 import { auditTrail, deploymentTarget, spendfloReader } from "./budgetSyncStack.ts";
 import {
   StackConfigError,
+  deploymentAccountWarnings,
   deploymentRegionProblems,
   hostedSettings,
   type StackConfig,
@@ -26,6 +27,7 @@ export async function hostedStack(config: StackConfig) {
   const { manageBucket, customers } = hostedSettings(config);
   const regionProblems = deploymentRegionProblems(config, region);
   if (regionProblems.length) throw new StackConfigError(regionProblems);
+  for (const warning of deploymentAccountWarnings(config, accountId)) pulumi.log.warn(warning);
 
   const outputs: Record<string, unknown> = {
     bucketName: config.bucketName,

@@ -74,6 +74,22 @@ describe("hosted stack config: customers", () => {
     ]);
   });
 
+  it("reports every problem of the list in one pass, the duplicate too; a number id must be text", () => {
+    expect(
+      problems({
+        bucketName: BUCKET,
+        customers: [{ id: "acme" }, { id: "Acme" }, { id: "acme" }, { id: 123 }],
+      }),
+    ).toEqual([
+      "budget-sync:customers.1.id: must be a lowercase slug: only a-z, 0-9 and hyphens (e.g. acme-corp)",
+      "budget-sync:customers.3.id: must be text: the customer's company id, a lowercase slug (acme-corp), not a number",
+      'budget-sync:customers.2.id: "acme" is listed twice (first as customers.0): one customer, one prefix, one principal',
+    ]);
+    expect(problems({ bucketName: BUCKET, customers: "acme" })).toEqual([
+      "budget-sync:customers: must be a list of customers, each { id, name?, contact? }",
+    ]);
+  });
+
   it("requires an id and says what it is", () => {
     expect(problems({ bucketName: BUCKET, customers: [{ name: "Acme" }] })).toEqual([
       "budget-sync:customers.0.id: is required: the customer's company id, a lowercase slug (acme-corp)",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   StackConfigError,
+  deploymentAccountWarnings,
   deploymentRegionProblems,
   namespaceConfig,
   parseStackConfig,
@@ -223,5 +224,30 @@ describe("deploymentRegionProblems", () => {
       'aws:region: "us-eest-1" is not an AWS region code: did you mean us-east-1 or us-west-1?',
       "budget-sync:encryption.kmsKeyArn: the key is in eu-west-1 but the bucket in us-eest-1 (aws:region): S3 encrypts only with a key of the bucket's own region; give a key in us-eest-1",
     ]);
+  });
+});
+
+describe("access.spendfloAccountId unquoted in YAML (a number)", () => {
+  const access = (spendfloAccountId: unknown) =>
+    JSON.stringify({ mode: "cross-account-policy", spendfloAccountId });
+  it("accepts a 12-digit number as the id", () => {
+    const config = parseStackConfig({ bucketName: "acme-budgets", access: access(999988887777) });
+    expect(config.access.spendfloAccountId).toBe("999988887777");
+  });
+
+  it("says to quote an id whose leading zeros a number lost", () => {
+    expect(() =>
+      parseStackConfig({ bucketName: "acme-budgets", access: access(12345678901) }),
+    ).toThrow(
+      'budget-sync:access.spendfloAccountId: is the YAML number 12345678901, not a 12-digit account id: quote the id ("012345678901"), since a number loses its leading zeros',
+    );
+  });
+
+  it("warns when it is the account the stack deploys to", () => {
+    const config = parseStackConfig({ bucketName: "acme-budgets", access: access("123456789012") });
+    expect(deploymentAccountWarnings(config, "123456789012")).toEqual([
+      "budget-sync:access.spendfloAccountId is 123456789012, the account this stack deploys to: SpendFlo's account id is the one SpendFlo gives you, not yours",
+    ]);
+    expect(deploymentAccountWarnings(config, "111122223333")).toEqual([]);
   });
 });
