@@ -359,7 +359,10 @@ export const stackConfigSchema = z
     if (access.mode === "cross-account-policy" && isAwsManagedS3Key(encryption.kmsKeyArn)) {
       issue(
         ["encryption", "kmsKeyArn"],
-        "the AWS-managed aws/s3 key cannot be shared with another account: omit kmsKeyArn to let the stack create a key, or give a customer-managed key",
+        isHostedConfig(config)
+          ? // A hosted stack refuses every other key: sse-s3 is its one choice here.
+            'the AWS-managed aws/s3 key cannot be shared with another account: a hosted stack in mode cross-account-policy encrypts with type "sse-s3" (no kmsKeyArn)'
+          : "the AWS-managed aws/s3 key cannot be shared with another account: omit kmsKeyArn to let the stack create a key, or give a customer-managed key",
       );
     }
   })
@@ -487,9 +490,13 @@ export function parseStackConfig(raw: Record<string, string>, namespace = PROJEC
     values[key] = STRING_KEYS.has(key) ? value : decodeConfigValue(value);
   }
   const result = stackConfigSchema.safeParse(values);
-  if (result.success) return result.data;
-  throw new StackConfigError(
-    result.error.issues.map((issue) => {
+  // Keys with defaults cannot be told apart once parsed: a shard's bucket-only keys are
+  // refused from what the file says.
+  const shard = shardBucketKeyProblems(values, namespace);
+  if (result.success && shard.length === 0) return result.data;
+  throw new StackConfigError([
+    ...shard,
+    ...(result.success ? [] : result.error.issues).map((issue) => {
       if (issue.code === "unrecognized_keys") {
         const where = issue.path.length ? `${namespace}:${issue.path.join(".")}` : namespace;
         return `${where}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}; allowed: ${allowedKeys(issue.path).join(", ")}`;
@@ -497,6 +504,22 @@ export function parseStackConfig(raw: Record<string, string>, namespace = PROJEC
       const key = issue.path.length ? `${namespace}:${issue.path.join(".")}` : namespace;
       return `${key}: ${plainMessage(issue)}`;
     }),
+  ]);
+}
+
+/** Settings of the bucket itself, which a shard (`hosted.manageBucket: false`) never makes. */
+const SHARD_REFUSED_KEYS = ["retentionDays", "noncurrentRetentionDays", "encryption"];
+
+function shardBucketKeyProblems(values: Record<string, unknown>, namespace: string): string[] {
+  const hosted = values["hosted"];
+  const isShard =
+    hosted !== null &&
+    typeof hosted === "object" &&
+    (hosted as { manageBucket?: unknown }).manageBucket === false;
+  if (!isShard) return [];
+  return SHARD_REFUSED_KEYS.filter((key) => values[key] !== undefined).map(
+    (key) =>
+      `${namespace}:${key}: is only used when hosted.manageBucket is true: a shard stack makes customers' principals, never the bucket; set it in the base stack`,
   );
 }
 

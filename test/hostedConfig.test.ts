@@ -158,6 +158,47 @@ describe("hosted stack config: what a hosted stack allows", () => {
     ]);
   });
 
+  it("refuses the bucket's retention and encryption in a shard instead of ignoring them; tags tag its users", () => {
+    expect(
+      problems({
+        bucketName: BUCKET,
+        hosted: { manageBucket: false },
+        retentionDays: 90,
+        noncurrentRetentionDays: 7,
+        encryption: { type: "sse-s3" },
+        tags: { team: "onboarding" },
+        customers: [{ id: "a" }],
+      }),
+    ).toEqual(
+      ["retentionDays", "noncurrentRetentionDays", "encryption"].map(
+        (key) =>
+          `budget-sync:${key}: is only used when hosted.manageBucket is true: a shard stack makes customers' principals, never the bucket; set it in the base stack`,
+      ),
+    );
+    const shard = parseStackConfig(
+      raw({
+        bucketName: BUCKET,
+        hosted: { manageBucket: false },
+        tags: { team: "onboarding" },
+        customers: [{ id: "a" }],
+      }),
+    );
+    expect(shard.tags).toEqual({ team: "onboarding" });
+  });
+
+  it("in cross-account-policy mode, names sse-s3 as the one choice for the AWS-managed key", () => {
+    expect(
+      problems({
+        bucketName: BUCKET,
+        access: { mode: "cross-account-policy", spendfloAccountId: "999988887777" },
+        encryption: { type: "sse-kms", kmsKeyArn: "alias/aws/s3" },
+        customers: [{ id: "a" }],
+      }),
+    ).toEqual([
+      'budget-sync:encryption.kmsKeyArn: the AWS-managed aws/s3 key cannot be shared with another account: a hosted stack in mode cross-account-policy encrypts with type "sse-s3" (no kmsKeyArn)',
+    ]);
+  });
+
   it("refuses a customer's own stack's features instead of ignoring them", () => {
     expect(
       problems({
