@@ -233,13 +233,18 @@ export function planJson(plan: Plan) {
   };
 }
 
+/** `1 resource`, `2 resources`. */
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** The human plan: resources as a tree under their components, then outputs, then findings. */
 export function planText(plan: Plan): string {
   const out: string[] = [];
   const custom = plan.resources.filter((r) => r.custom).length;
   out.push(
     `Plan of stack ${plan.stack} (project ${plan.project}, account ${plan.accountId}, ${plan.region}), computed offline`,
-    `${custom} resources to create, in ${plan.resources.length - custom} components`,
+    `${counted(custom, "resource")} to create, in ${counted(plan.resources.length - custom, "component")}`,
     "",
   );
   const byParent = new Map<string | undefined, PlannedResource[]>();

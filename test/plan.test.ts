@@ -368,6 +368,8 @@ describe("plan --program", () => {
     const plan = JSON.parse(result.stdout) as PlanJson;
     expect(plan.stack).toBe("dev");
     expect(plan.outputs.bucket).toBe("x-budgets");
+    const text = await runCli(["plan", "--program", dir]);
+    expect(text.stdout).toContain("1 resource to create, in 0 components");
   });
 
   it("without --stack, names the project's stacks when there is not exactly one", async () => {
