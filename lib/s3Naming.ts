@@ -30,15 +30,40 @@ export function bucketNameProblems(name: string): string[] {
 
 /** Problems with a budget-file prefix such as `budgets/`; empty when it is usable. */
 export function prefixProblems(prefix: string): string[] {
+  const problems = prefixFaults(prefix);
+  if (problems.length === 0) return problems;
+  // One suggestion, and only one that would pass: "/budgets" → "budgets/", not "/budgets/".
+  const suggestion = prefix
+    .split("/")
+    .map((segment) => segment.trim())
+    .filter((segment) => segment !== "" && segment !== "." && segment !== "..")
+    .join("/");
+  if (suggestion !== "" && prefixFaults(`${suggestion}/`).length === 0)
+    problems[0] += ` (try "${suggestion}/")`;
+  return problems;
+}
+
+function prefixFaults(prefix: string): string[] {
   const problems: string[] = [];
   if (prefix.length === 0) {
     problems.push('must not be empty: access is scoped to a prefix such as "budgets/"');
     return problems;
   }
-  if (!prefix.endsWith("/")) problems.push(`must end with "/" (try "${prefix}/")`);
+  if (!prefix.endsWith("/")) problems.push('must end with "/"');
   if (prefix.startsWith("/"))
-    problems.push('must not start with "/" (S3 keys have no leading slash)');
+    problems.push('must not start with "/": S3 keys have no leading slash');
   if (prefix.includes("//")) problems.push('must not contain an empty segment ("//")');
+  const segments = prefix.split("/");
+  if (segments.some((segment) => segment === "." || segment === "..")) {
+    problems.push(
+      'must not contain a "." or ".." segment: S3 keeps it as a name, while tools that tidy paths read another folder',
+    );
+  }
+  if (segments.some((segment) => segment !== segment.trim())) {
+    problems.push(
+      'must not have a space at the start or end of a segment: "budgets /" and "budgets/" are two prefixes to S3',
+    );
+  }
   if (/[*?]|\$\{/.test(prefix)) {
     problems.push(
       'must not contain "*", "?" or "${": they are wildcards and variables in IAM policies',

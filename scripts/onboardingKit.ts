@@ -74,7 +74,7 @@ export function buildOnboardingKit(fields: {
       "# Test access (Step 2): expect an empty listing or your earlier files",
       `aws s3 ls ${target} ${aws}`,
       "# Upload a budget file (Step 3)",
-      `aws s3 cp /path/to/budget-export.csv ${target}budget_$(date +%Y%m%d).csv ${aws}`,
+      `aws s3 cp /path/to/budget-export.csv ${target}budget_$(date -u +%Y%m%d).csv ${aws}`,
       "# Or check the file against SpendFlo's format first, then upload it under the same name",
       `AWS_PROFILE=${profile} AWS_REGION=${fields.region} budget-sync upload /path/to/budget-export.csv --bucket ${fields.bucketName} --prefix ${fields.prefix}`,
     ],

@@ -111,7 +111,9 @@ export async function computePlan(
     });
   } catch (error) {
     if (error instanceof ProgramError) {
-      throw new CliError(`the program failed: ${error.message}`, ExitCode.Usage);
+      // A secret's offline placeholder is no value of the user's: never shown (a secret prefix).
+      const message = maskValues(error.message, new Set(values.secretValues)) as string;
+      throw new CliError(`the program failed: ${message}`, ExitCode.Usage);
     }
     throw error;
   }

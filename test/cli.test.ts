@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../scripts/cli.ts";
 import { runCli } from "./helpers/cli.ts";
@@ -79,6 +82,23 @@ describe("the command line's own messages", () => {
         ).toBe(true);
         expect(line.length).toBeLessThan(100);
       });
+    }
+  });
+
+  it("never shows the offline stand-in for a secret in a config error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "budget-sync-cli-"));
+    try {
+      const file = join(dir, "Pulumi.secret.yaml");
+      writeFileSync(
+        file,
+        "config:\n  budget-sync:bucketName: acme-budgets\n  budget-sync:prefix:\n    secure: AAABAGVuY3J5cHRlZA==\n",
+      );
+      const result = await runCli(["plan", "--config", file]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain("budget-sync:prefix:");
+      expect(result.stderr).not.toMatch(/placeholder/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -88,7 +88,7 @@ const ACME_COMMANDS = [
   "# Test access (Step 2): expect an empty listing or your earlier files",
   "aws s3 ls s3://spendflo-budget-uploads/customers/acme/budgets/ --profile spendflo-acme --region us-east-1",
   "# Upload a budget file (Step 3)",
-  "aws s3 cp /path/to/budget-export.csv s3://spendflo-budget-uploads/customers/acme/budgets/budget_$(date +%Y%m%d).csv --profile spendflo-acme --region us-east-1",
+  "aws s3 cp /path/to/budget-export.csv s3://spendflo-budget-uploads/customers/acme/budgets/budget_$(date -u +%Y%m%d).csv --profile spendflo-acme --region us-east-1",
   "# Or check the file against SpendFlo's format first, then upload it under the same name",
   "AWS_PROFILE=spendflo-acme AWS_REGION=us-east-1 budget-sync upload /path/to/budget-export.csv --bucket spendflo-budget-uploads --prefix customers/acme/budgets/",
 ];

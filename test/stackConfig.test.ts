@@ -61,7 +61,18 @@ describe("stack config", () => {
 
   it.each([
     ["budgets", 'budget-sync:prefix: must end with "/" (try "budgets/")'],
-    ["/budgets/", 'budget-sync:prefix: must not start with "/" (S3 keys have no leading slash)'],
+    [
+      "/budgets/",
+      'budget-sync:prefix: must not start with "/": S3 keys have no leading slash (try "budgets/")',
+    ],
+    [
+      " budgets/",
+      'budget-sync:prefix: must not have a space at the start or end of a segment: "budgets /" and "budgets/" are two prefixes to S3 (try "budgets/")',
+    ],
+    [
+      "budgets/../x/",
+      'budget-sync:prefix: must not contain a "." or ".." segment: S3 keeps it as a name, while tools that tidy paths read another folder (try "budgets/x/")',
+    ],
     [
       "budgets/*/",
       'budget-sync:prefix: must not contain "*", "?" or "${": they are wildcards and variables in IAM policies',
