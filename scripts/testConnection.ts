@@ -12,7 +12,13 @@ import { isAwsRegion } from "../lib/awsRegions.ts";
 import { Redactor } from "../lib/redact.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 import { CliError, ExitCode, parseOptions, UsageError, type ExitCodeValue } from "./errors.ts";
-import { checkPermissions, describeVerdict, type PermissionVerdict } from "./permissionCheck.ts";
+import {
+  checkPermissions,
+  describeVerdict,
+  explainPermissionCheckFailure,
+  type PermissionCheckNotRun,
+  type PermissionVerdict,
+} from "./permissionCheck.ts";
 import { loadStackOutputs, readAllStdin, type LoadedOutputs } from "./stackOutputsInput.ts";
 import {
   explainS3Error,
@@ -102,7 +108,8 @@ interface Report {
   readNewest?: "ok" | "failed";
   warnings: string[];
   failure?: S3Failure;
-  permissions?: PermissionVerdict;
+  /** With --check-permissions: the simulator's verdict, or why the check could not run. */
+  permissions?: PermissionVerdict | PermissionCheckNotRun;
   error?: string;
 }
 
@@ -288,7 +295,8 @@ async function chooseCredentials(
 
 /**
  * Tests the connection and returns the exit code: 0 the prefix lists (and, with
- * --check-permissions, the simulator agrees), 1 it does not. Usage errors throw (exit 2).
+ * --check-permissions, the simulator agrees), 1 it does not, or the permissions check could not
+ * run (a finding of its own; the listing is still reported). Usage errors throw (exit 2).
  */
 export async function runTestConnection(
   options: TestConnectionOptions,
@@ -303,6 +311,11 @@ export async function runTestConnection(
       ? await loadStackOutputs(options.stackOutputs, options.customer, d.readStdin)
       : undefined;
     if (!outputs && options.customer) throw new UsageError("--customer needs --stack-outputs");
+    if (!outputs && options.credentials === "reader") {
+      throw new UsageError(
+        "--credentials reader needs --stack-outputs: the reader's key pair or role comes from `pulumi stack output --json --show-secrets`; without them use --credentials default",
+      );
+    }
     redactor.add(...(outputs?.secrets ?? []), d.env.AWS_SECRET_ACCESS_KEY, d.env.AWS_SESSION_TOKEN);
     const source = outputs?.syncSourceConfig;
 
@@ -417,7 +430,7 @@ async function simulate(
   prefix: string,
   region: string | undefined,
   d: TestConnectionDeps,
-): Promise<PermissionVerdict> {
+): Promise<PermissionVerdict | PermissionCheckNotRun> {
   if (!outputs.accessMode) {
     throw new UsageError(
       "--check-permissions: the outputs do not say their access mode (accessMode); it needs a customer stack's outputs",
@@ -438,19 +451,12 @@ async function simulate(
       { iam: d.iam(simRegion), sts: d.sts(simRegion), s3: d.s3(region, undefined) },
     );
   } catch (error) {
-    const code = s3ErrorCode(error);
-    if (code === "AccessDenied" || code === "AccessDeniedException") {
-      throw new CliError(
-        `--check-permissions was denied (${code}): it needs iam:SimulatePrincipalPolicy (iam:SimulateCustomPolicy for cross-account-policy), s3:GetBucketPolicy and sts:GetCallerIdentity with the default credential chain`,
-        ExitCode.Finding,
-      );
-    }
-    if (error instanceof CliError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CliError(
-      `--check-permissions failed: ${code ?? "error"}: ${message}`,
-      ExitCode.Finding,
-    );
+    // The listing's result stands; the check that could not run is a finding of its own.
+    return {
+      ok: false,
+      ran: false,
+      reason: explainPermissionCheckFailure(error, simRegion, d.env),
+    };
   }
 }
 
@@ -503,7 +509,7 @@ export const testConnectionCommand: CommandModule = {
         "",
       )
       .epilog(
-        "AWS access through the SDK's default chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...). A new access key is retried for about 60 s.\nExit codes: 0 the prefix lists (and the permissions check passes); 1 it does not, the cause named; 2 bad usage or bad stack outputs.",
+        "AWS access through the SDK's default chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...). A new access key is retried for about 60 s.\n--check-permissions needs AWS IAM and STS: against an S3-compatible store, leave it off.\nExit codes: 0 the prefix lists (and the permissions check passes); 1 it does not, or the permissions check fails or could not run (the listing is still reported), the cause named; 2 bad usage or bad stack outputs.",
       ),
   handler: async (argv) => {
     const options = parseOptions(argvSchema, argv);

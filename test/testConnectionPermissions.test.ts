@@ -334,7 +334,29 @@ describe("--check-permissions", () => {
       .rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied" }));
     const run = await check(iamUserOutputs);
     expect(run.code).toBe(1);
-    expect(run.error!.message).toContain("it needs iam:SimulatePrincipalPolicy");
+    expect(run.error).toBeUndefined();
+    expect(run.stdout).toContain("Connection OK");
+    expect(run.stdout).toContain(
+      "Permissions NOT CHECKED: --check-permissions was denied (AccessDenied): it needs iam:SimulatePrincipalPolicy",
+    );
+  });
+
+  it("reports an unreachable simulator as a check that could not run, in the documented JSON shape", async () => {
+    stsMock
+      .on(GetCallerIdentityCommand)
+      .rejects(
+        Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:443"), { code: "ECONNREFUSED" }),
+      );
+    const run = await check(iamUserOutputs, { json: true });
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ ok: false, bucket: BUCKET, fileCount: 0 });
+    expect(report.permissions).toEqual({
+      ok: false,
+      ran: false,
+      reason:
+        "AWS STS (GetCallerIdentity, to know the account) could not be reached at https://sts.eu-west-1.amazonaws.com (ECONNREFUSED): check the network or a proxy, then run again.",
+    });
   });
 
   it("needs stack outputs to know whom to simulate", async () => {
