@@ -48,8 +48,7 @@ export function csvHeadProblem(head: Uint8Array, complete: boolean): string | nu
     return 'the file is UTF-16 text without a byte-order mark: save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")';
   }
   if (nulsEven + nulsOdd > 0) {
-    const line = 1 + lineBreaks(head, 0, head.indexOf(0));
-    return `the file contains binary data (NUL bytes) near line ${line}: it is not CSV text`;
+    return unreadableMessage({ kind: "nul", line: 1 + lineBreaks(head, 0, head.indexOf(0)) });
   }
   const markup = markupProblem(head, start);
   if (markup) return markup;
@@ -104,12 +103,12 @@ type Unreadable =
   | { kind: "encoding"; line: number }
   | { kind: "other"; message: string };
 
-function unreadableMessage(problem: Unreadable, lineOffset = 0): string {
+function unreadableMessage(problem: Unreadable): string {
   switch (problem.kind) {
     case "nul":
-      return `the file contains binary data (NUL bytes) near line ${problem.line + lineOffset}: it is not CSV text`;
+      return `the file contains binary data (NUL bytes) near line ${problem.line}: it is not CSV text`;
     case "encoding":
-      return `the file is not UTF-8 text (near line ${problem.line + lineOffset}): save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
+      return `the file is not UTF-8 text (near line ${problem.line}): save it as UTF-8 (in Excel: Save As "CSV UTF-8 (Comma delimited)")`;
     default:
       return problem.message;
   }
