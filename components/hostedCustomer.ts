@@ -142,8 +142,11 @@ export function hostedCustomerArgsProblems(args: HostedCustomerArgs): string[] {
 /**
  * The customer's identity policy. Listing is allowed only with an `s3:prefix` under the
  * customer's own prefix (a request without a prefix lists nothing); objects may be put and got
- * under it. The trailing `/` after the id keeps `acme` out of `acme-corp`'s prefix. No delete:
- * versioning and the lifecycle decide what disappears, not a leaked key.
+ * under it, and an unfinished multipart upload there aborted: `budget-sync upload` aborts one when
+ * a large file turns out invalid, and without the grant its parts would linger (billed) until the
+ * lifecycle's incomplete-upload rule. The trailing `/` after the id keeps `acme` out of
+ * `acme-corp`'s prefix. No delete: aborting removes only parts of an upload that never became an
+ * object; versioning and the lifecycle decide what disappears, not a leaked key.
  */
 export function hostedCustomerStatements(
   partition: string,
@@ -162,7 +165,7 @@ export function hostedCustomerStatements(
     {
       Sid: "UploadAndReadOwnFiles",
       Effect: "Allow",
-      Action: ["s3:PutObject", "s3:GetObject"],
+      Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
       Resource: prefixObjectsArn(partition, bucket, prefix),
     },
   ];

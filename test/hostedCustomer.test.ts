@@ -28,7 +28,7 @@ async function children(customer: InstanceType<typeof HostedCustomer>, name: str
 }
 
 describe("hostedCustomerStatements: the customer's identity policy", () => {
-  it("lists only with an s3:prefix under customers/<id>/budgets/, puts and gets only under it", () => {
+  it("lists only with an s3:prefix under customers/<id>/budgets/, puts, gets and aborts uploads only under it", () => {
     expect(hostedCustomerStatements("aws", BUCKET, "acme")).toEqual([
       {
         Sid: "ListOwnPrefix",
@@ -40,7 +40,8 @@ describe("hostedCustomerStatements: the customer's identity policy", () => {
       {
         Sid: "UploadAndReadOwnFiles",
         Effect: "Allow",
-        Action: ["s3:PutObject", "s3:GetObject"],
+        // Abort: `budget-sync upload` aborts the multipart upload of a large invalid file.
+        Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
         Resource: "arn:aws:s3:::spendflo-budget-uploads/customers/acme/budgets/*",
       },
     ]);

@@ -93,7 +93,7 @@ describe("hosted customers are isolated from each other (iam-simulate)", () => {
     for (const c of customers.values()) expect(c.policies).toHaveLength(1);
   });
 
-  it("lets each customer list, upload and read back its own prefix and nobody else's", async () => {
+  it("lets each customer list, upload (aborting its own multipart uploads) and read back its own prefix and nobody else's", async () => {
     const outcomes: string[] = [];
     const expected: string[] = [];
     for (const [id, who] of customers) {
@@ -103,6 +103,7 @@ describe("hosted customers are isolated from each other (iam-simulate)", () => {
           ["s3:ListBucket", BUCKET_ARN, { "s3:prefix": prefixOf(target) }],
           ["s3:ListBucket", BUCKET_ARN, { "s3:prefix": `${prefixOf(target)}2026/` }],
           ["s3:PutObject", file(target), {}],
+          ["s3:AbortMultipartUpload", file(target), {}],
           ["s3:GetObject", file(target), {}],
         ];
         for (const [action, resource, context] of checks) {
@@ -153,6 +154,17 @@ describe("hosted customers are isolated from each other (iam-simulate)", () => {
     expect(await decide(acme, "s3:GetObject", `${BUCKET_ARN}/customers/acme-corp/budgets/x`)).toBe(
       "ImplicitlyDenied",
     );
+    expect(
+      await decide(acme, "s3:AbortMultipartUpload", `${BUCKET_ARN}/customers/acme/notes.txt`),
+    ).toBe("ImplicitlyDenied");
+    expect(await decide(acme, "s3:ListMultipartUploadParts", file("acme"))).toBe(
+      "ImplicitlyDenied",
+    );
+    expect(
+      await decide(acme, "s3:ListBucketMultipartUploads", BUCKET_ARN, {
+        "s3:prefix": prefixOf("acme"),
+      }),
+    ).toBe("ImplicitlyDenied");
     expect(await decide(acme, "s3:GetBucketPolicy", BUCKET_ARN)).toBe("ImplicitlyDenied");
     expect(await decide(acme, "s3:PutBucketPolicy", BUCKET_ARN)).toBe("ImplicitlyDenied");
   });
@@ -174,6 +186,7 @@ describe("SpendFlo's own reader of customers/", () => {
       );
       expect(await decide(reader, "s3:PutObject", file(id))).toBe("ImplicitlyDenied");
       expect(await decide(reader, "s3:DeleteObject", file(id))).toBe("ImplicitlyDenied");
+      expect(await decide(reader, "s3:AbortMultipartUpload", file(id))).toBe("ImplicitlyDenied");
     }
   });
 });

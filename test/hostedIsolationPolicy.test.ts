@@ -120,6 +120,22 @@ describe("hosted-customer-isolation", () => {
     ]);
   });
 
+  it("reports aborting another customer's uploads, while its own prefix's abort passes", async () => {
+    expect(own.flatMap((s) => s.Action)).toContain("s3:AbortMultipartUpload");
+    const r = replace(
+      stack(),
+      acmePolicy(...own, {
+        Sid: "Abort",
+        Effect: "Allow",
+        Action: "s3:AbortMultipartUpload",
+        Resource: `${ARN}/customers/acme-corp/budgets/*`,
+      }),
+    );
+    expect(await messages(hostedCustomerIsolation, r)).toEqual([
+      `${ACME} reaches outside customers/acme/budgets/: aws.iam.UserPolicy "customer-acme-access" (statement "Abort") grants s3:AbortMultipartUpload on ${ARN}/customers/acme-corp/budgets/*. ${RULE}`,
+    ]);
+  });
+
   it("does not judge what a customer does inside its own prefix (delete is IAM's and the component's business)", async () => {
     const r = replace(
       stack(),
