@@ -36,7 +36,7 @@ export interface BudgetBucketArgs {
   readonly policyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]>;
   /** Extra statements for a created KMS key's policy (readers' kms:Decrypt through S3). */
   readonly kmsKeyPolicyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]>;
-  /** Delete the bucket even when it holds files. Default false: budgets are never lost by accident. */
+  /** Delete the bucket even when it holds files. Default false: budgets are never lost by accident. Not with `adoptExisting`. */
   readonly forceDestroy?: boolean;
   /** Adopt a bucket that already exists (Pulumi import) and keep it on `pulumi destroy`. Default false. */
   readonly adoptExisting?: boolean;
@@ -205,6 +205,12 @@ export class BudgetBucket extends pulumi.ComponentResource {
 export function budgetBucketArgsProblems(args: BudgetBucketArgs): string[] {
   const problems: string[] = [];
   for (const p of bucketNameProblems(args.bucketName)) problems.push(`bucket name ${p}`);
+  if (args.adoptExisting && args.forceDestroy) {
+    // retainOnDelete wins: destroy forgets an adopted bucket, so forceDestroy would delete nothing.
+    problems.push(
+      "forceDestroy cannot be used with adoptExisting: an adopted bucket is kept on pulumi destroy (retainOnDelete), with its files",
+    );
+  }
   for (const p of prefixProblems(args.prefix ?? BUDGET_BUCKET_DEFAULTS.prefix)) {
     problems.push(`prefix ${p}`);
   }

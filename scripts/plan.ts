@@ -244,9 +244,11 @@ function counted(n: number, noun: string): string {
 export function planText(plan: Plan): string {
   const out: string[] = [];
   const custom = plan.resources.filter((r) => r.custom).length;
+  // An adopted resource (the `import` option) already exists: Pulumi imports it, creates nothing.
+  const imports = plan.resources.filter((r) => r.custom && r.options.importId).length;
   out.push(
     `Plan of stack ${plan.stack} (project ${plan.project}, account ${plan.accountId}, ${plan.region}), computed offline`,
-    `${counted(custom, "resource")} to create, in ${counted(plan.resources.length - custom, "component")}`,
+    `${counted(custom - imports, "resource")} to create${imports ? `, ${imports} to import` : ""}, in ${counted(plan.resources.length - custom, "component")}`,
     "",
   );
   const byParent = new Map<string | undefined, PlannedResource[]>();

@@ -108,10 +108,16 @@ export function describeResource(resource: PlannedResource): string[] {
     case "aws:s3/bucket:Bucket":
     case "aws:s3/bucketV2:BucketV2":
       lines.push(`bucket ${resource.id}`);
-      if (i.forceDestroy) lines.push("forceDestroy: ON (pulumi destroy deletes every file)");
       if (resource.options.importId)
-        lines.push(`adopts the existing bucket ${resource.options.importId}`);
-      if (resource.options.retainOnDelete) lines.push("kept on pulumi destroy (retainOnDelete)");
+        lines.push(
+          `adopts the existing bucket ${resource.options.importId} (imported, not created)`,
+        );
+      // retainOnDelete wins over forceDestroy: destroy only forgets the bucket.
+      if (i.forceDestroy && resource.options.retainOnDelete)
+        lines.push("forceDestroy: set, but without effect: the bucket is kept on pulumi destroy");
+      else if (i.forceDestroy) lines.push("forceDestroy: ON (pulumi destroy deletes every file)");
+      if (resource.options.retainOnDelete)
+        lines.push("kept on pulumi destroy, with its files (retainOnDelete)");
       if (i.policy) lines.push(...describePolicy(i.policy).map((l) => `inline policy: ${l}`));
       break;
     case "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {

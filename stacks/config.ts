@@ -309,6 +309,18 @@ export const stackConfigSchema = z
     const { access, encryption } = config;
     const issue = (path: (string | number)[], message: string) =>
       ctx.addIssue({ code: "custom", path, message });
+    // An adopted bucket is retainOnDelete: destroy forgets it and deletes nothing, so forceDestroy
+    // would promise a deletion that never happens. A hosted shard refuses both keys on its own.
+    if (
+      config.forceDestroy &&
+      config.adoptExistingBucket &&
+      !(isHostedConfig(config) && !hostedSettings(config).manageBucket)
+    ) {
+      issue(
+        ["forceDestroy"],
+        "cannot be used with adoptExistingBucket: an adopted bucket is kept on pulumi destroy (retainOnDelete), with its files, so forceDestroy would delete nothing; remove forceDestroy",
+      );
+    }
     if (config.audit?.enabled && !config.audit.logBucketName) {
       const derived = auditLogBucketName(config);
       if (bucketNameProblems(derived).length) {

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { describeResource } from "../scripts/planRender.ts";
 import { REPO, runCli } from "./helpers/cli.ts";
 
 const EXAMPLE_STACKS = readdirSync(path.join(REPO, "stacks"))
@@ -219,6 +220,40 @@ describe("plan --config", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("counts an adopted bucket as an import, kept on destroy, and refuses forceDestroy with it", async () => {
+    const adopt = [
+      "config:",
+      "  budget-sync:bucketName: acme-hand-made",
+      "  budget-sync:adoptExistingBucket: true",
+    ];
+    const [adopted, created] = await Promise.all([
+      runCli(["plan", "--config", writeStack(tempDir(), adopt.join("\n"))]),
+      runCli(["plan", "--config", writeStack(tempDir(), adopt.slice(0, 2).join("\n"))]),
+    ]);
+    expect(adopted.code, adopted.stderr).toBe(0);
+    const count = (text: string) => Number(/^(\d+) resources? to create/m.exec(text)?.[1]);
+    expect(adopted.stdout).toMatch(/^\d+ resources? to create, 1 to import, in \d+ components$/m);
+    expect(count(adopted.stdout)).toBe(count(created.stdout) - 1);
+    expect(created.stdout).not.toContain("to import");
+    expect(adopted.stdout).toContain(
+      "adopts the existing bucket acme-hand-made (imported, not created)",
+    );
+    expect(adopted.stdout).toContain("kept on pulumi destroy, with its files (retainOnDelete)");
+    expect(adopted.stdout).not.toContain("forceDestroy: ON");
+
+    const both = await runCli([
+      "plan",
+      "--config",
+      writeStack(tempDir(), [...adopt, "  budget-sync:forceDestroy: true"].join("\n")),
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stdout).toBe("");
+    expect(both.stderr).toContain(
+      "budget-sync:forceDestroy: cannot be used with adoptExistingBucket: an adopted bucket is kept on pulumi destroy (retainOnDelete), with its files, so forceDestroy would delete nothing; remove forceDestroy",
+    );
+    expect(both.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("says which file is missing", async () => {
     const result = await runCli(["plan", "--stack", "nope"]);
     expect(result.code).toBe(2);
@@ -245,6 +280,36 @@ describe("plan --config", () => {
     const unknown = await runCli(["plan", "--stak", "role"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Unknown argument: stak");
+  });
+});
+
+describe("describeResource of a bucket", () => {
+  const bucket = (inputs: Record<string, unknown>, options: Record<string, unknown>) =>
+    describeResource({
+      urn: "urn:pulumi:dev::x::aws:s3/bucket:Bucket::b",
+      type: "aws:s3/bucket:Bucket",
+      name: "b",
+      id: "x-budgets",
+      custom: true,
+      inputs,
+      outputs: {},
+      options: { dependsOn: [], ...options },
+    });
+
+  it("says forceDestroy has no effect when the bucket is kept on destroy (another program's adopted bucket)", () => {
+    const lines = bucket({ forceDestroy: true }, { importId: "x-budgets", retainOnDelete: true });
+    expect(lines).toEqual([
+      "bucket x-budgets",
+      "adopts the existing bucket x-budgets (imported, not created)",
+      "forceDestroy: set, but without effect: the bucket is kept on pulumi destroy",
+      "kept on pulumi destroy, with its files (retainOnDelete)",
+    ]);
+  });
+
+  it("still warns of forceDestroy on a bucket the stack creates", () => {
+    expect(bucket({ forceDestroy: true }, {})).toContain(
+      "forceDestroy: ON (pulumi destroy deletes every file)",
+    );
   });
 });
 

@@ -214,6 +214,19 @@ describe("BudgetBucket options", () => {
     expect(bucket.inputs.tags).toBeUndefined();
   });
 
+  it("refuses forceDestroy with adoptExisting: an adopted bucket is kept on destroy", () => {
+    expect(
+      budgetBucketArgsProblems({
+        bucketName: "acme-hand-made",
+        accountId: MOCK_ACCOUNT,
+        adoptExisting: true,
+        forceDestroy: true,
+      }),
+    ).toEqual([
+      "forceDestroy cannot be used with adoptExisting: an adopted bucket is kept on pulumi destroy (retainOnDelete), with its files",
+    ]);
+  });
+
   it("applies retention settings and a custom prefix", async () => {
     const children = await built(
       new BudgetBucket("custom", {
