@@ -280,3 +280,11 @@ export function tagsOf(r: StackResource, unknowns: UnknownValues): Record<string
   }
   return out;
 }
+
+/**
+ * An ARN as the standard partition writes it (`arn:aws-us-gov:s3:::b` → `arn:aws:s3:::b`), so
+ * that checks of a stack in GovCloud, China or the EU Sovereign Cloud compare like with like.
+ */
+export function inStandardPartition(arn: string): string {
+  return arn.replace(/^arn:aws-[a-z-]+:/, "arn:aws:");
+}

@@ -2,6 +2,7 @@ import type { StackValidationPolicy } from "@pulumi/policy";
 import {
   T,
   UnknownValues,
+  inStandardPartition,
   bucketsWithSettings,
   objList,
   strList,
@@ -12,10 +13,15 @@ import { bucketLabel } from "./bucketChecks.ts";
 
 function coversObjects(values: string[], bucket: string): boolean {
   const objects = `arn:aws:s3:::${bucket}/`;
-  return values.some(
-    (v) =>
-      v === "arn:aws:s3" || v === "arn:aws:s3:::" || objects.startsWith(v) || v.startsWith(objects),
-  );
+  return values
+    .map(inStandardPartition)
+    .some(
+      (v) =>
+        v === "arn:aws:s3" ||
+        v === "arn:aws:s3:::" ||
+        objects.startsWith(v) ||
+        v.startsWith(objects),
+    );
 }
 
 /**
@@ -72,7 +78,7 @@ export const auditDataEvents: StackValidationPolicy = {
           const eq = unknowns.read(() => strList(arn, "equals"), []);
           if (
             coversObjects(starts, b.name) ||
-            eq.some((e) => e.startsWith(`arn:aws:s3:::${b.name}/`))
+            eq.some((e) => inStandardPartition(e).startsWith(`arn:aws:s3:::${b.name}/`))
           )
             return true;
         }

@@ -1,7 +1,7 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
 import { globMatches } from "../lib/iamActions.ts";
 import { pinnedValues, type NormalizedStatement } from "../lib/iamAnalysis.ts";
-import { describe } from "../lib/stackModel.ts";
+import { describe, inStandardPartition } from "../lib/stackModel.ts";
 import { bucketConfigSchema } from "./common.ts";
 import { bucketLabel, bucketPolicies, checkEachBucket } from "./bucketChecks.ts";
 
@@ -12,7 +12,8 @@ function deniesInsecureTransport(s: NormalizedStatement, bucket: string): boolea
   const values = pinnedValues(s.conditions, "aws:SecureTransport", new Set(["bool"]));
   if (!values || !values.every((v) => v.toLowerCase() === "false")) return false;
   if (s.notResources !== undefined) return false;
-  const resources = s.resources ?? [];
+  // Any partition: arn:aws-us-gov:s3:::bucket and arn:aws-cn:s3:::bucket are this bucket too.
+  const resources = (s.resources ?? []).map(inStandardPartition);
   const covers = (arn: string) => resources.some((r) => globMatches(r, arn));
   return covers(`arn:aws:s3:::${bucket}`) && covers(`arn:aws:s3:::${bucket}/any-key`);
 }

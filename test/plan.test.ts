@@ -1,4 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -86,6 +93,37 @@ describe("plan over every example stack", () => {
       expect(result.stdout).toMatch(/└─ /);
       expect(result.stdout).toContain("Outputs:");
       expect(result.stdout + result.stderr).not.toMatch(MOCK_SECRET);
+    },
+  );
+});
+
+describe("plan in the other AWS partitions", () => {
+  it.each([
+    ["own-bucket", "us-gov-west-1"],
+    ["exporter", "cn-north-1"],
+    ["exporter", "eusc-de-east-1"],
+  ])(
+    "plans %s in %s with the policy pack's verdict of the standard partition",
+    async (stack, region) => {
+      const dir = tempDir();
+      try {
+        const yaml = readFileSync(path.join(REPO, "stacks", `Pulumi.${stack}.yaml`), "utf8");
+        expect(yaml).toMatch(/aws:region: .*/);
+        const file = writeStack(dir, yaml.replace(/aws:region: .*/, `aws:region: "${region}"`));
+        const [here, standard] = await Promise.all([
+          runCli(["plan", "--config", file, "--json"]),
+          runCli(["plan", "--stack", stack, "--json"]),
+        ]);
+        expect(here.code, here.stderr).toBe(0);
+        const policies = (run: { stdout: string }) =>
+          (JSON.parse(run.stdout) as PlanJson).violations
+            .map((v) => `${v.level} ${v.policy}`)
+            .sort();
+        // The bucket policy's TLS-only Deny and the trail's data events name arn:aws-us-gov:s3:::...
+        expect(policies(here)).toEqual(policies(standard));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   );
 });
