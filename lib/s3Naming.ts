@@ -59,9 +59,15 @@ function prefixFaults(prefix: string): string[] {
       'must not contain a "." or ".." segment: S3 keeps it as a name, while tools that tidy paths read another folder',
     );
   }
-  if (segments.some((segment) => segment !== segment.trim())) {
+  const spaced = segments.find((segment) => segment !== segment.trim());
+  if (spaced !== undefined) {
     problems.push(
-      'must not have a space at the start or end of a segment: "budgets /" and "budgets/" are two prefixes to S3',
+      `must not have a space at the start or end of a segment ("${spaced}"): S3 would keep the space, a second prefix that looks the same`,
+    );
+  }
+  if (/\p{Cf}/u.test(prefix)) {
+    problems.push(
+      "must not contain an invisible character (a zero-width space, a byte-order mark...): the prefix would look like another one and match none of its files",
     );
   }
   if (/[*?]|\$\{/.test(prefix)) {
@@ -69,11 +75,15 @@ function prefixFaults(prefix: string): string[] {
       'must not contain "*", "?" or "${": they are wildcards and variables in IAM policies',
     );
   }
+  // S3's "characters to avoid" in keys, and control characters.
   // eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
   if (/[\u0000-\u001f\u007f\\{}^%`[\]"<>~#|]/.test(prefix)) {
     problems.push(
-      "may contain only letters, digits and the safe characters ! - _ . ' ( ) / and spaces",
+      "must not contain a control character or any of \\ { } ^ % ` [ ] \" < > ~ # | (S3's characters to avoid in keys)",
     );
+  }
+  if (prefix.includes("+")) {
+    problems.push('must not contain "+": some tools read it as a space in an S3 key');
   }
   if (prefix.length > 512) problems.push("must be at most 512 characters long");
   return problems;

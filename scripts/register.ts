@@ -256,9 +256,10 @@ function redirectBaseUrl(location: string, requested: string): string | undefine
   target.search = "";
   target.hash = "";
   const path = target.pathname.replace(/\/+$/, "");
-  target.pathname = path.endsWith(SYNC_CONFIG_PATH)
-    ? path.slice(0, -SYNC_CONFIG_PATH.length)
-    : path;
+  // Only a redirect to the same API path names a new home of the API; anything else (a sign-in
+  // page, a portal) is no base URL to give.
+  if (!path.endsWith(SYNC_CONFIG_PATH)) return undefined;
+  target.pathname = path.slice(0, -SYNC_CONFIG_PATH.length);
   return target.toString().replace(/\/+$/, "");
 }
 
@@ -442,7 +443,7 @@ export async function runRegister(
       const base = location ? redirectBaseUrl(location, url) : undefined;
       const hint =
         status >= 300 && status < 400
-          ? `the API redirects${location ? ` to ${location}` : ""}; redirects are not followed, as the request carries the keys: ${base ? `use ${base} as --api-url (the base URL, without ${SYNC_CONFIG_PATH})` : "use the base URL it redirects to as --api-url"}`
+          ? `the API redirects${location ? ` to ${location}` : ""}; redirects are not followed, as the request carries the keys: ${base ? `use ${base} as --api-url (the base URL, without ${SYNC_CONFIG_PATH})` : `that is not SpendFlo's API (a sign-in page or a proxy?): check --api-url, the base URL such as https://api.spendflo.com`}`
           : STATUS_HINTS[status];
       message = `SpendFlo's API refused the registration: ${last}${hint ? ` (${hint})` : ""}`;
     } else {

@@ -420,6 +420,15 @@ describe("register: retries", () => {
     script = [{ status: 301, headers: { location: "/v2/api/sync/config?x=1" } }];
     const relative = await register({}, iamUserOutputs);
     expect(relative.error!.message).toContain(`use ${baseUrl}/v2 as --api-url`);
+    // A redirect elsewhere (a sign-in page) is no base URL to suggest.
+    script = [
+      { status: 302, headers: { location: "https://login.example.com/sso?next=/api/sync/config" } },
+    ];
+    const signIn = await register({}, iamUserOutputs);
+    expect(signIn.error!.message).not.toContain("as --api-url (the base URL, without");
+    expect(signIn.error!.message).toContain(
+      "that is not SpendFlo's API (a sign-in page or a proxy?): check --api-url",
+    );
   });
 
   it.each([

@@ -67,7 +67,15 @@ describe("stack config", () => {
     ],
     [
       " budgets/",
-      'budget-sync:prefix: must not have a space at the start or end of a segment: "budgets /" and "budgets/" are two prefixes to S3 (try "budgets/")',
+      'budget-sync:prefix: must not have a space at the start or end of a segment (" budgets"): S3 would keep the space, a second prefix that looks the same (try "budgets/")',
+    ],
+    [
+      "\u200bbudgets/",
+      "budget-sync:prefix: must not contain an invisible character (a zero-width space, a byte-order mark...): the prefix would look like another one and match none of its files",
+    ],
+    [
+      "a+b/",
+      'budget-sync:prefix: must not contain "+": some tools read it as a space in an S3 key',
     ],
     [
       "budgets/../x/",
