@@ -230,18 +230,23 @@ export function notAnApiAnswer(answer: {
   if (answer.status === 204 && answer.body.trim() === "") return undefined;
   const type = answer.contentType?.split(";")[0]?.trim().toLowerCase();
   const jsonType = type === undefined || type === "application/json" || type.endsWith("+json");
+  // The API answers a JSON object; `null`, a bare string or a number is no answer of it either.
+  let parsed: unknown;
   let parses = true;
   try {
-    JSON.parse(answer.body);
+    parsed = JSON.parse(answer.body);
   } catch {
     parses = false;
   }
-  if (jsonType && parses) return undefined;
+  const isObject = parses && typeof parsed === "object" && parsed !== null;
+  if (jsonType && isObject) return undefined;
   const what = !jsonType
     ? `content type ${type}${type === "text/html" ? " (a web page)" : ""}`
     : answer.body.trim() === ""
       ? "an empty body"
-      : "a body that is not JSON";
+      : parses
+        ? "JSON that is no object"
+        : "a body that is not JSON";
   return `HTTP ${answer.status} with ${what} is not an answer of SpendFlo's API, which answers JSON: the registration is not confirmed. A proxy or a sign-in page may have answered: check --api-url (the API's base URL, such as https://api.spendflo.com) and any proxy settings (HTTPS_PROXY), then run again`;
 }
 

@@ -447,6 +447,11 @@ describe("register: retries", () => {
       { status: 201, body: "" },
       "HTTP 201 with an empty body is not an answer of SpendFlo's API",
     ],
+    [
+      "200 with JSON that is no object",
+      { status: 200, body: '"ok"', headers: { "content-type": "application/json" } },
+      "HTTP 200 with JSON that is no object is not an answer of SpendFlo's API",
+    ],
   ])("a 2xx that is not the API is a failure, exit 1: %s", async (_, answer, message) => {
     script = [answer];
     const run = await register({}, iamUserOutputs);
