@@ -6,8 +6,9 @@ import { bucketNameProblems, prefixProblems } from "./s3Naming.ts";
  * The contract of SpendFlo's sync-config API, the guide's Step 5 "Via API":
  * `POST <api-url>/api/sync/config` with a bearer API key and this JSON body. Everything is
  * validated before anything is sent, so a typo in a bucket name or region is a usage error
- * here, not a sync that silently finds nothing later. The API answers a JSON object (or 204 No Content);
- * `register` takes any other 2xx (a sign-in page, a proxy) for a failure, not a registration.
+ * here, not a sync that silently finds nothing later. The API answers a JSON object (or 204 No
+ * Content); `register` takes any other 2xx (a sign-in page, a proxy) for a failure, not a
+ * registration.
  */
 
 /** The API path under the base URL (`https://api.spendflo.com`). */
