@@ -15,10 +15,18 @@ export interface PlannedResource {
   parent?: string;
   /** True for provider-managed resources, false for components. */
   custom: boolean;
-  /** Fully resolved inputs; secret values are kept here and masked only when printed. */
+  /**
+   * Inputs, as the program set them; secret values are kept here and masked only when printed.
+   * In a preview plan a value derived from a value unknown at preview is `UNKNOWN`.
+   */
   inputs: Record<string, unknown>;
-  /** Resolved outputs (inputs plus what the provider computes: arn, id, ...). */
+  /**
+   * Outputs: inputs plus what the provider computes (arn, id, ...); in a preview plan, every
+   * property the program did not set is `UNKNOWN`, as in the provider's planned state.
+   */
   outputs: Record<string, unknown>;
+  /** For each input property, the resources its value came from (URNs), as the SDK registers them. */
+  propertyDependencies?: Record<string, string[]>;
   /** Resource options the policy pack may check. */
   options: {
     protect?: boolean;
@@ -26,4 +34,21 @@ export interface PlannedResource {
     importId?: string;
     dependsOn: string[];
   };
+}
+
+/**
+ * The engine's sentinel for a value not known yet (pulumi/pulumi
+ * `sdk/go/common/resource/plugin/rpc.go`, `UnknownStringValue`): during `pulumi preview` it stands
+ * for every value the provider computes and every value derived from one. Plans record unknown
+ * values as this string, exactly as the engine sends them to a policy pack.
+ */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** True if the value is, or holds anywhere inside it, an unknown value. */
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object")
+    return Object.values(value).some(containsUnknown);
+  return false;
 }

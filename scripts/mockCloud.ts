@@ -18,6 +18,11 @@ const NAME_PROPERTY: Record<string, string> = {
   "aws:s3/bucketV2:BucketV2": "bucket",
 };
 
+/** The input that holds a resource type's physical name (`name` for most AWS resources). */
+export function nameProperty(type: string): string {
+  return NAME_PROPERTY[type] ?? "name";
+}
+
 /** Types whose id is the bucket they configure. */
 const BUCKET_SETTINGS = /^aws:s3\/bucket[A-Za-z0-9]+:/;
 
@@ -80,9 +85,8 @@ export function mockResource(
   const secretOutputs: string[] = [];
   const [pkg, moduleAndFile] = type.split(":");
   const service = (moduleAndFile ?? "").split("/")[0] ?? "";
-  const nameProperty = NAME_PROPERTY[type] ?? "name";
-  let physicalName =
-    typeof inputs[nameProperty] === "string" ? (inputs[nameProperty] as string) : undefined;
+  const nameKey = nameProperty(type);
+  let physicalName = typeof inputs[nameKey] === "string" ? (inputs[nameKey] as string) : undefined;
   if (
     physicalName === undefined &&
     pkg === "aws" &&
@@ -91,10 +95,10 @@ export function mockResource(
     typeof inputs.namePrefix !== "string"
   ) {
     physicalName = autoName(logicalName, urn, type.startsWith("aws:s3/"));
-    state[nameProperty] = physicalName;
+    state[nameKey] = physicalName;
   } else if (physicalName === undefined && typeof inputs.namePrefix === "string") {
     physicalName = `${inputs.namePrefix}${hex(urn, 26)}`;
-    state[nameProperty] = physicalName;
+    state[nameKey] = physicalName;
   }
   const regional = (svc: string, resource: string) =>
     `arn:${p}:${svc}:${region}:${accountId}:${resource}`;
@@ -220,12 +224,61 @@ export function mockResource(
   return { id, state, secretOutputs };
 }
 
-/** Answers the provider functions (invokes) a program calls. */
+/**
+ * What AWS fills in on creation that the program did not set: read back by the provider after
+ * the create, so a stack policy after `pulumi up` sees them. S3 encrypts every new bucket with
+ * SSE-S3 and leaves versioning off; the owner holds FULL_CONTROL; a new role has no inline or
+ * managed policy yet (its policy resources are created after it).
+ */
+export function awsFilledOutputs(
+  type: string,
+  state: Record<string, unknown>,
+  settings: MockCloudSettings,
+): Record<string, unknown> {
+  switch (type) {
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2":
+      return {
+        acl: null,
+        grants: [
+          {
+            type: "CanonicalUser",
+            id: hex(`owner#${settings.accountId}`, 64),
+            permissions: ["FULL_CONTROL"],
+            uri: "",
+          },
+        ],
+        serverSideEncryptionConfiguration: {
+          rule: {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256", kmsMasterKeyId: "" },
+            bucketKeyEnabled: false,
+          },
+        },
+        versioning: { enabled: false, mfaDelete: false },
+        lifecycleRules: [],
+        objectLockEnabled: false,
+        requestPayer: "BucketOwner",
+        policy: "",
+        forceDestroy: state.forceDestroy ?? false,
+      };
+    case "aws:iam/role:Role":
+      return { inlinePolicies: [], managedPolicyArns: [], maxSessionDuration: 3600, path: "/" };
+    case "aws:iam/user:User":
+      return { path: "/", forceDestroy: false };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Answers the provider functions (invokes) a program calls; undefined for one the mock cloud
+ * cannot answer (the engine then says so and leaves its result unknown).
+ */
 export function mockCall(
   token: string,
   inputs: Record<string, unknown>,
   settings: MockCloudSettings,
-): Record<string, unknown> {
+): Record<string, unknown> | undefined {
   const { accountId, region } = settings;
   const p = partitionOf(region);
   switch (token) {
@@ -250,6 +303,6 @@ export function mockCall(
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
       return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: [], id: region };
     default:
-      return {};
+      return undefined;
   }
 }

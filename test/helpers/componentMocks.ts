@@ -34,7 +34,7 @@ export function installMocks(stack = "test"): MockedResource[] {
         const result = mockResource(args.type, args.name, urn, args.inputs, cloud);
         return { id: args.id || result.id, state: result.state };
       },
-      call: (args) => mockCall(args.token, args.inputs, cloud),
+      call: (args) => mockCall(args.token, args.inputs, cloud) ?? {},
     },
     "budget-sync",
     stack,
