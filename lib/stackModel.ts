@@ -124,9 +124,21 @@ export class UnknownValues {
     }
   }
 
-  /** Hands the first unknown value to the SDK, after the policy reported what it could judge. */
+  /**
+   * Hands the unknown values to the SDK, after the policy reported what it could judge: the first
+   * error (CrossGuard recognizes its class), its message naming every distinct one (five, then a
+   * count), so "can't run policy ... during preview" says everything the policy could not read.
+   */
   rethrow(): void {
-    if (this.errors.length > 0) throw this.errors[0];
+    const first = this.errors[0];
+    if (!first) return;
+    const distinct = [...new Set(this.errors.map((e) => e.message))];
+    const message =
+      distinct.slice(0, 5).join("; ") +
+      (distinct.length > 5 ? `; and ${distinct.length - 5} more` : "");
+    throw Object.assign(Object.create(Object.getPrototypeOf(first) as object) as Error, first, {
+      message,
+    });
   }
 }
 

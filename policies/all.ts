@@ -14,11 +14,13 @@ import { exporterTimeout } from "./exporterTimeout.ts";
 import { hostedCustomerIsolation } from "./hostedCustomerIsolation.ts";
 import { spendfloPreferRole } from "./spendfloPreferRole.ts";
 import { spendfloReadOnly } from "./spendfloReadOnly.ts";
+import { spendfloReadOnlyResource } from "./spendfloReadOnlyResource.ts";
 import { spendfloScoped } from "./spendfloScoped.ts";
 
 export const PACK_NAME = "budget-sync";
 
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  spendfloReadOnlyResource,
   spendfloReadOnly,
   spendfloScoped,
   budgetBucketEncrypted,
@@ -34,4 +36,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
 ];
 
 /** Policies that no configuration may set below mandatory. */
-export const ALWAYS_MANDATORY: readonly string[] = [spendfloReadOnly.name];
+export const ALWAYS_MANDATORY: readonly string[] = [
+  spendfloReadOnlyResource.name,
+  spendfloReadOnly.name,
+];

@@ -6,6 +6,7 @@ import type { PolicyConfigSchema, StackValidationArgs } from "@pulumi/policy";
 import { ACCESS_TAG, AccessTagValue } from "../lib/accessTags.ts";
 import type { StackPrincipal } from "../lib/iamStackGrants.ts";
 import type { StackResource } from "../lib/stackModel.ts";
+import { programResources } from "./programInputs.ts";
 
 /** The config every SpendFlo policy reads: SpendFlo's AWS account ids. */
 export interface SpendfloConfig {
@@ -56,9 +57,12 @@ export function spendfloReason(p: StackPrincipal): string | undefined {
   return undefined;
 }
 
-/** The stack's resources in the analysis's shape (CrossGuard's PolicyResource already is one). */
+/**
+ * The stack's resources in the analysis's shape, as the program set them: the inputs the engine
+ * sent each resource policy, where recorded (policies/programInputs.ts).
+ */
 export function stackResources(args: StackValidationArgs): StackResource[] {
-  return args.resources as unknown as StackResource[];
+  return programResources(args.resources);
 }
 
 /** The configured SpendFlo account ids. */

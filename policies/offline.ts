@@ -3,17 +3,20 @@
  * arguments CrossGuard would build, made by hand. No PolicyPack is constructed (that would start a
  * gRPC server). No side effects.
  */
-import type {
-  PolicyResource,
-  PolicyResourceOptions,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  StackValidationArgs,
-  StackValidationPolicy,
+import {
+  unknownCheckingProxy,
+  type PolicyResource,
+  type PolicyResourceOptions,
+  type ResourceValidationArgs,
+  type ResourceValidationPolicy,
+  type StackValidationArgs,
+  type StackValidationPolicy,
 } from "@pulumi/policy";
 import type { PlannedResource } from "../lib/plannedResource.ts";
+import { isUnknownValueError } from "../lib/stackModel.ts";
 import { policies as packPolicies } from "./all.ts";
 import { resolvePolicyConfig } from "./policyConfig.ts";
+import { newDeployment } from "./programInputs.ts";
 
 export { loadPolicyConfig, PolicyConfigError, resolvePolicyConfig } from "./policyConfig.ts";
 
@@ -23,6 +26,27 @@ export interface Violation {
   message: string;
   /** The offending resource; the stack's URN when a stack policy names no resource. */
   urn: string;
+  /**
+   * Which call found it: `resource`, a resource policy on the resource's inputs before its step
+   * (during `pulumi up` a mandatory one stops the step); `stack`, a stack policy once every
+   * resource is known (after `pulumi up`, once they exist).
+   */
+  stage: "resource" | "stack";
+}
+
+/** A policy that could not decide: it met a value unknown at preview. */
+export interface Undecided {
+  policy: string;
+  level: "mandatory" | "advisory";
+  /** What it could not read (the resource and property). */
+  message: string;
+  /** The resource a resource policy was judging; undefined for a stack policy. */
+  urn?: string;
+}
+
+export interface Judgement {
+  violations: Violation[];
+  undecided: Undecided[];
 }
 
 export interface RunPoliciesOptions {
@@ -51,33 +75,21 @@ function optionsOf(r: PlannedResource): PolicyResourceOptions {
 
 class NotApplicable extends Error {}
 
+/** A running policy's level: a disabled one never runs. */
+const active = (level: string): "mandatory" | "advisory" =>
+  level === "advisory" ? "advisory" : "mandatory";
+
 function isStackPolicy(
   p: ResourceValidationPolicy | StackValidationPolicy,
 ): p is StackValidationPolicy {
   return typeof (p as StackValidationPolicy).validateStack === "function";
 }
 
-/**
- * Runs every resource and stack policy of the pack over the planned resources and returns the
- * violations, in pack order. `policyConfig` is the JSON of `pulumi preview --policy-pack-config`;
- * a bad one (unknown policy, value its schema refuses, `spendflo-read-only` below mandatory)
- * throws `PolicyConfigError`. Disabled policies do not run.
- */
-export async function runPolicies(
-  resources: PlannedResource[],
-  policyConfig: Record<string, unknown> = {},
-  options: RunPoliciesOptions = {},
-): Promise<Violation[]> {
-  const policies = options.policies ?? packPolicies;
-  const config = resolvePolicyConfig(policyConfig, policies);
-  const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(options.stackTags ?? {}));
-  const stackUrn = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
-  const violations: Violation[] = [];
-
-  // Stack policies see outputs (which include the inputs); resource policies see inputs.
-  const policyResources: PolicyResource[] = resources.map((r) => {
-    const props: Record<string, unknown> = { ...r.inputs, ...r.outputs };
-    if (r.id !== undefined && props["id"] === undefined) props["id"] = r.id;
+/** The stack's resources as `AnalyzeStack` hands them to a stack policy: outputs, with links. */
+function stackPolicyResources(resources: PlannedResource[]): PolicyResource[] {
+  const list: PolicyResource[] = resources.map((r) => {
+    // A provider's outputs hold its inputs too; hand-made records may give inputs alone.
+    const props = unknownCheckingProxy({ ...r.inputs, ...r.outputs }) as Record<string, unknown>;
     return {
       type: r.type,
       props,
@@ -91,48 +103,62 @@ export async function runPolicies(
         isTypeOf(r.type, cls) ? props : undefined) as PolicyResource["asType"],
     };
   });
-  const byUrn = new Map(policyResources.map((p) => [p.urn, p]));
+  const byUrn = new Map(list.map((p) => [p.urn, p]));
+  const linked = (urns: string[]) =>
+    urns.map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined);
   resources.forEach((r, i) => {
-    const p = policyResources[i];
+    const p = list[i]!;
     if (r.parent) p.parent = byUrn.get(r.parent);
-    p.dependencies = r.options.dependsOn
-      .map((d) => byUrn.get(d))
-      .filter((d): d is PolicyResource => d !== undefined);
-  });
-
-  for (const policy of policies) {
-    const resolved = config.get(policy.name)!;
-    let level = resolved.enforcementLevel;
-    if (level === "disabled") continue;
-    if (level === "remediate") level = "mandatory";
-    const getConfig = <T extends object>() => structuredClone(resolved.properties) as T;
-    const notApplicable = (reason?: string): never => {
-      throw new NotApplicable(reason);
-    };
-    if (isStackPolicy(policy)) {
-      const args: StackValidationArgs = {
-        resources: policyResources,
-        stackTags,
-        getConfig,
-        notApplicable,
-      };
-      try {
-        await policy.validateStack(args, (message, urn) =>
-          violations.push({ policy: policy.name, level, message, urn: urn ?? stackUrn }),
-        );
-      } catch (e) {
-        if (!(e instanceof NotApplicable)) throw e;
-      }
-      continue;
+    p.dependencies = linked(r.options.dependsOn);
+    for (const [key, urns] of Object.entries(r.propertyDependencies ?? {})) {
+      p.propertyDependencies[key] = linked(urns);
     }
-    const validations = policy.validateResource
-      ? Array.isArray(policy.validateResource)
-        ? policy.validateResource
-        : [policy.validateResource]
-      : [];
-    for (const r of resources) {
-      if (!r.custom) continue;
-      const props = r.inputs;
+  });
+  return list;
+}
+
+/**
+ * One deployment of the pack over a plan's records, as the engine runs it
+ * (pulumi/pulumi `pkg/resource/deploy/step_generator.go`): every resource policy on each
+ * resource's inputs, in registration order, before its step; then every stack policy on the
+ * resources' outputs. Values the plan records as `UNKNOWN` are unknown to the policies, as in a
+ * preview: a policy that reads one is undecided ("can't run policy ... during preview").
+ * `policyConfig` is the JSON of `pulumi preview --policy-pack-config`; a bad one (unknown policy,
+ * a value its schema refuses, `spendflo-read-only` below mandatory) throws `PolicyConfigError`.
+ * Disabled policies do not run.
+ */
+export async function judgeDeployment(
+  resources: PlannedResource[],
+  policyConfig: Record<string, unknown> = {},
+  options: RunPoliciesOptions = {},
+): Promise<Judgement> {
+  const policies = options.policies ?? packPolicies;
+  const config = resolvePolicyConfig(policyConfig, policies);
+  const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(options.stackTags ?? {}));
+  const stackUrn = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn ?? "";
+  const violations: Violation[] = [];
+  const undecided: Undecided[] = [];
+  const levelOf = (name: string) => {
+    const level = config.get(name)!.enforcementLevel;
+    return level === "remediate" ? "mandatory" : level;
+  };
+  const configOf =
+    (name: string) =>
+    <T extends object>() =>
+      structuredClone(config.get(name)!.properties) as T;
+  const notApplicable = (reason?: string): never => {
+    throw new NotApplicable(reason);
+  };
+  // Each judgement runs as it would in a deployment's own analyzer process.
+  newDeployment();
+
+  const resourcePolicies = policies.filter(
+    (p): p is ResourceValidationPolicy => !isStackPolicy(p) && levelOf(p.name) !== "disabled",
+  );
+  for (const r of resources) {
+    for (const policy of resourcePolicies) {
+      const level = levelOf(policy.name);
+      const props = unknownCheckingProxy(r.inputs) as Record<string, unknown>;
       const args: ResourceValidationArgs = {
         type: r.type,
         props,
@@ -143,19 +169,73 @@ export async function runPolicies(
         isType: (cls) => isTypeOf(r.type, cls),
         asType: ((cls: unknown) =>
           isTypeOf(r.type, cls) ? props : undefined) as ResourceValidationArgs["asType"],
-        getConfig,
+        getConfig: configOf(policy.name),
         notApplicable,
       };
+      const validations = policy.validateResource
+        ? Array.isArray(policy.validateResource)
+          ? policy.validateResource
+          : [policy.validateResource]
+        : [];
       for (const validate of validations) {
         try {
           await validate(args, (message) =>
-            violations.push({ policy: policy.name, level, message, urn: r.urn }),
+            violations.push({ policy: policy.name, level, message, urn: r.urn, stage: "resource" }),
           );
         } catch (e) {
-          if (!(e instanceof NotApplicable)) throw e;
+          if (isUnknownValueError(e)) {
+            undecided.push({
+              policy: policy.name,
+              level: active(level),
+              message: e.message,
+              urn: r.urn,
+            });
+          } else if (!(e instanceof NotApplicable)) throw e;
         }
       }
     }
   }
-  return violations;
+
+  const stackResources = stackPolicyResources(resources);
+  for (const policy of policies) {
+    if (!isStackPolicy(policy)) continue;
+    const level = levelOf(policy.name);
+    if (level === "disabled") continue;
+    const args: StackValidationArgs = {
+      resources: stackResources,
+      stackTags,
+      getConfig: configOf(policy.name),
+      notApplicable,
+    };
+    try {
+      await policy.validateStack(args, (message, urn) =>
+        violations.push({
+          policy: policy.name,
+          level,
+          message,
+          urn: urn ?? stackUrn,
+          stage: "stack",
+        }),
+      );
+    } catch (e) {
+      if (isUnknownValueError(e)) {
+        undecided.push({ policy: policy.name, level: active(level), message: e.message });
+      } else if (!(e instanceof NotApplicable)) throw e;
+    }
+  }
+  // In pack order, as the engine lists them.
+  const order = new Map(policies.map((p, i) => [p.name, i]));
+  violations.sort((a, b) => order.get(a.policy)! - order.get(b.policy)!);
+  return { violations, undecided };
+}
+
+/**
+ * The violations of one deployment over a plan's records (`judgeDeployment`), in pack order.
+ */
+export async function runPolicies(
+  resources: PlannedResource[],
+  policyConfig: Record<string, unknown> = {},
+  options: RunPoliciesOptions = {},
+): Promise<Violation[]> {
+  return (await judgeDeployment(resources, policyConfig, options)).violations;
 }

@@ -5,8 +5,8 @@
  * objects needs it, although the catalogue calls it Write).
  */
 import type { CatalogueAction } from "../lib/iamActions.ts";
-import { globMatches } from "../lib/iamActions.ts";
-import { isS3ViaServiceOnly, listSome } from "../lib/iamAnalysis.ts";
+import { globMatches, isReadLevel } from "../lib/iamActions.ts";
+import { byRelevance, isS3ViaServiceOnly, listSome } from "../lib/iamAnalysis.ts";
 import {
   bucketEncryptionKeys,
   collectGrants,
@@ -17,7 +17,7 @@ import {
   type Target,
 } from "../lib/iamStackGrants.ts";
 import { UnknownValues, describe, lastArnPart, type StackResource } from "../lib/stackModel.ts";
-import { spendfloReason } from "./common.ts";
+import { READ_ONLY_MANAGED_POLICIES, isReadOnlyManagedPolicy, spendfloReason } from "./common.ts";
 
 export interface SpendfloView extends StackGrants {
   /** True if a grant's action is the accepted SSE-KMS read exception. */
@@ -130,4 +130,50 @@ export function withinBuckets(resourceArn: string, buckets: Set<string>): boolea
   // A wildcard in the bucket part could match another bucket.
   if (/[*?]/.test(bucket)) return false;
   return [...buckets].some((b) => globMatches(b, bucket));
+}
+
+/** One thing SpendFlo must not have: the message, the resource to fix, the grant's statement. */
+export interface WriteFinding {
+  message: string;
+  urn: string;
+  /** `<urn>#<statement>` of the statement that grants it, when one does. */
+  statementKey?: string;
+}
+
+/** Everything in the view that lets SpendFlo do more than List and Read. */
+export function writeFindings(view: SpendfloView): WriteFinding[] {
+  const out: WriteFinding[] = [];
+  for (const g of view.grants) {
+    const writes = g.actions.filter(
+      (a) => !isReadLevel(a.accessLevel) && !view.isDecryptException(g, a),
+    );
+    if (writes.length === 0) continue;
+    out.push({
+      message: `${spendfloLabel(g.target)} may write: ${grantSource(g)} grants ${listSome(
+        byRelevance(writes.map((a) => a.action)),
+      )} on ${grantResources(g)}. SpendFlo must only be granted List and Read actions.`,
+      urn: g.source.urn,
+      statementKey: g.statement ? `${g.source.urn}#${g.statement.index}` : undefined,
+    });
+  }
+  for (const m of view.managed) {
+    if (m.awsManaged && isReadOnlyManagedPolicy(m.policyArn)) continue;
+    const via = m.via ? ` ${m.via}` : "";
+    out.push({
+      message: m.awsManaged
+        ? `${spendfloLabel(m.target)} has the AWS-managed policy ${m.policyArn} attached by ${describe(m.source)}${via}, which is not one of the read-only ones (${READ_ONLY_MANAGED_POLICIES.join(", ")}).`
+        : `${spendfloLabel(m.target)} has the policy ${m.policyArn} attached by ${describe(m.source)}${via}, whose document is not in this stack, so it cannot be shown to be read-only.`,
+      urn: m.source.urn,
+      statementKey: `${m.source.urn}#managed:${m.policyArn}`,
+    });
+  }
+  for (const u of view.unreadable) {
+    const who = u.target ? ` for ${spendfloLabel(u.target)}` : "";
+    out.push({
+      message: `${describe(u.source)} has a policy document that cannot be read (${u.problem}), so it cannot be shown to grant SpendFlo${who} nothing but List and Read actions.`,
+      urn: u.source.urn,
+      statementKey: `${u.source.urn}#unreadable`,
+    });
+  }
+  return out;
 }

@@ -1,19 +1,13 @@
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { isReadLevel } from "../lib/iamActions.ts";
-import { byRelevance, listSome } from "../lib/iamAnalysis.ts";
-import { UnknownValues, describe } from "../lib/stackModel.ts";
-import {
-  READ_ONLY_MANAGED_POLICIES,
-  isReadOnlyManagedPolicy,
-  spendfloAccounts,
-  spendfloConfigSchema,
-  stackResources,
-} from "./common.ts";
-import { grantResources, grantSource, spendfloLabel, spendfloView } from "./spendfloGrants.ts";
+import { UnknownValues } from "../lib/stackModel.ts";
+import { spendfloAccounts, spendfloConfigSchema, stackResources } from "./common.ts";
+import { wasRefused } from "./programInputs.ts";
+import { spendfloView, writeFindings } from "./spendfloGrants.ts";
 
 /**
  * The guide's absolute rule: "SpendFlo only needs read access (s3:GetObject, s3:ListBucket). Never
- * grant write or delete permissions." Checked over every path by which a principal gets access.
+ * grant write or delete permissions." Checked over every path by which a principal gets access,
+ * once every resource of the stack is known: at preview, and after `pulumi up`.
  */
 export const spendfloReadOnly: StackValidationPolicy = {
   name: "spendflo-read-only",
@@ -25,34 +19,10 @@ export const spendfloReadOnly: StackValidationPolicy = {
     const unknowns = new UnknownValues();
     const resources = stackResources(args);
     const view = await spendfloView(resources, spendfloAccounts(args), unknowns);
-    for (const g of view.grants) {
-      const writes = g.actions.filter(
-        (a) => !isReadLevel(a.accessLevel) && !view.isDecryptException(g, a),
-      );
-      if (writes.length === 0) continue;
-      reportViolation(
-        `${spendfloLabel(g.target)} may write: ${grantSource(g)} grants ${listSome(
-          byRelevance(writes.map((a) => a.action)),
-        )} on ${grantResources(g)}. SpendFlo must only be granted List and Read actions.`,
-        g.source.urn,
-      );
-    }
-    for (const m of view.managed) {
-      if (m.awsManaged && isReadOnlyManagedPolicy(m.policyArn)) continue;
-      const via = m.via ? ` ${m.via}` : "";
-      reportViolation(
-        m.awsManaged
-          ? `${spendfloLabel(m.target)} has the AWS-managed policy ${m.policyArn} attached by ${describe(m.source)}${via}, which is not one of the read-only ones (${READ_ONLY_MANAGED_POLICIES.join(", ")}).`
-          : `${spendfloLabel(m.target)} has the policy ${m.policyArn} attached by ${describe(m.source)}${via}, whose document is not in this stack, so it cannot be shown to be read-only.`,
-        m.source.urn,
-      );
-    }
-    for (const u of view.unreadable) {
-      const who = u.target ? ` for ${spendfloLabel(u.target)}` : "";
-      reportViolation(
-        `${describe(u.source)} has a policy document that cannot be read (${u.problem}), so it cannot be shown to grant SpendFlo${who} nothing but List and Read actions.`,
-        u.source.urn,
-      );
+    for (const f of writeFindings(view)) {
+      // Already refused by the resource-level check, which the engine ran on every resource first.
+      if (f.statementKey && wasRefused(f.statementKey)) continue;
+      reportViolation(f.message, f.urn);
     }
     unknowns.rethrow();
   },

@@ -15,6 +15,8 @@ describe("the policy pack", () => {
     expect(policies.map((p) => p.name).sort()).toEqual(
       [
         "spendflo-read-only",
+        // The same rule per resource, so that `pulumi up` stops a grant before it exists.
+        "spendflo-read-only-resource",
         "budget-bucket-encrypted",
         "budget-bucket-versioned",
         "budget-bucket-public-access-blocked",

@@ -175,7 +175,7 @@ describe("during preview", () => {
     const { found, errors } = await runAll(previewArgs(resources, refs, {}), spendfloConfig);
     expect(found.filter((f) => f.startsWith("spendflo-read-only"))).toHaveLength(1);
     expect(errors).toContain(
-      "spendflo-read-only: string value at .policy can't be known during preview",
+      'spendflo-read-only: aws.iam.UserPolicy "later" .policy is not known before the resources it comes from exist',
     );
   });
 });
