@@ -4,11 +4,22 @@ import { z } from "zod";
 import { regionProblem } from "../lib/awsRegions.ts";
 import { estimateMonthlyCost, usd, type CostEstimate } from "../lib/costEstimate.ts";
 import type { PlannedResource } from "../lib/plannedResource.ts";
-import { PolicyConfigError, loadPolicyConfig, runPolicies } from "../policies/offline.ts";
+import { describe } from "../lib/stackModel.ts";
+import {
+  PolicyConfigError,
+  judgeDeployment,
+  loadPolicyConfig,
+  type Violation,
+} from "../policies/offline.ts";
 import { policies as packPolicies } from "../policies/all.ts";
 import { CliError, ExitCode, parseOptions } from "./errors.ts";
-import { ProgramError, runOffline, type OfflineRunResult } from "./offlineEngine.ts";
-import { describeResource, maskPaths, maskValues } from "./planRender.ts";
+import {
+  ProgramError,
+  runOffline,
+  type OfflineRunResult,
+  type UnansweredInvoke,
+} from "./offlineEngine.ts";
+import { describeResource, maskPaths, maskValues, showUnknowns } from "./planRender.ts";
 import { defaultStack, loadProject, readStackConfig, stackConfigPath } from "./stackFiles.ts";
 
 export const DEFAULT_STACK = "own-bucket";
@@ -37,12 +48,37 @@ const optionsSchema = z
 
 export type PlanOptions = z.input<typeof optionsSchema>;
 
+/**
+ * When the real engine reports a finding (pulumi/pulumi `step_generator.go`):
+ * - `preview`: `pulumi preview`, and the preview `pulumi up` runs first, show it before anything
+ *   is created (a mandatory one stops `up` there);
+ * - `before-create`: not decidable at preview (a value comes from a resource not created yet), but
+ *   a resource policy refuses it during `pulumi up`, before the resource that carries it is created
+ *   or updated (the resources before it in the update are created);
+ * - `after-create`: only a stack policy sees it, after `pulumi up` has created the resources; the
+ *   update then fails, and the grant exists until it is fixed.
+ */
+export type PlanStage = "preview" | "before-create" | "after-create";
+
 /** A policy finding of the pack. */
 export interface PlanViolation {
   policy: string;
   level: "mandatory" | "advisory";
   message: string;
   urn: string;
+  stage: PlanStage;
+}
+
+/**
+ * A policy that cannot decide, and why: `preview`, the real `pulumi preview` of a new stack says
+ * "can't run policy ... during preview" (`pulumi up` decides it); `offline`, this plan cannot decide
+ * it at all (its value is built from a provider function the offline engine cannot answer).
+ */
+export interface PlanUndecided {
+  policy: string;
+  level: "mandatory" | "advisory";
+  message: string;
+  stage: "preview" | "offline";
 }
 
 export interface Plan {
@@ -57,6 +93,8 @@ export interface Plan {
   /** Outputs for printing: secrets masked. */
   outputs: Record<string, unknown>;
   violations: PlanViolation[];
+  /** Policies that cannot decide in a preview of a new stack (values unknown until created). */
+  undecided: PlanUndecided[];
   /** Estimated monthly cost of what the plan creates. */
   cost: CostEstimate;
   warnings: string[];
@@ -65,7 +103,7 @@ export interface Plan {
 /** Runs a program offline and returns its plan with every secret already masked. */
 export async function computePlan(
   input: PlanOptions,
-): Promise<{ plan: Plan; run: OfflineRunResult }> {
+): Promise<{ plan: Plan; run: OfflineRunResult; policyConfig: Record<string, unknown> }> {
   const options = optionsSchema.parse(input);
   const project = loadProject(options.program);
   const stack = options.config
@@ -118,32 +156,34 @@ export async function computePlan(
     throw error;
   }
 
-  let violations: PlanViolation[];
+  for (const invoke of run.unansweredInvokes) values.warnings.push(unansweredWarning(invoke, run));
+  let verdict: { violations: PlanViolation[]; undecided: PlanUndecided[] };
+  const effectiveConfig = withStackAccounts(policyConfig, values.config, project.name);
   try {
-    const found = await runPolicies(
-      run.resources,
-      withStackAccounts(policyConfig, values.config, project.name),
-    );
-    violations = found
-      .filter((v): v is typeof v & { level: "mandatory" | "advisory" } => v.level !== "disabled")
-      .map((v) => ({ ...v, message: maskValues(v.message, run.secretValues) as string }));
+    verdict = await judgeAsTheEngine(run, effectiveConfig);
   } catch (error) {
     if (error instanceof PolicyConfigError) throw new CliError(error.message, ExitCode.Usage);
     throw error;
   }
+  const violations = verdict.violations.map((v) => ({
+    ...v,
+    message: maskValues(v.message, run.secretValues) as string,
+  }));
+  const undecided = verdict.undecided.map((u) => ({
+    ...u,
+    message: maskValues(u.message, run.secretValues) as string,
+  }));
 
   const shown = run.resources.filter((r) => !isEngineResource(r.type));
   const resources = shown.map((r) => ({
     ...r,
-    inputs: maskValues(
-      maskPaths(r.inputs, run.secretInputPaths.get(r.urn) ?? []),
-      run.secretValues,
+    inputs: showUnknowns(
+      maskValues(maskPaths(r.inputs, run.secretInputPaths.get(r.urn) ?? []), run.secretValues),
     ) as Record<string, unknown>,
-    outputs: maskValues(r.outputs, run.secretValues) as Record<string, unknown>,
+    outputs: showUnknowns(maskValues(r.outputs, run.secretValues)) as Record<string, unknown>,
   }));
-  const outputs = maskValues(
-    maskPaths(run.outputs, run.secretOutputPaths),
-    run.secretValues,
+  const outputs = showUnknowns(
+    maskValues(maskPaths(run.outputs, run.secretOutputPaths), run.secretValues),
   ) as Record<string, unknown>;
   return {
     plan: {
@@ -156,11 +196,74 @@ export async function computePlan(
       resources,
       outputs,
       violations,
+      undecided,
       cost: estimateMonthlyCost(shown),
       warnings: values.warnings,
     },
     run,
+    policyConfig: effectiveConfig,
   };
+}
+
+/** What an invoke the offline engine cannot answer leaves unknown in the plan. */
+function unansweredWarning(invoke: UnansweredInvoke, run: OfflineRunResult): string {
+  const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+  const uses = [
+    ...new Set(
+      invoke.uses.map((u) => {
+        const r = byUrn.get(u.urn);
+        const where = r ? describe(r) : "the stack outputs";
+        return u.path ? `${where} (${u.path})` : where;
+      }),
+    ),
+  ];
+  return `the offline plan cannot answer the provider function ${invoke.token}: its results are unknown here, ${
+    uses.length
+      ? `and so is what is built from them: ${uses.slice(0, 10).join(", ")}${uses.length > 10 ? ` and ${uses.length - 10} more` : ""}; a policy that reads them is undecided, not passed`
+      : "and nothing in the stack uses them"
+  }`;
+}
+
+function pick(u: { policy: string; level: "mandatory" | "advisory"; message: string }) {
+  return { policy: u.policy, level: u.level, message: u.message };
+}
+
+/**
+ * The verdict the real engine gives: the pack judged as `pulumi preview` of a new stack runs it
+ * (the preview pass: values the provider computes unknown), and as `pulumi up` runs it (the update
+ * pass: each resource's inputs before its step, then the stack once every resource exists).
+ * A finding is reported at the earliest stage that shows it; never a kinder verdict than either.
+ */
+async function judgeAsTheEngine(
+  run: OfflineRunResult,
+  policyConfig: Record<string, unknown>,
+): Promise<{ violations: PlanViolation[]; undecided: PlanUndecided[] }> {
+  const preview = await judgeDeployment(run.preview, policyConfig);
+  const update = await judgeDeployment(run.resources, policyConfig);
+  const key = (v: Violation) => `${v.policy}\n${v.urn}\n${v.message}`;
+  const atPreview = new Set(preview.violations.map(key));
+  const seen = new Set<string>();
+  const violations: PlanViolation[] = [];
+  for (const v of [...preview.violations, ...update.violations]) {
+    if (v.level === "disabled" || seen.has(key(v))) continue;
+    seen.add(key(v));
+    const stage: PlanStage = atPreview.has(key(v))
+      ? "preview"
+      : v.stage === "resource"
+        ? "before-create"
+        : "after-create";
+    violations.push({ policy: v.policy, level: v.level, message: v.message, urn: v.urn, stage });
+  }
+  const order = new Map(packPolicies.map((p, i) => [p.name, i]));
+  violations.sort((a, b) => (order.get(a.policy) ?? 0) - (order.get(b.policy) ?? 0));
+  const offline = new Set(update.undecided.map((u) => u.policy));
+  const undecided: PlanUndecided[] = [
+    ...preview.undecided
+      .filter((u) => !offline.has(u.policy))
+      .map((u) => ({ ...pick(u), stage: "preview" as const })),
+    ...update.undecided.map((u) => ({ ...pick(u), stage: "offline" as const })),
+  ];
+  return { violations, undecided };
 }
 
 /**
@@ -230,10 +333,17 @@ export function planJson(plan: Plan) {
     })),
     outputs: plan.outputs,
     violations: plan.violations,
+    undecided: plan.undecided,
     cost: plan.cost,
     warnings: plan.warnings,
   };
 }
+
+const STAGE_LABELS: Record<PlanStage, string> = {
+  preview: "at preview",
+  "before-create": "during up, before creation",
+  "after-create": "after up",
+};
 
 /** `1 resource`, `2 resources`. */
 function counted(n: number, noun: string): string {
@@ -277,9 +387,40 @@ export function planText(plan: Plan): string {
   out.push("");
   if (plan.violations.length) {
     out.push(`Policy violations (${plan.violations.length}):`);
-    for (const v of plan.violations) out.push(`  [${v.level}] ${v.policy}: ${v.message}`);
+    for (const v of plan.violations) {
+      out.push(`  [${v.level}, ${STAGE_LABELS[v.stage]}] ${v.policy}: ${v.message}`);
+    }
+    const later = plan.violations.filter((v) => v.stage !== "preview");
+    if (later.length) {
+      const before = later.filter((v) => v.stage === "before-create").length;
+      const after = later.length - before;
+      out.push(
+        `  A preview of a new stack does not show ${later.length} of these: pulumi up ${[
+          before ? `stops ${before} before the resource that carries it is created` : "",
+          after ? `reports ${after} only after the resources exist` : "",
+        ]
+          .filter(Boolean)
+          .join(", and ")}.`,
+      );
+    }
   } else {
     out.push(`Policy violations: none (${packPolicies.length} policies of the budget-sync pack)`);
+  }
+  const atPreview = plan.undecided.filter((u) => u.stage === "preview");
+  if (atPreview.length) {
+    out.push(
+      "",
+      `Undecided at preview (pulumi preview says "can't run policy ... during preview"; pulumi up decides them, as above):`,
+    );
+    for (const u of atPreview) out.push(`  ${u.policy}: ${u.message}`);
+  }
+  const offline = plan.undecided.filter((u) => u.stage === "offline");
+  if (offline.length) {
+    out.push(
+      "",
+      "Undecided offline (built from provider functions this plan cannot answer, see the warnings; run pulumi preview with the policy pack):",
+    );
+    for (const u of offline) out.push(`  [${u.level}] ${u.policy}: ${u.message}`);
   }
   out.push("", `Estimated cost: ${usd(plan.cost.totalUsd)} a month`);
   for (const item of plan.cost.items) {
@@ -298,7 +439,11 @@ export async function runPlan(input: PlanOptions): Promise<number> {
   } else {
     process.stdout.write(planText(plan));
   }
-  return plan.violations.some((v) => v.level === "mandatory") ? ExitCode.Finding : ExitCode.Ok;
+  // A mandatory policy that cannot decide offline has not shown the stack safe: a finding too.
+  const failed =
+    plan.violations.some((v) => v.level === "mandatory") ||
+    plan.undecided.some((u) => u.stage === "offline" && u.level === "mandatory");
+  return failed ? ExitCode.Finding : ExitCode.Ok;
 }
 
 export const planCommand: CommandModule = {

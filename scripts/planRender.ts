@@ -1,4 +1,4 @@
-import type { PlannedResource } from "../lib/plannedResource.ts";
+import { UNKNOWN, type PlannedResource } from "../lib/plannedResource.ts";
 import type { SecretPath } from "./offlineEngine.ts";
 
 /** Masks secret values for printing: by position (Pulumi's secret marks) and by value. */
@@ -11,6 +11,19 @@ export function maskPaths(value: unknown, paths: readonly SecretPath[]): unknown
   const child = (key: string | number) => paths.filter((p) => p[0] === key).map((p) => p.slice(1));
   if (Array.isArray(value)) return value.map((v, i) => maskPaths(v, child(i)));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPaths(v, child(k))]));
+}
+
+/** How a plan shows a value the engine cannot know offline (built from an unanswered invoke). */
+export const UNKNOWN_MASK = "[unknown]";
+
+/** Replaces the engine's unknown sentinel with `[unknown]`, for printing. */
+export function showUnknowns(value: unknown): unknown {
+  if (value === UNKNOWN) return UNKNOWN_MASK;
+  if (Array.isArray(value)) return value.map(showUnknowns);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, showUnknowns(v)]));
+  }
+  return value;
 }
 
 /** Replaces every occurrence of a secret string, inside any string, with the mask. */
