@@ -167,7 +167,7 @@ export async function computePlan(
  * SpendFlo's account named in our own stack config (`budget-sync:access.spendfloAccountId`, or a
  * shard's) is SpendFlo's for the pack too, unless the policy config already names accounts.
  */
-function withStackAccounts(
+export function withStackAccounts(
   policyConfig: Record<string, unknown>,
   stackConfig: Record<string, string>,
   namespace: string,
