@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
 import { partitionOf } from "../lib/awsRegions.ts";
+import {
+  answerGetPolicyDocument,
+  GET_POLICY_DOCUMENT_TOKEN,
+  PolicyDocumentInvokeError,
+} from "../lib/iamPolicyDocumentInvoke.ts";
 
 /**
  * The offline engine's stand-in for AWS: physical ids, ARNs and computed attributes derived
@@ -271,6 +276,15 @@ export function awsFilledOutputs(
 }
 
 /**
+ * An invoke the provider refuses. The SDK rebuilds the error from its gRPC `details` (a plain
+ * Error's message would reach the program empty), worded as the engine words it.
+ */
+function invokeError(token: string, message: string): Error {
+  const text = `invocation of ${token} returned an error: ${message}`;
+  return Object.assign(new Error(text), { details: text });
+}
+
+/**
  * Answers the provider functions (invokes) a program calls; undefined for one the mock cloud
  * cannot answer (the engine then says so and leaves its result unknown).
  */
@@ -302,6 +316,13 @@ export function mockCall(
       return { partition: p, dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: p };
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
       return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: [], id: region };
+    case GET_POLICY_DOCUMENT_TOKEN:
+      try {
+        return { ...answerGetPolicyDocument(inputs) };
+      } catch (error) {
+        if (error instanceof PolicyDocumentInvokeError) throw invokeError(token, error.message);
+        throw error;
+      }
     default:
       return undefined;
   }

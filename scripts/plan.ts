@@ -270,7 +270,7 @@ async function judgeAsTheEngine(
  * SpendFlo's account named in our own stack config (`budget-sync:access.spendfloAccountId`, or a
  * shard's) is SpendFlo's for the pack too, unless the policy config already names accounts.
  */
-function withStackAccounts(
+export function withStackAccounts(
   policyConfig: Record<string, unknown>,
   stackConfig: Record<string, string>,
   namespace: string,

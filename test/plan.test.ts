@@ -438,6 +438,94 @@ describe("plan --program", () => {
     expect(refused.stderr).toContain('"spendflo-read-only" cannot be configured below mandatory');
   });
 
+  it("answers aws.iam.getPolicyDocument as the provider does: a write grant written with it is a violation", async () => {
+    const dir = project(
+      [
+        'import * as aws from "@pulumi/aws";',
+        // A trust policy through the plain form, a role policy through the Output form.
+        "const trust = aws.iam.getPolicyDocument({ statements: [{ actions: ['sts:AssumeRole'],",
+        "  principals: [{ type: 'AWS', identifiers: ['arn:aws:iam::999988887777:root'] }],",
+        "  conditions: [{ test: 'StringEquals', variable: 'sts:ExternalId', values: ['x-1'] }] }] });",
+        'const role = new aws.iam.Role("reader", { name: "spendflo-reader", assumeRolePolicy: trust.then((t) => t.json) });',
+        "const doc = aws.iam.getPolicyDocumentOutput({ statements: [",
+        "  { sid: 'Read', actions: ['s3:GetObject', 's3:ListBucket'], resources: ['arn:aws:s3:::acme', 'arn:aws:s3:::acme/*'] },",
+        "  { actions: ['s3:PutObject'], resources: ['arn:aws:s3:::acme/budgets/*'] }] });",
+        'new aws.iam.RolePolicy("access", { role: role.name, policy: doc.json });',
+        "export const trustJson = trust.then((t) => t.minifiedJson);",
+      ].join("\n"),
+    );
+    const config = path.join(dir, "Pulumi.dev.yaml");
+    const result = await runCli(["plan", "--program", dir, "--config", config, "--json"]);
+    expect(result.code, result.stderr).toBe(1);
+    const plan = JSON.parse(result.stdout) as PlanJson;
+    expect(plan.outputs.trustJson).toBe(
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Condition":{"StringEquals":{"sts:ExternalId":"x-1"}}}]}',
+    );
+    const policy = plan.resources.find((r) => r.name === "access")!;
+    expect(JSON.parse(policy.inputs.policy as string).Statement[1]).toEqual({
+      Effect: "Allow",
+      Action: "s3:PutObject",
+      Resource: "arn:aws:s3:::acme/budgets/*",
+    });
+    const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only")!;
+    expect(readOnly.level).toBe("mandatory");
+    expect(readOnly.message).toContain("s3:PutObject");
+    expect(readOnly.urn).toBe("urn:pulumi:dev::other::aws:iam/rolePolicy:RolePolicy::access");
+  });
+
+  it("follows getPolicyDocument's override documents: a bucket policy whose read for SpendFlo's account is overridden by a write", async () => {
+    const dir = project(
+      [
+        'import * as aws from "@pulumi/aws";',
+        'import * as pulumi from "@pulumi/pulumi";',
+        'const bucket = new aws.s3.Bucket("budgets", { bucket: "acme-budgets" });',
+        "const spendflo = [{ type: 'AWS', identifiers: ['arn:aws:iam::999988887777:root'] }];",
+        "const write = aws.iam.getPolicyDocumentOutput({ statements: [{ sid: 'SpendfloRead', principals: spendflo,",
+        "  actions: ['s3:PutObject'], resources: [pulumi.interpolate`${bucket.arn}/*`] }] });",
+        "const doc = aws.iam.getPolicyDocumentOutput({ overridePolicyDocuments: [write.json], statements: [",
+        "  { sid: 'SpendfloRead', principals: spendflo, actions: ['s3:GetObject'], resources: [pulumi.interpolate`${bucket.arn}/*`] }] });",
+        'new aws.s3.BucketPolicy("budgets", { bucket: bucket.id, policy: doc.json });',
+      ].join("\n"),
+    );
+    const config = path.join(dir, "Pulumi.dev.yaml");
+    const policyConfig = path.join(dir, "policy.json");
+    writeFileSync(
+      policyConfig,
+      JSON.stringify({ "spendflo-read-only": { spendfloAccountIds: ["999988887777"] } }),
+    );
+    const args = ["plan", "--program", dir, "--config", config, "--policy-config", policyConfig];
+    const result = await runCli([...args, "--json"]);
+    expect(result.code, result.stderr).toBe(1);
+    const plan = JSON.parse(result.stdout) as PlanJson;
+    const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only")!;
+    expect(readOnly.level).toBe("mandatory");
+    expect(readOnly.message).toContain("s3:PutObject");
+    expect(readOnly.urn).toBe("urn:pulumi:dev::other::aws:s3/bucketPolicy:BucketPolicy::budgets");
+  });
+
+  it("fails as the provider fails a document it refuses, exit 2, with the provider's reason", async () => {
+    const dir = project(
+      [
+        'import * as aws from "@pulumi/aws";',
+        "const doc = aws.iam.getPolicyDocumentOutput({ statements: [",
+        "  { sid: 'Same', actions: ['s3:GetObject'], resources: ['*'] },",
+        "  { sid: 'Same', actions: ['s3:ListBucket'], resources: ['*'] }] });",
+        'new aws.iam.Policy("p", { policy: doc.json });',
+      ].join("\n"),
+    );
+    const result = await runCli([
+      "plan",
+      "--program",
+      dir,
+      "--config",
+      path.join(dir, "Pulumi.dev.yaml"),
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      "invocation of aws:iam/getPolicyDocument:getPolicyDocument returned an error: writing IAM Policy Document: duplicate Sid (Same)",
+    );
+  });
+
   it("reports a program that throws, exit 2, without a stack trace", async () => {
     const dir = project('throw new Error("the database password is not configured");\n');
     const result = await runCli([
