@@ -125,15 +125,27 @@ export function previewVerdict(eventLog: string, pack: string): Verdict {
 export function planVerdict(plan: unknown): Verdict {
   const p = plan as { violations?: unknown; undecided?: unknown };
   const findings: { policy: string; outcome: Outcome }[] = [];
+  // What a preview shows: findings of stage `preview`; the later ones only `pulumi up` reports,
+  // and a policy undecided offline (an invoke plan cannot answer) the real preview decides.
+  const atPreview = (stage: unknown) => stage === undefined || stage === "preview";
   for (const v of Array.isArray(p.violations) ? p.violations : []) {
-    const { policy, level } = v as { policy?: unknown; level?: unknown };
-    if (typeof policy === "string" && (level === "mandatory" || level === "advisory")) {
+    const { policy, level, stage } = v as { policy?: unknown; level?: unknown; stage?: unknown };
+    if (
+      typeof policy === "string" &&
+      (level === "mandatory" || level === "advisory") &&
+      atPreview(stage)
+    ) {
       findings.push({ policy, outcome: level });
     }
   }
   for (const u of Array.isArray(p.undecided) ? p.undecided : []) {
-    const policy = typeof u === "string" ? u : (u as { policy?: unknown }).policy;
-    if (typeof policy === "string") findings.push({ policy, outcome: "undecided" });
+    const { policy, stage } =
+      typeof u === "string"
+        ? { policy: u, stage: undefined }
+        : (u as { policy?: unknown; stage?: unknown });
+    if (typeof policy === "string" && atPreview(stage)) {
+      findings.push({ policy, outcome: "undecided" });
+    }
   }
   return verdictOf(findings);
 }

@@ -30,7 +30,8 @@ interface PlanJson {
     inputs: Record<string, unknown>;
   }[];
   outputs: Record<string, unknown>;
-  violations: { policy: string; level: string; message: string; urn: string }[];
+  violations: { policy: string; level: string; message: string; urn: string; stage: string }[];
+  undecided: { policy: string; level: string; message: string; stage: string }[];
 }
 
 function tempDir(): string {
@@ -412,8 +413,10 @@ describe("plan --program", () => {
     const result = await runCli(["plan", "--program", dir, "--config", config, "--json"]);
     expect(result.code, result.stderr).toBe(1);
     const plan = JSON.parse(result.stdout) as PlanJson;
-    const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only")!;
+    // Written plainly: refused at preview, by the check that runs on the policy itself.
+    const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only-resource")!;
     expect(readOnly.level).toBe("mandatory");
+    expect(readOnly.stage).toBe("preview");
     expect(readOnly.message).toContain("s3:DeleteObject");
     expect(readOnly.message).toContain('aws.iam.User "reader"');
     expect(readOnly.urn).toBe("urn:pulumi:dev::other::aws:iam/userPolicy:UserPolicy::sneaky");
@@ -467,8 +470,9 @@ describe("plan --program", () => {
       Action: "s3:PutObject",
       Resource: "arn:aws:s3:::acme/budgets/*",
     });
-    const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only")!;
+    const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only-resource")!;
     expect(readOnly.level).toBe("mandatory");
+    expect(readOnly.stage).toBe("preview");
     expect(readOnly.message).toContain("s3:PutObject");
     expect(readOnly.urn).toBe("urn:pulumi:dev::other::aws:iam/rolePolicy:RolePolicy::access");
   });
@@ -491,14 +495,23 @@ describe("plan --program", () => {
     const policyConfig = path.join(dir, "policy.json");
     writeFileSync(
       policyConfig,
-      JSON.stringify({ "spendflo-read-only": { spendfloAccountIds: ["999988887777"] } }),
+      JSON.stringify({
+        "spendflo-read-only": { spendfloAccountIds: ["999988887777"] },
+        "spendflo-read-only-resource": { spendfloAccountIds: ["999988887777"] },
+      }),
     );
     const args = ["plan", "--program", dir, "--config", config, "--policy-config", policyConfig];
     const result = await runCli([...args, "--json"]);
     expect(result.code, result.stderr).toBe(1);
     const plan = JSON.parse(result.stdout) as PlanJson;
-    const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only")!;
+    // Built from the new bucket's ARN: undecided at preview, refused before the policy exists.
+    expect(plan.undecided.map((u) => [u.policy, u.stage])).toContainEqual([
+      "spendflo-read-only",
+      "preview",
+    ]);
+    const readOnly = plan.violations.find((v) => v.policy === "spendflo-read-only-resource")!;
     expect(readOnly.level).toBe("mandatory");
+    expect(readOnly.stage).toBe("before-create");
     expect(readOnly.message).toContain("s3:PutObject");
     expect(readOnly.urn).toBe("urn:pulumi:dev::other::aws:s3/bucketPolicy:BucketPolicy::budgets");
   });

@@ -135,6 +135,22 @@ describe("smoke:real: plan's verdict and the differences", () => {
     ).toEqual(["budget-bucket-lifecycle", "budget-bucket-tls-only"]);
   });
 
+  it("compares only what a preview shows: findings of later stages and offline undecided ones are left out", () => {
+    expect(
+      planVerdict({
+        violations: [
+          { policy: "spendflo-read-only", level: "mandatory", stage: "preview" },
+          { policy: "spendflo-read-only-resource", level: "mandatory", stage: "before-create" },
+          { policy: "budget-bucket-tls-only", level: "mandatory", stage: "after-create" },
+        ],
+        undecided: [
+          { policy: "spendflo-scoped", stage: "preview" },
+          { policy: "spendflo-read-only", stage: "offline" },
+        ],
+      }),
+    ).toEqual({ mandatory: ["spendflo-read-only"], advisory: [], undecided: ["spendflo-scoped"] });
+  });
+
   it("names each policy one side reports and the other does not, by outcome", () => {
     const differences = compareVerdicts(planVerdict(plan), previewVerdict(LOG, "budget-sync"));
     expect(differences.map(describeDifference)).toEqual([

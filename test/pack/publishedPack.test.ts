@@ -213,7 +213,7 @@ describe("the published policy pack", () => {
     expect(readOnly.getEnforcementlevel()).toBe(analyzerPb.EnforcementLevel.MANDATORY);
   });
 
-  it("refuses a write grant to SpendFlo in a stack (Configure, AnalyzeStack) and answers per resource (Analyze)", async () => {
+  it("refuses a write grant to SpendFlo in a stack (Configure, AnalyzeStack) and before a resource is created (Analyze)", async () => {
     const configure = new analyzerPb.ConfigureAnalyzerRequest();
     const config = new analyzerPb.PolicyConfig();
     config.setEnforcementlevel(analyzerPb.EnforcementLevel.MANDATORY);
@@ -302,6 +302,13 @@ describe("the published policy pack", () => {
     one.setProperties(rolePolicy.getProperties());
     one.setOptions(new analyzerPb.AnalyzerResourceOptions());
     const answer: any = await call("analyze", one);
+    // The resource-level check refuses the role policy before it would be created.
+    const stopped = answer
+      .getDiagnosticsList()
+      .filter((d: any) => d.getPolicyname() === "spendflo-read-only-resource");
+    expect(stopped, analyzerStderr).toHaveLength(1);
+    expect(stopped[0].getEnforcementlevel()).toBe(analyzerPb.EnforcementLevel.MANDATORY);
+    expect(stopped[0].getMessage()).toContain("s3:PutObject");
     for (const d of answer.getDiagnosticsList()) expect(d.getPolicypackname()).toBe("budget-sync");
     expect(analyzer!.exitCode).toBe(null);
     expect(engineLogs.filter((m) => /error/i.test(m))).toEqual([]);
