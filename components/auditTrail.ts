@@ -10,7 +10,9 @@ export interface AuditTrailArgs {
   readonly prefix: string;
   /** The trail's own log bucket (created here with BudgetBucket's protections). */
   readonly logBucketName: string;
+  /** The region of the trail and its log bucket. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly region: pulumi.Input<string>;
+  /** The customer's AWS account id. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly accountId: pulumi.Input<string>;
   /** AWS partition for ARNs. Default `aws`. */
   readonly partition?: string;

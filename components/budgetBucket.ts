@@ -30,11 +30,11 @@ export interface BudgetBucketArgs {
   readonly encryption?: BucketEncryption;
   /** AWS partition for ARNs (`aws`, `aws-cn`, `aws-us-gov`). Default `aws`. */
   readonly partition?: string;
-  /** The account that owns the bucket; administers a created KMS key. */
+  /** The account that owns the bucket; administers a created KMS key. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly accountId: pulumi.Input<string>;
-  /** Extra statements for the bucket's one bucket policy (cross-account readers, CloudTrail). */
+  /** Extra statements for the bucket's one bucket policy (cross-account readers, CloudTrail). Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly policyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]>;
-  /** Extra statements for a created KMS key's policy (readers' kms:Decrypt through S3). */
+  /** Extra statements for a created KMS key's policy (readers' kms:Decrypt through S3). Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly kmsKeyPolicyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]>;
   /** Delete the bucket even when it holds files. Default false: budgets are never lost by accident. Not with `adoptExisting`. */
   readonly forceDestroy?: boolean;

@@ -35,9 +35,9 @@ export interface BudgetExporterArgs {
   readonly bucketName: string;
   /** The budget-file prefix the exporter writes under, ending in `/`. */
   readonly prefix: string;
-  /** The region of the function and the bucket. */
+  /** The region of the function and the bucket. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly region: pulumi.Input<string>;
-  /** The customer's AWS account id. */
+  /** The customer's AWS account id. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly accountId: pulumi.Input<string>;
   /** AWS partition for ARNs. Default `aws`. */
   readonly partition?: string;

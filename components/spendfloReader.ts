@@ -30,9 +30,9 @@ export interface SpendfloReaderArgs {
   readonly bucketName: string;
   /** The budget-file prefix SpendFlo may list and read, ending in `/`. */
   readonly prefix: string;
-  /** The region of the bucket, for `kms:ViaService` and the sync config. */
+  /** The region of the bucket, for `kms:ViaService` and the sync config. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly region: pulumi.Input<string>;
-  /** The customer's AWS account id (the account of the user or role). */
+  /** The customer's AWS account id (the account of the user or role). Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly accountId: pulumi.Input<string>;
   /** AWS partition for ARNs. Default `aws`. */
   readonly partition?: string;

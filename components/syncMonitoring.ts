@@ -16,7 +16,9 @@ export interface SyncMonitoringArgs {
   readonly bucketName: string;
   /** The budget-file prefix, ending in `/`. */
   readonly prefix: string;
+  /** The region of the topics. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly region: pulumi.Input<string>;
+  /** The customer's AWS account id. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly accountId: pulumi.Input<string>;
   /** AWS partition for ARNs. Default `aws`. */
   readonly partition?: string;

@@ -21,7 +21,9 @@ export interface UploaderAccessArgs {
   readonly bucketName: string;
   /** The budget-file prefix the uploader writes under, ending in `/`. */
   readonly prefix: string;
+  /** The region of the uploader. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly region: pulumi.Input<string>;
+  /** The customer's AWS account id. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
   readonly accountId: pulumi.Input<string>;
   /** AWS partition for ARNs. Default `aws`. */
   readonly partition?: string;
