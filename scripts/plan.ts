@@ -240,7 +240,9 @@ async function judgeAsTheEngine(
 ): Promise<{ violations: PlanViolation[]; undecided: PlanUndecided[] }> {
   const preview = await judgeDeployment(run.preview, policyConfig);
   const update = await judgeDeployment(run.resources, policyConfig);
-  const key = (v: Violation) => `${v.policy}\n${v.urn}\n${v.message}`;
+  // One finding, one line: the same grant found again later (by the resource-level check, at the
+  // resource that completes it) is shown once, at the earliest stage.
+  const key = (v: Violation) => v.message;
   const atPreview = new Set(preview.violations.map(key));
   const seen = new Set<string>();
   const violations: PlanViolation[] = [];
@@ -439,7 +441,14 @@ export async function runPlan(input: PlanOptions): Promise<number> {
   } else {
     process.stdout.write(planText(plan));
   }
-  // A mandatory policy that cannot decide offline has not shown the stack safe: a finding too.
+  return planExitCode(plan);
+}
+
+/**
+ * 1 for a mandatory violation, or a mandatory policy undecided offline (it has not shown the stack
+ * safe); else 0.
+ */
+export function planExitCode(plan: Plan): number {
   const failed =
     plan.violations.some((v) => v.level === "mandatory") ||
     plan.undecided.some((u) => u.stage === "offline" && u.level === "mandatory");

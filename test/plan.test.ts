@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeResource } from "../scripts/planRender.ts";
-import { REPO, runCli } from "./helpers/cli.ts";
+import { REPO } from "./helpers/cli.ts";
+import { runInProcess, runPlanInProcess as runCli } from "./helpers/inProcess.ts";
 
 const EXAMPLE_STACKS = readdirSync(path.join(REPO, "stacks"))
   .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
@@ -423,7 +424,7 @@ describe("plan --program", () => {
 
     const text = await runCli(["plan", "--program", dir, "--config", config]);
     expect(text.code).toBe(1);
-    expect(text.stdout).toContain("[mandatory] spendflo-read-only:");
+    expect(text.stdout).toContain("[mandatory, at preview] spendflo-read-only-resource:");
 
     // spendflo-read-only cannot be configured away.
     const weakened = path.join(dir, "policy.json");
@@ -602,7 +603,7 @@ describe("plan --program", () => {
 
 describe("budget-sync --help", () => {
   it("explains plan", async () => {
-    const result = await runCli(["plan", "--help"]);
+    const result = await runInProcess(["plan", "--help"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("--program");
     expect(result.stdout).toContain("No AWS account, no Pulumi CLI, no network");
@@ -614,7 +615,7 @@ describe("budget-sync --help", () => {
 
 describe("the command line", () => {
   it("lists every command in --help and corrects a typo", async () => {
-    const help = await runCli(["--help"]);
+    const help = await runInProcess(["--help"]);
     expect(help.code).toBe(0);
     for (const name of [
       "plan",
@@ -627,7 +628,7 @@ describe("the command line", () => {
     ]) {
       expect(help.stdout).toContain(`budget-sync ${name}`);
     }
-    const typo = await runCli(["valdate", "x.csv"]);
+    const typo = await runInProcess(["valdate", "x.csv"]);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain("Did you mean validate?");
   });

@@ -68,7 +68,8 @@ async function engineVerdict(plan: Awaited<ReturnType<typeof computePlan>>) {
     for (const d of ds) {
       if (CANT_RUN.test(d.message)) continue;
       const f = { policy: d.policy, level: d.level, urn: d.urn, message: mask(own(d)), stage };
-      const key = `${f.policy}\n${f.urn}\n${f.message}`;
+      // As plan shows them: a finding once, at the earliest stage that shows it.
+      const key = f.message;
       if (seen.has(key)) continue;
       seen.add(key);
       findings.push(f);
@@ -163,6 +164,36 @@ describe("a program that grants SpendFlo a write by every path", () => {
         f.map((x) => [x.policy, x.stage]),
         name,
       ).toEqual([["spendflo-read-only-resource", "before-create"]]);
+    }
+  });
+
+  it("catches every path the pack knows: each resource that grants SpendFlo a write draws a mandatory finding", () => {
+    const found = spendflo(engine.findings);
+    const named = (name: string) =>
+      found.some((f) => f.urn.endsWith(`::${name}`) || f.message.includes(`"${name}"`));
+    for (const name of [
+      "bucket-policy",
+      "reader-delete",
+      "reader-writer",
+      "writers-put",
+      "key",
+      "trusting",
+      "reader-invoke",
+      "sync-user-plain",
+      "writers-plain",
+      "plain-everywhere",
+      "exclusive-attachments",
+      "managed",
+      "inline",
+      "point-policy",
+      "key2-policy",
+      "key2-grant",
+      "queue-policy",
+      "fn-spendflo",
+      "grant",
+      "inline-acl",
+    ]) {
+      expect(named(name), name).toBe(true);
     }
   });
 
