@@ -9,8 +9,9 @@
  *     end to end, policy pack included (wall time, CPU, peak memory), its output parsed to count
  *     the resources;
  *  2. the same work in phases (this file with `--phases`): the program under Pulumi's mocks
- *     (runOffline), the policy pack (runPolicies) and the masking of secrets, timed apart, to show
- *     where the time goes.
+ *     (runOffline: its preview and update passes, at once, on two worker threads), the policy pack
+ *     (judgeDeployment of each pass, as the engine judges a preview and an update) and the
+ *     masking of secrets, timed apart, to show where the time goes.
  * Prints the time per customer (the slope between the smallest and largest size) and whether
  * 1,000 customers stay under the issue's 60 s. Timings belong here, never in `npm test`.
  */
@@ -132,7 +133,7 @@ async function phases(file: string): Promise<void> {
   const { runOffline } = await import("../scripts/offlineEngine.ts");
   const { loadProject, readStackConfig } = await import("../scripts/stackFiles.ts");
   const { maskPaths, maskValues } = await import("../scripts/planRender.ts");
-  const { runPolicies } = await import("../policies/offline.ts");
+  const { judgeDeployment } = await import("../policies/offline.ts");
   const t0 = performance.now();
   const project = loadProject();
   const values = readStackConfig(file, project);
@@ -146,7 +147,8 @@ async function phases(file: string): Promise<void> {
     cloud: { accountId: "123456789012", region: values.config["aws:region"] ?? "us-east-1" },
   });
   const t1 = performance.now();
-  const violations = await runPolicies(run.resources, {});
+  await judgeDeployment(run.preview, {});
+  const { violations } = await judgeDeployment(run.resources, {});
   const t2 = performance.now();
   for (const r of run.resources) {
     maskValues(maskPaths(r.inputs, run.secretInputPaths.get(r.urn) ?? []), run.secretValues);
