@@ -6,6 +6,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
 } from "../lib/policyDocument.ts";
+import { NAME_RULES, fitName } from "../lib/awsNames.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 
 /** How budget files are encrypted at rest. */
@@ -112,7 +113,7 @@ export class BudgetBucket extends pulumi.ComponentResource {
       );
       new aws.kms.Alias(
         `${name}-key-alias`,
-        { name: `alias/budget-sync/${args.bucketName}`, targetKeyId: this.kmsKey.keyId },
+        { name: kmsAliasName(args.bucketName), targetKeyId: this.kmsKey.keyId },
         { parent: this },
       );
     }
@@ -199,6 +200,14 @@ export class BudgetBucket extends pulumi.ComponentResource {
       kmsKeyArn: this.kmsKeyArn,
     });
   }
+}
+
+/**
+ * `alias/budget-sync/<bucket>`. KMS aliases refuse the dots a bucket name may hold: such a name has
+ * them as dashes and ends with a hash of the whole name, so `a.b` and `a-b` never share an alias.
+ */
+export function kmsAliasName(bucketName: string): string {
+  return fitName(NAME_RULES.kmsAlias, `alias/budget-sync/${bucketName}`);
 }
 
 /** Problems with the arguments, one message each; empty when usable. */

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_RULES, fitName, nameProblems } from "../lib/awsNames.ts";
 import {
   bucketArn,
   policyDocument,
@@ -88,9 +89,24 @@ export const LOG_RETENTION_DAYS = [
   3653,
 ] as const;
 
-/** The default function name of a stack. */
+/**
+ * A Lambda function name, at most 52 characters so that its scheduler role (`<name>-sched`) fits
+ * IAM's 64.
+ */
+export const EXPORTER_FUNCTION_NAME_RULE = { ...NAME_RULES.lambdaFunction, max: 52 };
+
+/**
+ * The default function name of a stack: `budget-export-to-s3-<stack>`, cut at 52 characters, as
+ * it has always been when Lambda accepts it. A stack name Lambda refuses in a function name (a
+ * dot) gives the whole name with dashes for what it refuses and a hash of it, so `a.b` and `a-b`
+ * never share a function.
+ */
 export function defaultExporterFunctionName(stack: string): string {
-  return `budget-export-to-s3-${stack}`.slice(0, 52).replace(/-+$/, "");
+  const name = `budget-export-to-s3-${stack}`;
+  const cut = name.slice(0, 52).replace(/-+$/, "");
+  return nameProblems(EXPORTER_FUNCTION_NAME_RULE, cut).length === 0
+    ? cut
+    : fitName(EXPORTER_FUNCTION_NAME_RULE, name);
 }
 
 /**
