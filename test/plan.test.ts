@@ -359,6 +359,9 @@ describe("plan --config", () => {
       "adopts the existing bucket acme-hand-made (imported, not created)",
     );
     expect(adopted.stdout).toContain("kept on pulumi destroy, with its files (retainOnDelete)");
+    // Its protections stay too (and the TLS-only policy, which grants nothing): one line each.
+    expect(adopted.stdout.match(/^.*kept on pulumi destroy \(retainOnDelete\)$/gm)).toHaveLength(6);
+    expect(created.stdout).not.toContain("kept on pulumi destroy");
     expect(adopted.stdout).not.toContain("forceDestroy: ON");
 
     const both = await runCli([
