@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_RULES, fitName, nameProblems } from "../lib/awsNames.ts";
 import {
   bucketArn,
   policyDocument,
@@ -82,15 +83,39 @@ export const BUDGET_EXPORTER_DEFAULTS = {
   maxEventAgeSeconds: 3600,
 } as const;
 
+/**
+ * The function's code: an archive of one file, `index.js`, read from `bundlePath`. Pulumi hashes
+ * an archive by its entries' names and contents, so the same code gives the same hash wherever
+ * the file lies, and the function updates only when the code changes.
+ */
+export function exporterCodeArchive(bundlePath: string): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.FileAsset(bundlePath) });
+}
+
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ] as const;
 
-/** The default function name of a stack. */
+/**
+ * A Lambda function name, at most 52 characters so that its scheduler role (`<name>-sched`) fits
+ * IAM's 64.
+ */
+export const EXPORTER_FUNCTION_NAME_RULE = { ...NAME_RULES.lambdaFunction, max: 52 };
+
+/**
+ * The default function name of a stack: `budget-export-to-s3-<stack>`, cut at 52 characters, as
+ * it has always been when Lambda accepts it. A stack name Lambda refuses in a function name (a
+ * dot) gives the whole name with dashes for what it refuses and a hash of it, so `a.b` and `a-b`
+ * never share a function.
+ */
 export function defaultExporterFunctionName(stack: string): string {
-  return `budget-export-to-s3-${stack}`.slice(0, 52).replace(/-+$/, "");
+  const name = `budget-export-to-s3-${stack}`;
+  const cut = name.slice(0, 52).replace(/-+$/, "");
+  return nameProblems(EXPORTER_FUNCTION_NAME_RULE, cut).length === 0
+    ? cut
+    : fitName(EXPORTER_FUNCTION_NAME_RULE, name);
 }
 
 /**
@@ -186,9 +211,8 @@ export class BudgetExporter extends pulumi.ComponentResource {
         // Graviton costs 20% less per GB-second; the bundle is plain JavaScript.
         architectures: ["arm64"],
         handler: "index.handler",
-        code: new pulumi.asset.AssetArchive({
-          "index.js": new pulumi.asset.StringAsset(bundle.code),
-        }),
+        // A file named by its hash: the state holds its path and hash, never the code.
+        code: exporterCodeArchive(bundle.path),
         role: this.role.arn,
         timeout: timeoutSeconds,
         memorySize: args.memoryMb ?? BUDGET_EXPORTER_DEFAULTS.memoryMb,

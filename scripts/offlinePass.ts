@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -489,6 +490,10 @@ function describeAsset(value: object, pending: Promise<unknown>[]): Record<strin
     }
   };
   settle("path", v.path, (x) => x);
+  // A file's size, so a plan shows how much code a function ships (never its content).
+  if (value.constructor?.name === "FileAsset") {
+    settle("bytes", v.path, (x) => statSync(String(x)).size);
+  }
   settle("uri", v.uri, (x) => x);
   settle("bytes", v.text, (x) => Buffer.byteLength(String(x)));
   settle("assets", v.assets, (assets) => {
