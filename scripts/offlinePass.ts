@@ -378,6 +378,9 @@ export async function runPass(options: OfflineRunOptions, pass: PassKind): Promi
     await runtime.disconnect();
     // Settling one reference can queue more (an archive's assets): drain until none are left.
     while (pendingRefs.length) await Promise.all(pendingRefs.splice(0));
+    // A registration that failed (its input's invoke refused) surfaces as an unhandled rejection,
+    // which Node reports once the microtasks have run, before the next macrotask: wait for it.
+    await new Promise((resolve) => setImmediate(resolve));
   } catch (error) {
     programFailure ??= error;
   } finally {
