@@ -3,7 +3,12 @@ import { z } from "zod";
 import { customerIdProblems } from "../lib/hostedCustomer.ts";
 import { MASK, Redactor } from "../lib/redact.ts";
 import { ExitCode, UsageError, parseOptions } from "./errors.ts";
-import { readAllStdin, readStackOutputsText, selectStackOutputs } from "./stackOutputsInput.ts";
+import {
+  readAllStdin,
+  readStackOutputsText,
+  refuseOfflinePlan,
+  selectStackOutputs,
+} from "./stackOutputsInput.ts";
 
 /**
  * `budget-sync onboarding-kit`: what a SpendFlo engineer hands a hosted customer (the guide's
@@ -161,6 +166,8 @@ function requireCustomer(text: string, customer: string): void {
   } catch {
     return;
   }
+  // A plan's placeholder key must never be handed to a customer: said before anything else.
+  refuseOfflinePlan(raw);
   const customers = (raw as { customers?: unknown } | null)?.customers;
   if (customers === null || typeof customers !== "object" || Array.isArray(customers)) return;
   const ids = Object.keys(customers).sort();

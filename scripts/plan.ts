@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { regionProblem } from "../lib/awsRegions.ts";
 import { estimateMonthlyCost, usd, type CostEstimate } from "../lib/costEstimate.ts";
+import { PLACEHOLDER_ACCOUNT_ID, markOfflineOutputs } from "../lib/offlinePlaceholders.ts";
 import type { PlannedResource } from "../lib/plannedResource.ts";
 import { PolicyConfigError, loadPolicyConfig, runPolicies } from "../policies/offline.ts";
 import { policies as packPolicies } from "../policies/all.ts";
@@ -12,7 +13,7 @@ import { describeResource, maskPaths, maskValues } from "./planRender.ts";
 import { defaultStack, loadProject, readStackConfig, stackConfigPath } from "./stackFiles.ts";
 
 export const DEFAULT_STACK = "own-bucket";
-export const DEFAULT_ACCOUNT_ID = "123456789012";
+export const DEFAULT_ACCOUNT_ID = PLACEHOLDER_ACCOUNT_ID;
 export const DEFAULT_REGION = "us-east-1";
 
 const optionsSchema = z
@@ -228,7 +229,8 @@ export function planJson(plan: Plan) {
       parent: r.parent ?? null,
       inputs: r.inputs,
     })),
-    outputs: plan.outputs,
+    // Marked inside the object, so `jq .outputs` handed to register still says what it is.
+    outputs: markOfflineOutputs(plan.outputs, plan.accountId),
     violations: plan.violations,
     cost: plan.cost,
     warnings: plan.warnings,

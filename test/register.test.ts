@@ -707,6 +707,45 @@ describe("register: the real command line", () => {
     expect(testConnection.stdout).toContain("needs iam:SimulatePrincipalPolicy");
   });
 
+  it("refuses an offline plan's outputs, its whole --json document, and a stripped one by its key: exit 2, no request sent", async () => {
+    const planned = await runBin(["plan", "--stack", "role", "--json"], "", {});
+    expect(planned.code, planned.stderr).toBe(0);
+    const plan = JSON.parse(planned.stdout) as { outputs: Record<string, unknown> };
+    const args = [
+      "register",
+      "--api-url",
+      baseUrl,
+      "--customer-id",
+      "acme",
+      "--stack-outputs",
+      "-",
+    ];
+    const env = { SPENDFLO_API_KEY: API_KEY };
+    const outputsOnly = await runBin(args, JSON.stringify(plan.outputs), env);
+    const whole = await runBin(args, planned.stdout, env);
+    for (const run of [outputsOnly, whole]) {
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain("the placeholders of an offline `budget-sync plan`");
+      expect(run.stderr).toContain("arn:aws:iam::123456789012:role/spendflo-budget-sync-role");
+      expect(run.stderr).toContain(
+        "Deploy the stack with `pulumi up`, then pass its real outputs: `pulumi stack output --json --show-secrets",
+      );
+    }
+    expect(whole.stderr).toContain("it is a whole `budget-sync plan --json` document");
+    // iam-user outputs with the marker cut out and the secrets filled in by hand: the key says it.
+    const stripped = {
+      ...iamUserOutputs,
+      accessKeyId: "OFFLINE_PLACEHOLDER_0A1B2C3D4E5F",
+      syncSourceConfig: { ...syncSourceConfig, accessKeyId: "OFFLINE_PLACEHOLDER_0A1B2C3D4E5F" },
+    };
+    const byKey = await runBin([...args, "--dry-run"], JSON.stringify(stripped), env);
+    expect(byKey.code).toBe(2);
+    expect(byKey.stderr).toContain("an access key id starts with OFFLINE_PLACEHOLDER_");
+    expectNoSecret(byKey.stdout + byKey.stderr);
+    expect(received).toEqual([]);
+  });
+
   it("registers from piped outputs and prints no secret, then fails a refused one with exit 1", async () => {
     const ok = await runBin(
       ["register", "--api-url", baseUrl, "--customer-id", "acme-corp", "--stack-outputs", "-"],
