@@ -123,22 +123,24 @@ export async function runOnboardingKit(
   requireCustomer(text, options.customer);
   const loaded = selectStackOutputs(text, options.customer);
   const source = loaded.syncSourceConfig;
-  if (!source.accessKeyId || !source.secretAccessKey) {
+  // The customer's own upload key, beside (never inside) the sync config SpendFlo reads with.
+  const key = loaded.uploadKey;
+  if (!key) {
     throw new UsageError(
-      `--customer ${options.customer}: its syncSourceConfig has no access key pair; these are not the hosted stack's outputs`,
+      `--customer ${options.customer}: its block has no accessKeyId and secretAccessKey (the customer's upload key); these are not the hosted stack's outputs`,
     );
   }
   // The selected customer's secret may be printed with --show-secrets; nobody else's, ever.
   const redactor = new Redactor(
-    loaded.secrets.filter((s) => !(options.showSecrets && s === source.secretAccessKey)),
+    loaded.secrets.filter((s) => !(options.showSecrets && s === key.secretAccessKey)),
   );
   const kit = buildOnboardingKit({
     customer: options.customer,
     name: customerName(text, options.customer),
     bucketName: source.bucketName,
     region: source.region,
-    accessKeyId: source.accessKeyId,
-    secretAccessKey: options.showSecrets ? source.secretAccessKey : MASK,
+    accessKeyId: key.accessKeyId,
+    secretAccessKey: options.showSecrets ? key.secretAccessKey : MASK,
     prefix: source.prefix,
   });
   if (options.json) {

@@ -123,7 +123,11 @@ export async function computePlan(
   try {
     const found = await runPolicies(
       run.resources,
-      withStackAccounts(policyConfig, values.config, project.name),
+      withShardBucket(
+        withStackAccounts(policyConfig, values.config, project.name),
+        values.config,
+        project.name,
+      ),
     );
     violations = found
       .filter((v): v is typeof v & { level: "mandatory" | "advisory" } => v.level !== "disabled")
@@ -189,6 +193,42 @@ function withStackAccounts(
     }
   }
   return merged;
+}
+
+/**
+ * A hosted shard (`hosted.manageBucket: false`) makes SpendFlo's read-only sync roles on a bucket
+ * its base stack owns: that bucket is a budget bucket for spendflo-scoped, as the README tells
+ * `pulumi preview` users to say in their policy config (`additionalBuckets`).
+ */
+function withShardBucket(
+  policyConfig: Record<string, unknown>,
+  stackConfig: Record<string, string>,
+  namespace: string,
+): Record<string, unknown> {
+  let manageBucket: unknown;
+  try {
+    manageBucket = (
+      JSON.parse(stackConfig[`${namespace}:hosted`] ?? "{}") as { manageBucket?: unknown }
+    ).manageBucket;
+  } catch {
+    return policyConfig;
+  }
+  const bucket = stackConfig[`${namespace}:bucketName`];
+  if (manageBucket !== false || !bucket) return policyConfig;
+  const entry = policyConfig["spendflo-scoped"];
+  const base: Record<string, unknown> =
+    typeof entry === "string"
+      ? { enforcementLevel: entry }
+      : entry && typeof entry === "object"
+        ? (entry as Record<string, unknown>)
+        : {};
+  const buckets = Array.isArray(base.additionalBuckets)
+    ? (base.additionalBuckets as unknown[])
+    : [];
+  return {
+    ...policyConfig,
+    "spendflo-scoped": { ...base, additionalBuckets: [...new Set([...buckets, bucket])] },
+  };
 }
 
 /** `access.spendfloAccountId` of the stack config, as text (unquoted in YAML it is a number). */

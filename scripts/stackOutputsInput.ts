@@ -27,6 +27,8 @@ export interface SelectedOutputs {
   spendfloAccountId?: string;
   /** The hosted customer picked with `--customer`, if any. */
   customer?: string;
+  /** That hosted customer's own upload key pair (for `onboarding-kit`; never registered). */
+  uploadKey?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface LoadedOutputs extends SelectedOutputs {
@@ -191,9 +193,13 @@ export function selectStackOutputs(text: string, customer?: string): LoadedOutpu
       );
     }
     const block = hosted.data.customers[customer]!;
+    const { accessKeyId, secretAccessKey } = block as Record<string, unknown>;
     return withSecrets({
       syncSourceConfig: block.syncSourceConfig,
       customer,
+      ...(typeof accessKeyId === "string" && typeof secretAccessKey === "string"
+        ? { uploadKey: { accessKeyId, secretAccessKey } }
+        : {}),
       accessMode: (block as Record<string, unknown>).accessMode as AccessMode | undefined,
       principalArn: typeof block.principalArn === "string" ? block.principalArn : undefined,
     });
