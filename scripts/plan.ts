@@ -326,6 +326,8 @@ export function planText(plan: Plan): string {
   out.push("", `Estimated cost: ${usd(plan.cost.totalUsd)} a month`);
   for (const item of plan.cost.items) {
     out.push(`  ${usd(item.usdPerMonth).padStart(9)}  ${item.item}: ${item.assumption}`);
+    // Every line's count x price, so the figure can be checked by hand.
+    for (const line of item.lines) out.push(`             ${line.arithmetic}`);
   }
   for (const assumption of plan.cost.assumptions) out.push(`  assuming ${assumption}`);
   for (const warning of plan.warnings) out.push(`warning: ${warning}`);

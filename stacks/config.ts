@@ -16,6 +16,7 @@ import {
   pollerRoleArnProblems,
 } from "../lib/hostedCustomer.ts";
 import { regionProblem } from "../lib/awsRegions.ts";
+import { frequentScheduleWarning } from "../lib/awsSchedule.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 
 /**
@@ -503,6 +504,18 @@ export function deploymentRegionProblems(
     );
   }
   return problems;
+}
+
+/**
+ * Warnings about the exporter's schedule: one that runs more often than hourly replaces the day's
+ * file on each run (config refuses one that can never fire).
+ */
+export function exporterScheduleWarnings(
+  config: Pick<StackConfig, "exporter">,
+  namespace = PROJECT,
+): string[] {
+  const warning = config.exporter ? frequentScheduleWarning(config.exporter.schedule) : undefined;
+  return warning ? [`${namespace}:exporter.schedule: ${warning}`] : [];
 }
 
 /** Warnings about the config in the account the stack deploys to. */
