@@ -282,25 +282,39 @@ export async function reachOutsidePrefix(
   return out;
 }
 
+type CustomerTarget = Extract<Target, { kind: "principal" }>;
+
+/** The customers by each of their names, lowercased (IAM compares names case-insensitively). */
+function byName(customers: CustomerTarget[]): Map<string, CustomerTarget[]> {
+  const index = new Map<string, CustomerTarget[]>();
+  for (const c of customers) {
+    for (const name of new Set(c.principal.names.map((n) => n.toLowerCase()))) {
+      index.set(name, [...(index.get(name) ?? []), c]);
+    }
+  }
+  return index;
+}
+
 /**
  * The customers a trust statement can possibly reach. A statement that names principals exactly
  * (no wildcard, no `"*"`, no NotPrincipal) reaches only principals named in one of its ARNs'
- * path segments; the exact check then runs on those alone. Without this, a hosted stack with a
- * sync role per customer would compare every role with every customer's principal.
+ * path segments, looked up by name; the exact check then runs on those alone. Without this, a
+ * hosted stack with a sync role per customer would compare every role with every customer.
  */
 function candidates(
   s: NormalizedStatement,
-  customers: Extract<Target, { kind: "principal" }>[],
-): Extract<Target, { kind: "principal" }>[] {
+  customers: CustomerTarget[],
+  index: Map<string, CustomerTarget[]>,
+): CustomerTarget[] {
   if (s.notPrincipal || !s.principal || s.principal.public) return customers;
   if (s.principal.aws.some((e) => /[*?]/.test(e))) return customers;
-  // IAM compares names case-insensitively, as principalEntryMatches does.
-  const segments = new Set(
-    s.principal.aws.flatMap((e) => e.toLowerCase().split(":").slice(5).join(":").split("/")),
-  );
-  return customers.filter((c) =>
-    c.principal.names.some((name) => segments.has(name.toLowerCase())),
-  );
+  const found = new Set<CustomerTarget>();
+  for (const entry of s.principal.aws) {
+    for (const segment of entry.toLowerCase().split(":").slice(5).join(":").split("/")) {
+      for (const c of index.get(segment) ?? []) found.add(c);
+    }
+  }
+  return [...found];
 }
 
 interface AssumableRole {
@@ -320,6 +334,7 @@ async function assumableRoles(
 ): Promise<AssumableRole[]> {
   const out: AssumableRole[] = [];
   if (customers.length === 0) return out;
+  const index = byName(customers);
   for (const role of resources) {
     if (role.type !== T.Role) continue;
     const statements = trustStatements(role, unknowns);
@@ -330,7 +345,7 @@ async function assumableRoles(
     for (const s of statements) {
       const actions = await statementActions(s);
       if (!actions.some((a) => a.action.toLowerCase().startsWith("sts:assumerole"))) continue;
-      for (const c of candidates(s, customers)) {
+      for (const c of candidates(s, customers, index)) {
         if (c.principal.resource === role || customerOf(c) === roleCustomer) continue;
         const reaches = c.principal.names.some((name) =>
           statementReaches(s, { kind: c.principal.kind, name }),
