@@ -12,6 +12,7 @@ import { EXPORTER_RUNTIME, bundleExporterHandler } from "./exporter/bundle.ts";
 import { columnMappingProblems, type ColumnMapping } from "./exporter/budgetRows.ts";
 import { EXPORTER_ENV } from "./exporter/env.ts";
 import type { ReaderKmsKey } from "./spendfloReader.ts";
+import { scheduleProblem } from "../lib/awsSchedule.ts";
 
 /** Where the exporter reads budget rows. */
 export interface ExporterSource {
@@ -392,28 +393,12 @@ export function budgetExporterArgsProblems(args: BudgetExporterArgs): string[] {
   return problems;
 }
 
-/** Why a schedule expression is not one EventBridge accepts, or undefined. */
+/**
+ * Why a schedule expression is not one EventBridge accepts, or can never fire (31 February, a
+ * year gone by), or undefined.
+ */
 export function scheduleExpressionProblem(expression: string): string | undefined {
-  const cron = /^cron\((.*)\)$/.exec(expression);
-  if (cron) {
-    const fields = cron[1]!.trim().split(/\s+/);
-    if (fields.length !== 6) {
-      return `"${expression}" must have six fields (minutes hours day-of-month month day-of-week year), e.g. cron(0 2 * * ? *)`;
-    }
-    if (fields[2] !== "?" && fields[4] !== "?") {
-      return `"${expression}": one of day-of-month and day-of-week must be "?"`;
-    }
-    return undefined;
-  }
-  if (/^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(expression)) {
-    const [, n, unit] = /^rate\((\d+) (\w+)\)$/.exec(expression)!;
-    if (Number(n) < 1) return `"${expression}" must count at least 1`;
-    if (Number(n) === 1 && unit!.endsWith("s"))
-      return `"${expression}": write rate(1 ${unit!.slice(0, -1)})`;
-    if (Number(n) > 1 && !unit!.endsWith("s")) return `"${expression}": write rate(${n} ${unit}s)`;
-    return undefined;
-  }
-  return `"${expression}" must be cron(...) or rate(...), e.g. cron(0 2 * * ? *)`;
+  return scheduleProblem(expression);
 }
 
 export function isTimeZone(zone: string): boolean {

@@ -295,6 +295,11 @@ export async function collectGrants(
   }
   const targetOf = new Map<StackPrincipal, Target>();
   for (const t of targets) if (t.kind === "principal") targetOf.set(t.principal, t);
+  // By resource too (the first principal of each): a stack with a role per customer would
+  // otherwise search every target for every role.
+  const targetOfResource = new Map<StackResource, Target>();
+  for (const [p, t] of targetOf)
+    if (!targetOfResource.has(p.resource)) targetOfResource.set(p.resource, t);
 
   // Groups and memberships.
   const groups = resources.filter((r) => r.type === T.Group);
@@ -474,7 +479,7 @@ export async function collectGrants(
         );
         break;
       case T.Role: {
-        const t = [...targetOf.entries()].find(([p]) => p.resource === r)?.[1];
+        const t = targetOfResource.get(r);
         if (!t) break;
         for (const ip of unknowns.read(() => objList(r.props["inlinePolicies"]), [])) {
           await identityDoc(() => ip["policy"], r, [t], "");

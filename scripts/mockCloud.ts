@@ -7,6 +7,7 @@ import {
   GET_POLICY_DOCUMENT_TOKEN,
   PolicyDocumentInvokeError,
 } from "../lib/iamPolicyDocumentInvoke.ts";
+import { placeholderAccessKeyId, placeholderSecretAccessKey } from "../lib/offlinePlaceholders.ts";
 
 /**
  * The offline engine's stand-in for AWS: physical ids, ARNs and computed attributes derived
@@ -146,9 +147,9 @@ export function mockResource(
       id = `${inputs.role}:${physicalName}`;
       break;
     case "aws:iam/accessKey:AccessKey": {
-      id = `AKIA${base32ish(urn, 16)}`;
-      // Shaped like a secret access key, and obviously not one.
-      const secret = `offline${hex(urn, 33)}`;
+      // Placeholders that fit the outputs' schema and that no one could take for a real key.
+      id = placeholderAccessKeyId(hex(urn, 12));
+      const secret = placeholderSecretAccessKey(hex(`${urn}#secret`, 13));
       state.secret = secret;
       state.status = inputs.status ?? "Active";
       state.createDate = "2026-01-01T00:00:00Z";
