@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { UNKNOWN, type PlannedResource } from "../lib/plannedResource.ts";
+import { deferClosureTooling } from "./deferredModules.ts";
 import {
   awsFilledOutputs,
   mockCall,
@@ -110,6 +111,7 @@ export async function runPass(options: OfflineRunOptions, pass: PassKind): Promi
   } catch {
     pulumiPath = createRequire(import.meta.url).resolve("@pulumi/pulumi");
   }
+  deferClosureTooling(pulumiPath);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const pulumi: any = requireFromProgram(pulumiPath);
   const runtime = pulumi.runtime;

@@ -1,3 +1,5 @@
+// First: the packages only Pulumi's closure serialization uses load when used (deferredModules.ts).
+import "./deferOnLoad.ts";
 import path from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
