@@ -5,10 +5,13 @@
  */
 import { runFilesBench } from "./files.ts";
 import { runHostedBench } from "./hosted.ts";
+import { runPlanBench } from "./plan.ts";
 
 const SECTIONS: Record<string, () => Promise<unknown>> = {
   /** validate / upload of budget files: throughput, peak memory, upload beside `aws s3 cp`. */
   files: () => runFilesBench(),
+  /** `plan` of every example stack: wall and CPU time of the command. */
+  plan: () => runPlanBench(),
   /** `plan` of the hosted stack with many customers. */
   hosted: () => runHostedBench(),
 };

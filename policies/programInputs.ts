@@ -24,7 +24,7 @@ import { UnknownValueError, type PolicyResource } from "@pulumi/policy";
 // returns the plain value behind a proxy, and the engine's unknown sentinels it checks for. Its
 // typings declare none of them (internal), hence the cast.
 import proxyModule from "@pulumi/policy/proxy.js";
-import { describe, lastArnPart, type StackResource } from "../lib/stackModel.ts";
+import { T, describe, lastArnPart, type StackResource } from "../lib/stackModel.ts";
 
 const policyProxy = proxyModule as unknown as Record<string, string>;
 const PROXY_TARGET = policyProxy["getSpecialProxyTarget"]!;
@@ -41,7 +41,7 @@ const UNKNOWN_SENTINELS = new Set(
 );
 
 const recorded = new Map<string, StackResource>();
-/** Recorded resources by the physical name they set (`name` or `bucket`), lower-cased. */
+/** Recorded principals and managed policies by the name they set, lower-cased. */
 const byName = new Map<string, StackResource[]>();
 /** Statements a resource-level check refused in this deployment (`<urn>#<statement>`). */
 const refused = new Set<string>();
@@ -55,16 +55,21 @@ function peek(props: Record<string, unknown>, key: string): unknown {
   }
 }
 
+/**
+ * What other resources name, and the resource-level check needs beside them: principals (a
+ * policy's user, role or group) and managed policies (an attachment's policy ARN). Other names
+ * (an inline policy's own, shared by every hosted customer's) would only widen every context.
+ */
+const NAMED_BY_OTHERS = new Set<string>([T.User, T.Role, T.Group, T.Policy]);
+
 /** Records the inputs the engine sent for a resource (called by the pack's resource policies). */
 export function recordInputs(resource: StackResource): void {
   recorded.set(resource.urn, resource);
-  for (const key of ["name", "bucket"]) {
-    const value = peek(resource.props, key);
-    if (typeof value !== "string") continue;
-    const list = byName.get(value.toLowerCase()) ?? [];
-    list.push(resource);
-    byName.set(value.toLowerCase(), list);
-  }
+  const name = NAMED_BY_OTHERS.has(resource.type) ? peek(resource.props, "name") : undefined;
+  if (typeof name !== "string") return;
+  const list = byName.get(name.toLowerCase()) ?? [];
+  list.push(resource);
+  byName.set(name.toLowerCase(), list);
 }
 
 /** Records that a resource-level check refused a statement, so stack checks do not repeat it. */
@@ -110,9 +115,9 @@ export function stringsIn(value: unknown, out: string[] = [], depth = 0): string
 }
 
 /**
- * Resources analyzed earlier in this deployment that one of `names` names (by their `name` or
- * `bucket` input, or as the last part of an ARN): the principal a policy is for, the policy an
- * attachment attaches. The engine registers a resource after the resources its inputs come from,
+ * Principals and managed policies analyzed earlier in this deployment that one of `names` names
+ * (by their `name` input, or as the last part of an ARN): the principal a policy is for, the
+ * policy an attachment attaches. The engine registers a resource after the resources its inputs come from,
  * so these are analyzed before the resource that names them.
  */
 export function recordedNamed(names: readonly string[], except: string): StackResource[] {
