@@ -49,7 +49,8 @@ import { resolvePolicyConfig } from "../policies/offline.ts";
 import { policies as packPolicies } from "../policies/all.ts";
 import { spendfloView } from "../policies/spendfloGrants.ts";
 import type { Plan } from "./plan.ts";
-import { maskValues } from "./planRender.ts";
+import type { OfflineRunResult } from "./offlineEngine.ts";
+import { SECRET_MASK, maskValues } from "./planRender.ts";
 import {
   LEVEL_ORDER,
   OUT_OF_VIEW_NOTES,
@@ -417,15 +418,17 @@ function principalEntry(t: Target, party: Party, reason?: string): ReviewPrincip
   };
 }
 
+/** What the review reads of an offline run: the update pass's records and its secrets. */
+export type ReviewRun = Pick<OfflineRunResult, "resources" | "secretValues" | "secretInputPaths">;
+
 /** Builds the review of a plan (the plan's update-pass records and its verdict). */
 export async function buildReview(
   plan: Plan,
-  records: readonly PlannedResource[],
+  run: ReviewRun,
   policyConfig: Record<string, unknown>,
-  secretValues: ReadonlySet<string>,
   options: ReviewOptions,
 ): Promise<Review> {
-  const resources = reviewResources(records);
+  const resources = reviewResources(run.resources);
   const unknowns = new UnknownValues();
   const spendfloAccounts = spendfloAccountsOf(policyConfig);
 
@@ -1017,8 +1020,30 @@ export async function buildReview(
     warnings: plan.warnings,
     notes: OUT_OF_VIEW_NOTES,
   };
-  // Secrets (an external id set as a secret, a secret config value) never leave the plan.
-  return maskValues(review, secretValues) as Review;
+  // Secrets (an external id set as a secret, a secret config value) never leave the plan: every
+  // secret value, and the condition values of a document the program marked secret.
+  const secretSources = new Set(
+    [...run.secretInputPaths].filter(([, paths]) => paths.length > 0).map(([urn]) => urn),
+  );
+  const maskConditions = <T extends { conditions?: ReviewCondition[]; source: { urn: string } }>(
+    item: T,
+  ): T =>
+    item.conditions && secretSources.has(item.source.urn)
+      ? {
+          ...item,
+          conditions: item.conditions.map((c) => ({
+            ...c,
+            values: c.values.map(() => SECRET_MASK),
+          })),
+        }
+      : item;
+  for (const p of review.principals) {
+    p.grants = p.grants.map(maskConditions);
+    p.denies = p.denies.map(maskConditions);
+    if (p.assumedBy) p.assumedBy = p.assumedBy.map(maskConditions);
+  }
+  review.denies = review.denies.map(maskConditions);
+  return maskValues(review, run.secretValues) as Review;
 }
 
 /** The grantee a KMS grant or an S3 access grant names. */

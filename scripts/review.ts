@@ -6,10 +6,13 @@ import { buildReview } from "./accessReview.ts";
 import { CliError, ExitCode, parseOptions } from "./errors.ts";
 import { DEFAULT_ACCOUNT_ID, DEFAULT_STACK, computePlan, planExitCode } from "./plan.ts";
 import type { Review } from "./reviewContract.ts";
-import { diffReviews, readReviewFile } from "./reviewDiff.ts";
+import { diffReviews, readReviewFile, type ReviewDiff } from "./reviewDiff.ts";
+import { reviewHtml } from "./reviewHtml.ts";
 import { diffText, reviewText } from "./reviewText.ts";
 
-const FORMATS: Record<string, "json"> = {
+const FORMATS: Record<string, "html" | "json"> = {
+  ".html": "html",
+  ".htm": "html",
   ".json": "json",
 };
 
@@ -30,7 +33,7 @@ const optionsSchema = z
       .string()
       .min(1)
       .refine((f) => FORMATS[path.extname(f).toLowerCase()] !== undefined, {
-        message: "must end in .json (the format to write)",
+        message: "must end in .html or .json (the format to write)",
       })
       .optional(),
     against: z.string().min(1).optional(),
@@ -56,7 +59,7 @@ export async function computeReview(
     accountId: options.accountId,
     policyConfig: options.policyConfig,
   });
-  const review = await buildReview(plan, run.resources, policyConfig, run.secretValues, {
+  const review = await buildReview(plan, run, policyConfig, {
     accountIdIsPlaceholder: options.accountId === undefined,
     now: now ?? sourceDateEpoch(),
   });
@@ -89,8 +92,13 @@ function writeWhole(file: string, content: string): void {
 }
 
 /** The file `--out` writes, in its format. */
-export function renderOut(_format: "json", review: Review): string {
-  return `${JSON.stringify(review, null, 2)}\n`;
+export function renderOut(
+  format: "html" | "json",
+  review: Review,
+  diff: ReviewDiff | undefined,
+): string {
+  if (format === "json") return `${JSON.stringify(review, null, 2)}\n`;
+  return reviewHtml(review, diff);
 }
 
 /** Runs `budget-sync review`; returns the exit code. */
@@ -101,7 +109,10 @@ export async function runReview(input: ReviewCommandOptions): Promise<number> {
   const { review, exitCode } = await computeReview(options);
   const diff = old ? diffReviews(old, review) : undefined;
   if (options.out) {
-    writeWhole(options.out, renderOut(FORMATS[path.extname(options.out).toLowerCase()]!, review));
+    writeWhole(
+      options.out,
+      renderOut(FORMATS[path.extname(options.out).toLowerCase()]!, review, diff),
+    );
   }
   if (options.json) {
     process.stdout.write(`${JSON.stringify(diff ?? review, null, 2)}\n`);
@@ -150,7 +161,7 @@ export const reviewCommand: CommandModule = {
       })
       .option("out", {
         type: "string",
-        describe: "Write the review to FILE: .json (the contract)",
+        describe: "Write the review to FILE: .html (a self-contained page) or .json (the contract)",
       })
       .option("against", {
         type: "string",
@@ -164,9 +175,10 @@ export const reviewCommand: CommandModule = {
       })
       .example("$0 review", `Who can do what in the default stack (${DEFAULT_STACK})`)
       .example(
-        "$0 review --stack role --account-id 111122223333 --out review.json",
-        "The review as the JSON contract",
+        "$0 review --stack role --account-id 111122223333 --out review.html",
+        "The page a customer's security team signs off",
       )
+
       .epilogue(
         "Offline: the plan's own engine and the policy pack's IAM analysis, no AWS account. For every budget bucket and its KMS key: who (SpendFlo, uploaders, the exporter, hosted customers, accounts, AWS services, the public), what (actions by access level), where (bucket, prefix, key), when (conditions), through what (resource and Sid), the explicit denies, and the pack's verdict. Identity policies outside the stack are not visible offline: IAM Access Analyzer covers them once deployed. Exit 0 clean; 1 a mandatory policy finding, or (with --against) a new Write or a new grant to SpendFlo; 2 bad usage, bad config, an unreadable --against file or a program that throws.",
       ),
