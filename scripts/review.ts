@@ -8,11 +8,14 @@ import { DEFAULT_ACCOUNT_ID, DEFAULT_STACK, computePlan, planExitCode } from "./
 import type { Review } from "./reviewContract.ts";
 import { diffReviews, readReviewFile, type ReviewDiff } from "./reviewDiff.ts";
 import { reviewHtml } from "./reviewHtml.ts";
+import { diffMarkdown, reviewMarkdown } from "./reviewMarkdown.ts";
 import { diffText, reviewText } from "./reviewText.ts";
 
-const FORMATS: Record<string, "html" | "json"> = {
+const FORMATS: Record<string, "html" | "md" | "json"> = {
   ".html": "html",
   ".htm": "html",
+  ".md": "md",
+  ".markdown": "md",
   ".json": "json",
 };
 
@@ -33,7 +36,7 @@ const optionsSchema = z
       .string()
       .min(1)
       .refine((f) => FORMATS[path.extname(f).toLowerCase()] !== undefined, {
-        message: "must end in .html or .json (the format to write)",
+        message: "must end in .html, .md or .json (the format to write)",
       })
       .optional(),
     against: z.string().min(1).optional(),
@@ -93,12 +96,13 @@ function writeWhole(file: string, content: string): void {
 
 /** The file `--out` writes, in its format. */
 export function renderOut(
-  format: "html" | "json",
+  format: "html" | "md" | "json",
   review: Review,
   diff: ReviewDiff | undefined,
 ): string {
   if (format === "json") return `${JSON.stringify(review, null, 2)}\n`;
-  return reviewHtml(review, diff);
+  if (format === "html") return reviewHtml(review, diff);
+  return diff ? diffMarkdown(diff, review) : reviewMarkdown(review);
 }
 
 /** Runs `budget-sync review`; returns the exit code. */
@@ -161,7 +165,8 @@ export const reviewCommand: CommandModule = {
       })
       .option("out", {
         type: "string",
-        describe: "Write the review to FILE: .html (a self-contained page) or .json (the contract)",
+        describe:
+          "Write the review to FILE: .html (a self-contained page), .md (Markdown; with --against, the diff) or .json (the contract)",
       })
       .option("against", {
         type: "string",
@@ -178,7 +183,10 @@ export const reviewCommand: CommandModule = {
         "$0 review --stack role --account-id 111122223333 --out review.html",
         "The page a customer's security team signs off",
       )
-
+      .example(
+        "$0 review --against base.json --out diff.md",
+        "The pull-request diff against the merge base's `review --json`",
+      )
       .epilogue(
         "Offline: the plan's own engine and the policy pack's IAM analysis, no AWS account. For every budget bucket and its KMS key: who (SpendFlo, uploaders, the exporter, hosted customers, accounts, AWS services, the public), what (actions by access level), where (bucket, prefix, key), when (conditions), through what (resource and Sid), the explicit denies, and the pack's verdict. Identity policies outside the stack are not visible offline: IAM Access Analyzer covers them once deployed. Exit 0 clean; 1 a mandatory policy finding, or (with --against) a new Write or a new grant to SpendFlo; 2 bad usage, bad config, an unreadable --against file or a program that throws.",
       ),
