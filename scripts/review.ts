@@ -1,4 +1,4 @@
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
@@ -105,11 +105,22 @@ export function renderOut(
   return diff ? diffMarkdown(diff, review) : reviewMarkdown(review);
 }
 
+/** `1 principal`, `2 principals`. */
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 /** Runs `budget-sync review`; returns the exit code. */
 export async function runReview(input: ReviewCommandOptions): Promise<number> {
   const options = optionsSchema.parse(input);
   // A bad earlier review is bad input: refused before the plan runs.
   const old = options.against ? readReviewFile(options.against) : undefined;
+  if (options.out && !existsSync(path.dirname(path.resolve(options.out)))) {
+    throw new CliError(
+      `--out ${options.out}: cannot write it (ENOENT: no folder ${path.dirname(options.out)})`,
+      ExitCode.Usage,
+    );
+  }
   const { review, exitCode } = await computeReview(options);
   const diff = old ? diffReviews(old, review) : undefined;
   if (options.out) {
@@ -126,9 +137,10 @@ export async function runReview(input: ReviewCommandOptions): Promise<number> {
     else {
       const marked = review.summary.filter((l) => l.writes).length;
       process.stdout.write(
-        `Wrote ${options.out}: ${review.principals.length} principals on ${review.buckets.length} budget ${
-          review.buckets.length === 1 ? "bucket" : "buckets"
-        }, ${marked} of them able to change something.\n`,
+        `Wrote ${options.out}: ${counted(review.principals.length, "principal")} on ${counted(
+          review.buckets.length,
+          "budget bucket",
+        )}; ${marked} can change something.\n`,
       );
     }
   }

@@ -140,7 +140,7 @@ footer { color: var(--muted); font-size: 0.85em; padding-top: 12px; padding-bott
   body { font-size: 9.5pt; }
   header, main, footer { max-width: none; padding: 0; }
   h2, h3 { break-after: avoid; }
-  tr, li, .banner, .note { break-inside: avoid; }
+  li, .banner, .note, td code { break-inside: avoid; }
   thead { display: table-header-group; }
   * { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
 }
@@ -484,7 +484,9 @@ export function reviewHtml(review: Review, diff?: ReviewDiff): string {
             <p class="lead">
               ${
                 writers
-                  ? `${writers} of ${lines.length} can change something (marked); everyone else can only list and read.`
+                  ? writers === lines.length
+                    ? `All ${writers} can change something (marked).`
+                    : `${writers} of ${lines.length} can change something (marked); the others can only list and read.`
                   : "Nobody here can change anything: every grant is List or Read."
               }
             </p>
