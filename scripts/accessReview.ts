@@ -505,12 +505,7 @@ export async function buildReview(
   ]);
   const found = await collectGrants(
     resources,
-    {
-      selectPrincipal: (p) =>
-        p.resource.urn.startsWith("urn:pulumi:") ? "in this stack" : undefined,
-      accounts: [...accounts],
-      followTrust: false,
-    },
+    { ...STACK_PRINCIPALS, accounts: [...accounts] },
     unknowns,
   );
   // SpendFlo as the pack counts it: tagged or named so, or able to assume a role of the stack.
@@ -850,12 +845,7 @@ export async function buildReview(
   // paths, may do anything they say; shown as such, never as a clean grant.
   const unknownFound = await collectGrants(
     unknownView(resources),
-    {
-      selectPrincipal: (p) =>
-        p.resource.urn.startsWith("urn:pulumi:") ? "in this stack" : undefined,
-      accounts: [],
-      followTrust: false,
-    },
+    STACK_PRINCIPALS,
     new UnknownValues(),
   );
   for (const g of unknownFound.grants) {
@@ -873,16 +863,7 @@ export async function buildReview(
 
   // Denies: identity policies of the principals (the pack's paths, read for Deny), and the
   // resource and key policies that govern the buckets and keys.
-  const denyFound = await collectGrants(
-    denyView(resources),
-    {
-      selectPrincipal: (p) =>
-        p.resource.urn.startsWith("urn:pulumi:") ? "in this stack" : undefined,
-      accounts: [],
-      followTrust: false,
-    },
-    new UnknownValues(),
-  );
+  const denyFound = await collectGrants(denyView(resources), STACK_PRINCIPALS, new UnknownValues());
   const topDenies: ReviewTopDeny[] = [];
   const denySeen = new Map<string, ReviewTopDeny>();
   const denyOf = (s: NormalizedStatement, source: ReviewSource, withPrincipals: boolean) => {
@@ -1191,6 +1172,14 @@ function accessGrantScopes(
 }
 
 const UNKNOWN_SID = "budget-sync-review-unknown-document";
+
+/** Every principal the stack creates (and, where given, accounts): the review follows them all. */
+const STACK_PRINCIPALS = {
+  selectPrincipal: (p: StackPrincipal) =>
+    p.resource.urn.startsWith("urn:pulumi:") ? "in this stack" : undefined,
+  accounts: [],
+  followTrust: false,
+};
 
 /**
  * The stack with every policy document the offline plan knows emptied, and every one it does not

@@ -4,7 +4,14 @@ import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { buildReview } from "./accessReview.ts";
 import { CliError, ExitCode, parseOptions } from "./errors.ts";
-import { DEFAULT_ACCOUNT_ID, DEFAULT_STACK, computePlan, planExitCode } from "./plan.ts";
+import {
+  DEFAULT_ACCOUNT_ID,
+  DEFAULT_STACK,
+  computePlan,
+  oneStackSource,
+  planExitCode,
+  planTargetFields,
+} from "./plan.ts";
 import type { Review } from "./reviewContract.ts";
 import { diffReviews, readReviewFile, type ReviewDiff } from "./reviewDiff.ts";
 import { reviewHtml } from "./reviewHtml.ts";
@@ -21,17 +28,7 @@ const FORMATS: Record<string, "html" | "md" | "json"> = {
 
 const optionsSchema = z
   .object({
-    stack: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, "must be a stack name (letters, digits, _ . -)")
-      .optional(),
-    config: z.string().min(1).optional(),
-    program: z.string().min(1).optional(),
-    accountId: z
-      .string()
-      .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
-      .optional(),
-    policyConfig: z.string().min(1).optional(),
+    ...planTargetFields,
     out: z
       .string()
       .min(1)
@@ -42,10 +39,7 @@ const optionsSchema = z
     against: z.string().min(1).optional(),
     json: z.boolean().default(false),
   })
-  .refine((o) => !(o.stack && o.config), {
-    message: "give --stack or --config, not both",
-    path: ["config"],
-  });
+  .refine(...oneStackSource);
 
 export type ReviewCommandOptions = z.input<typeof optionsSchema>;
 
