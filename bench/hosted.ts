@@ -16,6 +16,7 @@
  * 1,000 customers stay under the issue's 60 s. Timings belong here, never in `npm test`.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -33,11 +34,17 @@ export function hostedStackYaml(count: number): string {
     "config:",
     "  aws:region: us-east-1",
     "  budget-sync:bucketName: spendflo-budget-uploads",
+    "  budget-sync:hosted:",
+    "    pollerRoleArn: arn:aws:iam::999988887777:role/spendflo-budget-poller",
     "  budget-sync:customers:",
   ];
   for (let i = 0; i < count; i++) {
     const id = `customer-${String(i).padStart(5, "0")}`;
-    lines.push(`    - { id: ${id}, name: Customer ${i}, contact: it@${id}.example }`);
+    // A distinct external id per customer, as `uuidgen` gives (deterministic here).
+    const externalId = `${id}-${createHash("sha256").update(id).digest("hex").slice(0, 24)}`;
+    lines.push(
+      `    - { id: ${id}, name: Customer ${i}, contact: it@${id}.example, externalId: ${externalId} }`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }
@@ -168,7 +175,9 @@ export async function runHostedBench(sizes: number[] = DEFAULT_SIZES): Promise<b
   const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-bench-hosted-"));
   const results: SizeResult[] = [];
   try {
-    console.log("hosted stack: budget-sync plan with N generated customers (3 resources each)");
+    console.log(
+      "hosted stack: budget-sync plan with N generated customers (5 resources each: user, policy, key, sync role, its policy)",
+    );
     console.log(
       "customers  resources  plan wall s  plan CPU s  peak MB  | program s  policy pack s  masking s  mandatory",
     );

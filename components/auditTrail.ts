@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_RULES, fitName, nameProblem } from "../lib/awsNames.ts";
 import { bucketArn, prefixObjectsArn, type PolicyStatement } from "../lib/policyDocument.ts";
 import { BudgetBucket } from "./budgetBucket.ts";
 
@@ -31,6 +32,15 @@ export const AUDIT_TRAIL_DEFAULTS = {
   logPrefix: "AWSLogs/",
 } as const;
 
+/**
+ * `budget-sync-audit-<stack>`, kept as it is whenever CloudTrail accepts it; a stack name CloudTrail
+ * refuses in a trail's name (two separators in a row, one at the end) gives a name with those
+ * collapsed and a hash of the whole name.
+ */
+export function defaultTrailName(stack: string): string {
+  return fitName(NAME_RULES.trail, `budget-sync-audit-${stack}`);
+}
+
 /** A trail's ARN from its name: CloudTrail's own format, known before the trail exists. */
 export function trailArn(partition: string, region: string, accountId: string, name: string) {
   return `arn:${partition}:cloudtrail:${region}:${accountId}:trail/${name}`;
@@ -52,12 +62,9 @@ export class AuditTrail extends pulumi.ComponentResource {
   constructor(name: string, args: AuditTrailArgs, opts?: pulumi.ComponentResourceOptions) {
     super("budget-sync:index:AuditTrail", name, {}, opts);
     const partition = args.partition ?? "aws";
-    const trailName = args.trailName ?? `budget-sync-audit-${pulumi.getStack()}`;
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/.test(trailName)) {
-      throw new pulumi.RunError(
-        `AuditTrail ${name}: trailName must be 3 to 128 letters, digits, . _ or -, starting with a letter or digit`,
-      );
-    }
+    const trailName = args.trailName ?? defaultTrailName(pulumi.getStack());
+    const problem = nameProblem(NAME_RULES.trail, trailName);
+    if (problem) throw new pulumi.RunError(`AuditTrail ${name}: trailName ${problem}`);
     this.trailName = trailName;
     // The bucket policy names the trail and the trail needs the policy: with the ARN computed
     // from the fixed name, the policy comes first and the trail waits for it, with no cycle.

@@ -6,6 +6,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
 } from "../lib/policyDocument.ts";
+import { NAME_RULES, fitName } from "../lib/awsNames.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 
 /** How budget files are encrypted at rest. */
@@ -38,7 +39,7 @@ export interface BudgetBucketArgs {
   readonly kmsKeyPolicyStatements?: pulumi.Input<pulumi.Input<PolicyStatement>[]>;
   /** Delete the bucket even when it holds files. Default false: budgets are never lost by accident. Not with `adoptExisting`. */
   readonly forceDestroy?: boolean;
-  /** Adopt a bucket that already exists (Pulumi import) and keep it on `pulumi destroy`. Default false. */
+  /** Adopt a bucket that already exists (Pulumi import; tags applied by CLI 3.174+) and keep it, with its protections, on `pulumi destroy` (`keptOnDestroy`). Default false. */
   readonly adoptExisting?: boolean;
   /** Tags for the bucket and the key. */
   readonly tags?: Record<string, string>;
@@ -77,17 +78,21 @@ export class BudgetBucket extends pulumi.ComponentResource {
     const partition = args.partition ?? "aws";
     const encryption = args.encryption ?? { type: "sse-s3" };
     this.prefix = prefix;
+    const kept = keptOnDestroy(args);
+    const keep = (yes: boolean) => (yes ? { retainOnDelete: true } : {});
 
     this.bucket = new aws.s3.Bucket(
       name,
       {
         bucket: args.bucketName,
         forceDestroy: args.forceDestroy ?? false,
-        // An imported bucket must match its declared inputs exactly; tags come after adoption.
-        tags: args.adoptExisting ? undefined : args.tags,
+        // An adopted bucket gets its tags too: Pulumi CLI 3.174 and later imports it, then
+        // updates what differs, in the same `pulumi up`. With none configured, its own are left.
+        tags:
+          args.adoptExisting && Object.keys(args.tags ?? {}).length === 0 ? undefined : args.tags,
       },
       args.adoptExisting
-        ? { parent: this, import: args.bucketName, retainOnDelete: true }
+        ? { parent: this, import: args.bucketName, ...keep(kept.bucket) }
         : { parent: this },
     );
     const bucketRef = { bucket: this.bucket.id };
@@ -108,11 +113,13 @@ export class BudgetBucket extends pulumi.ComponentResource {
             ),
           tags: args.tags,
         },
-        { parent: this },
+        // The files an adopted bucket keeps after destroy stay readable with the key they were
+        // written with (see keptOnDestroy).
+        { parent: this, ...keep(kept.kmsKey) },
       );
       new aws.kms.Alias(
         `${name}-key-alias`,
-        { name: `alias/budget-sync/${args.bucketName}`, targetKeyId: this.kmsKey.keyId },
+        { name: kmsAliasName(args.bucketName), targetKeyId: this.kmsKey.keyId },
         { parent: this },
       );
     }
@@ -139,13 +146,13 @@ export class BudgetBucket extends pulumi.ComponentResource {
           },
         ],
       },
-      { parent: this },
+      { parent: this, ...keep(kept.settings) },
     );
 
     new aws.s3.BucketVersioning(
       `${name}-versioning`,
       { ...bucketRef, versioningConfiguration: { status: "Enabled" } },
-      { parent: this },
+      { parent: this, ...keep(kept.settings) },
     );
 
     new aws.s3.BucketLifecycleConfiguration(
@@ -158,7 +165,7 @@ export class BudgetBucket extends pulumi.ComponentResource {
           args.noncurrentRetentionDays ?? BUDGET_BUCKET_DEFAULTS.noncurrentRetentionDays,
         ),
       },
-      { parent: this },
+      { parent: this, ...keep(kept.settings) },
     );
 
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
@@ -170,13 +177,13 @@ export class BudgetBucket extends pulumi.ComponentResource {
         ignorePublicAcls: true,
         restrictPublicBuckets: true,
       },
-      { parent: this },
+      { parent: this, ...keep(kept.settings) },
     );
 
     const ownership = new aws.s3.BucketOwnershipControls(
       `${name}-ownership`,
       { ...bucketRef, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
+      { parent: this, ...keep(kept.settings) },
     );
 
     this.policy = new aws.s3.BucketPolicy(
@@ -190,7 +197,7 @@ export class BudgetBucket extends pulumi.ComponentResource {
           ),
       },
       // S3 refuses a policy while the public-access block is being written; order them.
-      { parent: this, dependsOn: [publicAccessBlock, ownership] },
+      { parent: this, dependsOn: [publicAccessBlock, ownership], ...keep(kept.policy) },
     );
 
     this.registerOutputs({
@@ -199,6 +206,56 @@ export class BudgetBucket extends pulumi.ComponentResource {
       kmsKeyArn: this.kmsKeyArn,
     });
   }
+}
+
+/**
+ * `alias/budget-sync/<bucket>`. KMS aliases refuse the dots a bucket name may hold: such a name has
+ * them as dashes and ends with a hash of the whole name, so `a.b` and `a-b` never share an alias.
+ */
+export function kmsAliasName(bucketName: string): string {
+  return fitName(NAME_RULES.kmsAlias, `alias/budget-sync/${bucketName}`);
+}
+
+/** What `pulumi destroy` leaves in the account, resource by resource. */
+export interface KeptOnDestroy {
+  /** The bucket, with its files. */
+  readonly bucket: boolean;
+  /** Encryption, versioning, lifecycle, Block Public Access, ownership controls. */
+  readonly settings: boolean;
+  /** The bucket policy (TLS only). */
+  readonly policy: boolean;
+  /** A KMS key the component created. */
+  readonly kmsKey: boolean;
+}
+
+/**
+ * What destroy leaves of an adopted bucket: the bucket, and every protection that grants nothing
+ * (Block Public Access, ownership controls, versioning, lifecycle, encryption), so a bucket made
+ * by hand is no less safe after the stack is gone than it was with it. A created bucket keeps
+ * nothing (destroy deletes it, or fails on its files and keeps only the bucket).
+ *
+ * - The bucket policy stays only when it is the TLS-only deny alone. S3 keeps one policy per
+ *   bucket: with a grant in it (SpendFlo's cross-account read) it cannot be split, and no grant
+ *   to SpendFlo may outlive the stack, so destroy deletes it whole.
+ * - A key the stack created stays too: the files written with it must stay readable (budgets are
+ *   never lost by accident), and the kept encryption setting still names it. Falling back to
+ *   AES256 instead would leave those files unreadable once the key's deletion window ends. Its
+ *   alias goes, so adopting the bucket again can make it anew.
+ */
+export function keptOnDestroy(
+  args: Pick<BudgetBucketArgs, "adoptExisting" | "policyStatements" | "encryption">,
+): KeptOnDestroy {
+  const adopted = args.adoptExisting ?? false;
+  const extra = args.policyStatements;
+  // Only statements known now, and none, make a policy known to grant nothing.
+  const tlsOnly = extra === undefined || (Array.isArray(extra) && extra.length === 0);
+  const createdKey = args.encryption?.type === "sse-kms" && !args.encryption.kmsKeyArn;
+  return {
+    bucket: adopted,
+    settings: adopted,
+    policy: adopted && tlsOnly,
+    kmsKey: adopted && createdKey,
+  };
 }
 
 /** Problems with the arguments, one message each; empty when usable. */

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_RULES, fitName, nameProblems } from "../lib/awsNames.ts";
 import {
   bucketArn,
   policyDocument,
@@ -11,6 +12,7 @@ import { EXPORTER_RUNTIME, bundleExporterHandler } from "./exporter/bundle.ts";
 import { columnMappingProblems, type ColumnMapping } from "./exporter/budgetRows.ts";
 import { EXPORTER_ENV } from "./exporter/env.ts";
 import type { ReaderKmsKey } from "./spendfloReader.ts";
+import { scheduleProblem } from "../lib/awsSchedule.ts";
 
 /** Where the exporter reads budget rows. */
 export interface ExporterSource {
@@ -82,15 +84,39 @@ export const BUDGET_EXPORTER_DEFAULTS = {
   maxEventAgeSeconds: 3600,
 } as const;
 
+/**
+ * The function's code: an archive of one file, `index.js`, read from `bundlePath`. Pulumi hashes
+ * an archive by its entries' names and contents, so the same code gives the same hash wherever
+ * the file lies, and the function updates only when the code changes.
+ */
+export function exporterCodeArchive(bundlePath: string): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.FileAsset(bundlePath) });
+}
+
 /** The retention periods CloudWatch Logs accepts. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ] as const;
 
-/** The default function name of a stack. */
+/**
+ * A Lambda function name, at most 52 characters so that its scheduler role (`<name>-sched`) fits
+ * IAM's 64.
+ */
+export const EXPORTER_FUNCTION_NAME_RULE = { ...NAME_RULES.lambdaFunction, max: 52 };
+
+/**
+ * The default function name of a stack: `budget-export-to-s3-<stack>`, cut at 52 characters, as
+ * it has always been when Lambda accepts it. A stack name Lambda refuses in a function name (a
+ * dot) gives the whole name with dashes for what it refuses and a hash of it, so `a.b` and `a-b`
+ * never share a function.
+ */
 export function defaultExporterFunctionName(stack: string): string {
-  return `budget-export-to-s3-${stack}`.slice(0, 52).replace(/-+$/, "");
+  const name = `budget-export-to-s3-${stack}`;
+  const cut = name.slice(0, 52).replace(/-+$/, "");
+  return nameProblems(EXPORTER_FUNCTION_NAME_RULE, cut).length === 0
+    ? cut
+    : fitName(EXPORTER_FUNCTION_NAME_RULE, name);
 }
 
 /**
@@ -186,9 +212,8 @@ export class BudgetExporter extends pulumi.ComponentResource {
         // Graviton costs 20% less per GB-second; the bundle is plain JavaScript.
         architectures: ["arm64"],
         handler: "index.handler",
-        code: new pulumi.asset.AssetArchive({
-          "index.js": new pulumi.asset.StringAsset(bundle.code),
-        }),
+        // A file named by its hash: the state holds its path and hash, never the code.
+        code: exporterCodeArchive(bundle.path),
         role: this.role.arn,
         timeout: timeoutSeconds,
         memorySize: args.memoryMb ?? BUDGET_EXPORTER_DEFAULTS.memoryMb,
@@ -368,28 +393,12 @@ export function budgetExporterArgsProblems(args: BudgetExporterArgs): string[] {
   return problems;
 }
 
-/** Why a schedule expression is not one EventBridge accepts, or undefined. */
+/**
+ * Why a schedule expression is not one EventBridge accepts, or can never fire (31 February, a
+ * year gone by), or undefined.
+ */
 export function scheduleExpressionProblem(expression: string): string | undefined {
-  const cron = /^cron\((.*)\)$/.exec(expression);
-  if (cron) {
-    const fields = cron[1]!.trim().split(/\s+/);
-    if (fields.length !== 6) {
-      return `"${expression}" must have six fields (minutes hours day-of-month month day-of-week year), e.g. cron(0 2 * * ? *)`;
-    }
-    if (fields[2] !== "?" && fields[4] !== "?") {
-      return `"${expression}": one of day-of-month and day-of-week must be "?"`;
-    }
-    return undefined;
-  }
-  if (/^rate\(\d+ (minute|minutes|hour|hours|day|days)\)$/.test(expression)) {
-    const [, n, unit] = /^rate\((\d+) (\w+)\)$/.exec(expression)!;
-    if (Number(n) < 1) return `"${expression}" must count at least 1`;
-    if (Number(n) === 1 && unit!.endsWith("s"))
-      return `"${expression}": write rate(1 ${unit!.slice(0, -1)})`;
-    if (Number(n) > 1 && !unit!.endsWith("s")) return `"${expression}": write rate(${n} ${unit}s)`;
-    return undefined;
-  }
-  return `"${expression}" must be cron(...) or rate(...), e.g. cron(0 2 * * ? *)`;
+  return scheduleProblem(expression);
 }
 
 export function isTimeZone(zone: string): boolean {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_TAG, AccessTagValue } from "../lib/accessTags.ts";
+import { NAME_RULES, fitName, nameProblem } from "../lib/awsNames.ts";
 import {
   bucketArn,
   policyDocument,
@@ -84,7 +85,7 @@ export class SpendfloReader extends pulumi.ComponentResource {
     }
     this.mode = args.mode;
     const partition = args.partition ?? "aws";
-    const principalName = args.principalName ?? `spendflo-budget-sync-${pulumi.getStack()}`;
+    const principalName = args.principalName ?? defaultReaderPrincipalName(pulumi.getStack());
     const kmsKey = args.kmsKey ?? { kind: "none" };
     const tags = { ...args.tags, [ACCESS_TAG]: AccessTagValue.ReadOnly };
     const base = { bucketName: args.bucketName, prefix: args.prefix };
@@ -201,9 +202,22 @@ export class SpendfloReader extends pulumi.ComponentResource {
   }
 }
 
+/**
+ * `spendflo-budget-sync-<stack>`, kept as it is whenever IAM accepts it (renaming the user or role
+ * replaces it, and breaks what SpendFlo registered); past 64 characters, cut and suffixed with a
+ * hash of the whole name.
+ */
+export function defaultReaderPrincipalName(stack: string): string {
+  return fitName(NAME_RULES.iamUser, `spendflo-budget-sync-${stack}`);
+}
+
 /** Problems with the arguments, one message each; empty when usable. */
 export function spendfloReaderArgsProblems(args: SpendfloReaderArgs): string[] {
   const problems: string[] = [];
+  if (args.principalName !== undefined) {
+    const problem = nameProblem(NAME_RULES.iamUser, args.principalName);
+    if (problem) problems.push(`principalName ${problem}`);
+  }
   if (args.mode !== "iam-user" && !/^\d{12}$/.test(args.spendfloAccountId ?? "")) {
     problems.push(`mode ${args.mode} needs SpendFlo's AWS account id (12 digits)`);
   }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { NAME_RULES, fitName, nameProblem } from "../lib/awsNames.ts";
 import { policyDocument, type PolicyDocument } from "../lib/policyDocument.ts";
 
 /** How the "no budget file" alarm learns that a file arrived. */
@@ -40,9 +41,21 @@ export const SYNC_MONITORING_DEFAULTS = {
   uploadSignal: "eventbridge" as UploadSignal,
 } as const;
 
-/** The name of the alerts topic, known before deployment so others can build policies on it. */
-export function alertsTopicName(namePrefix: string): string {
-  return `${namePrefix}-alerts`;
+/**
+ * The physical names of a SyncMonitoring with a name prefix (`budget-sync-<stack>`), known before
+ * deployment so policies can be built on them. Each is kept as it is when its service accepts it;
+ * SNS refuses dots and EventBridge rules stop at 64 characters, so such a name gets dashes for what
+ * is refused and a hash of the whole name. Alarm names accept anything: they keep the prefix,
+ * which the alerts topic's policy matches (`alarm:<prefix>-*`).
+ */
+export function monitoringNames(namePrefix: string) {
+  return {
+    alertsTopic: fitName(NAME_RULES.snsTopic, `${namePrefix}-alerts`),
+    uploadsTopic: fitName(NAME_RULES.snsTopic, `${namePrefix}-uploads`),
+    uploadRule: fitName(NAME_RULES.eventRule, `${namePrefix}-uploads`),
+    noUploadAlarm: `${namePrefix}-no-upload`,
+    exporterErrorsAlarm: `${namePrefix}-exporter-errors`,
+  };
 }
 
 export function snsTopicArn(partition: string, region: string, accountId: string, name: string) {
@@ -80,8 +93,9 @@ export class SyncMonitoring extends pulumi.ComponentResource {
     const hours = args.noUploadHours ?? SYNC_MONITORING_DEFAULTS.noUploadHours;
     const signal = args.uploadSignal ?? SYNC_MONITORING_DEFAULTS.uploadSignal;
     const tags = args.tags;
-    const topicName = alertsTopicName(base);
-    const ruleName = `${base}-uploads`;
+    const names = monitoringNames(base);
+    const topicName = names.alertsTopic;
+    const ruleName = names.uploadRule;
 
     // Not KMS-encrypted: CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key,
     // and the messages carry alarm states and error text, never budget data.
@@ -141,7 +155,7 @@ export class SyncMonitoring extends pulumi.ComponentResource {
       // for rules without one; the topic doubles as a receipt for each file.
       this.uploadsTopic = new aws.sns.Topic(
         `${name}-uploads-topic`,
-        { name: `${base}-uploads`, displayName: "SpendFlo budget file received", tags },
+        { name: names.uploadsTopic, displayName: "SpendFlo budget file received", tags },
         { parent: this },
       );
       const uploadsPolicy = new aws.sns.TopicPolicy(
@@ -153,7 +167,7 @@ export class SyncMonitoring extends pulumi.ComponentResource {
             .apply(([region, accountId]) =>
               JSON.stringify(
                 uploadsTopicPolicy(
-                  snsTopicArn(partition, region, accountId, `${base}-uploads`),
+                  snsTopicArn(partition, region, accountId, names.uploadsTopic),
                   `arn:${partition}:events:${region}:${accountId}:rule/${ruleName}`,
                 ),
               ),
@@ -200,7 +214,7 @@ export class SyncMonitoring extends pulumi.ComponentResource {
     this.noUploadAlarm = new aws.cloudwatch.MetricAlarm(
       `${name}-no-upload`,
       {
-        name: `${base}-no-upload`,
+        name: names.noUploadAlarm,
         alarmDescription: `No budget file uploaded to s3://${args.bucketName}/${args.prefix} in ${hours} hours: SpendFlo is syncing stale budgets`,
         ...noUploadAlarmSettings(metric, hours),
         alarmActions,
@@ -215,7 +229,7 @@ export class SyncMonitoring extends pulumi.ComponentResource {
       this.exporterErrorsAlarm = new aws.cloudwatch.MetricAlarm(
         `${name}-exporter-errors`,
         {
-          name: `${base}-exporter-errors`,
+          name: names.exporterErrorsAlarm,
           alarmDescription: `The budget exporter ${args.exporterFunctionName} failed: no budget file was uploaded by this run`,
           ...exporterErrorsAlarmSettings(args.exporterFunctionName),
           alarmActions,
@@ -232,6 +246,14 @@ export class SyncMonitoring extends pulumi.ComponentResource {
 /** Problems with the arguments, one message each; empty when usable. */
 export function syncMonitoringArgsProblems(args: SyncMonitoringArgs): string[] {
   const problems: string[] = [];
+  if (args.namePrefix !== undefined) {
+    // The longest alarm name must be valid as it is: the topic's policy matches the prefix.
+    const problem = nameProblem(
+      NAME_RULES.alarm,
+      monitoringNames(args.namePrefix).exporterErrorsAlarm,
+    );
+    if (problem) problems.push(`namePrefix makes an alarm name ${problem}`);
+  }
   for (const email of args.emails ?? []) {
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
       problems.push(`"${email}" is not an email address`);

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_TAG, AccessTagValue } from "../lib/accessTags.ts";
+import { NAME_RULES, fitName, nameProblem } from "../lib/awsNames.ts";
 import {
   bucketArn,
   policyDocument,
@@ -59,12 +60,10 @@ export class UploaderAccess extends pulumi.ComponentResource {
   constructor(name: string, args: UploaderAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("budget-sync:index:UploaderAccess", name, {}, opts);
     const partition = args.partition ?? "aws";
-    const principalName = args.principalName ?? `budget-uploader-${pulumi.getStack()}`;
-    if (!/^[\w+=,.@-]{1,64}$/.test(principalName)) {
-      throw new pulumi.RunError(
-        `UploaderAccess ${name}: principalName must be a valid IAM user or role name (1-64 characters)`,
-      );
-    }
+    const principalName = args.principalName ?? defaultUploaderPrincipalName(pulumi.getStack());
+    // The user or role, and the instance profile (128 characters) of the same name.
+    const problem = nameProblem(NAME_RULES.iamRole, principalName);
+    if (problem) throw new pulumi.RunError(`UploaderAccess ${name}: principalName ${problem}`);
     this.kind = args.kind;
     const tags = { ...args.tags, [ACCESS_TAG]: AccessTagValue.Upload };
     const policy = pulumi.all([args.region, args.accountId]).apply(([region, accountId]) =>
@@ -123,6 +122,14 @@ export class UploaderAccess extends pulumi.ComponentResource {
 
     this.registerOutputs({ principalArn: this.principalArn, accessKeyId: this.accessKeyId });
   }
+}
+
+/**
+ * `budget-uploader-<stack>`, kept as it is whenever IAM accepts it; past 64 characters, cut and
+ * suffixed with a hash of the whole name.
+ */
+export function defaultUploaderPrincipalName(stack: string): string {
+  return fitName(NAME_RULES.iamRole, `budget-uploader-${stack}`);
 }
 
 export interface UploaderPolicyInput {

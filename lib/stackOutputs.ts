@@ -56,14 +56,26 @@ export const stackOutputsSchema = z.discriminatedUnion("accessMode", [
 ]);
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;
 
-/** One hosted customer's block under `customers.<id>` in the hosted stack's outputs. */
+/**
+ * One hosted customer's block under `customers.<id>` in the hosted stack's outputs: the
+ * customer's own upload credentials (`onboarding-kit` hands them over; they are never
+ * registered), and SpendFlo's read-only sync role for the customer, whose `syncSourceConfig`
+ * (`roleArn`, `externalId`) `register --customer` sends.
+ */
 export const hostedCustomerOutputsSchema = z.looseObject({
   name: z.string().optional(),
   prefix: z.string().min(1),
   userName: z.string().min(1),
   accessKeyId: z.string().min(1),
   secretAccessKey: z.string().min(1),
-  syncSourceConfig: syncSourceConfigSchema,
+  accessMode: z.literal("cross-account-role"),
+  principalArn: z.string().startsWith("arn:"),
+  readerRoleArn: z.string().startsWith("arn:"),
+  externalId: z.string().min(2),
+  syncSourceConfig: syncSourceConfigSchema.extend({
+    roleArn: z.string().startsWith("arn:"),
+    externalId: z.string().min(2),
+  }),
 });
 export type HostedCustomerOutputs = z.infer<typeof hostedCustomerOutputsSchema>;
 

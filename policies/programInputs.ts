@@ -19,16 +19,14 @@
  * recorded inputs (read with `.get`, or a pack whose resource policies are all disabled) is judged
  * by its outputs, as CrossGuard hands them.
  */
-import { createRequire } from "node:module";
 import { UnknownValueError, type PolicyResource } from "@pulumi/policy";
+// CrossGuard's proxy internals (@pulumi/policy `proxy.js`, pinned in package.json): the key that
+// returns the plain value behind a proxy, and the engine's unknown sentinels it checks for. Its
+// typings declare none of them (internal), hence the cast.
+import proxyModule from "@pulumi/policy/proxy.js";
 import { describe, lastArnPart, type StackResource } from "../lib/stackModel.ts";
 
-// CrossGuard's proxy internals (@pulumi/policy `proxy.js`, pinned in package.json): the key that
-// returns the plain value behind a proxy, and the engine's unknown sentinels it checks for.
-const policyProxy = createRequire(import.meta.url)("@pulumi/policy/proxy.js") as Record<
-  string,
-  string
->;
+const policyProxy = proxyModule as unknown as Record<string, string>;
 const PROXY_TARGET = policyProxy["getSpecialProxyTarget"]!;
 const UNKNOWN_SENTINELS = new Set(
   [

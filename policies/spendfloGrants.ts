@@ -1,28 +1,22 @@
 /**
- * What SpendFlo is granted in a stack, and the one write the pack accepts as a read: `kms:Decrypt`
- * on a key that encrypts a stack bucket (one the stack creates, or a given key named by its ARN in
- * a bucket's SSE setting), conditioned on `kms:ViaService` = S3 (reading SSE-KMS
- * objects needs it, although the catalogue calls it Write).
+ * What SpendFlo is granted in a stack, and how the pack reads `kms:Decrypt`: a read (it opens
+ * SSE-KMS objects and changes nothing, although the catalogue files it under Write), which
+ * `spendflo-scoped` confines to S3 (`kms:ViaService` = `s3.<region>.amazonaws.com`).
  */
 import type { CatalogueAction } from "../lib/iamActions.ts";
 import { globMatches, isReadLevel } from "../lib/iamActions.ts";
 import { byRelevance, isS3ViaServiceOnly, listSome } from "../lib/iamAnalysis.ts";
 import {
-  bucketEncryptionKeys,
   collectGrants,
-  keyNames,
   targetLabel,
   type Grant,
   type StackGrants,
   type Target,
 } from "../lib/iamStackGrants.ts";
-import { UnknownValues, describe, lastArnPart, type StackResource } from "../lib/stackModel.ts";
+import { UnknownValues, describe, obj, objList, type StackResource } from "../lib/stackModel.ts";
 import { READ_ONLY_MANAGED_POLICIES, isReadOnlyManagedPolicy, spendfloReason } from "./common.ts";
 
-export interface SpendfloView extends StackGrants {
-  /** True if a grant's action is the accepted SSE-KMS read exception. */
-  isDecryptException: (g: Grant, a: CatalogueAction) => boolean;
-}
+export type SpendfloView = StackGrants;
 
 const viewCache = new WeakMap<object, Map<string, Promise<SpendfloView>>>();
 
@@ -57,39 +51,67 @@ const viewUnknowns = new WeakMap<SpendfloView, UnknownValues>();
 
 async function computeView(resources: StackResource[], accounts: string[]): Promise<SpendfloView> {
   const unknowns = new UnknownValues();
-  const grants = await collectGrants(
+  const view: SpendfloView = await collectGrants(
     resources,
     { selectPrincipal: spendfloReason, accounts, followTrust: true },
     unknowns,
   );
-  const givenKeyArns = new Set<string>();
-  const encrypting = bucketEncryptionKeys(resources, unknowns, givenKeyArns);
-  const encryptingKeyNames = new Set<string>();
-  for (const r of resources) {
-    if (!encrypting.has(r.urn)) continue;
-    for (const n of keyNames(r, unknowns)) encryptingKeyNames.add(n.toLowerCase());
-  }
-  const isDecryptException = (g: Grant, a: CatalogueAction): boolean => {
-    if (a.action.toLowerCase() !== "kms:decrypt") return false;
-    const s = g.statement;
-    if (!s || !isS3ViaServiceOnly(s) || s.notResources !== undefined) return false;
-    const resources = s.resources ?? [];
-    if (g.kind === "key-policy") {
-      // In a key policy, Resource "*" means the key itself.
-      return g.key !== undefined && encrypting.has(g.key.urn);
-    }
-    if (g.kind !== "identity" || resources.length === 0) return false;
-    return resources.every(
-      (r) =>
-        !/[*?]/.test(r) &&
-        (givenKeyArns.has(r.toLowerCase()) ||
-          encryptingKeyNames.has(r.toLowerCase()) ||
-          encryptingKeyNames.has(lastArnPart(r).toLowerCase())),
-    );
-  };
-  const view: SpendfloView = { ...grants, isDecryptException };
   viewUnknowns.set(view, unknowns);
   return view;
+}
+
+/**
+ * `kms:Decrypt` reads: S3 calls it to open an SSE-KMS object for a reader, and it changes nothing.
+ * The catalogue calls it Write (it is a cryptographic operation); `spendflo-read-only` reads it as
+ * a read, and `spendflo-scoped` judges where it may be used (`decryptScopeProblem`).
+ */
+export function isKmsDecrypt(a: CatalogueAction): boolean {
+  return a.action.toLowerCase() === "kms:decrypt";
+}
+
+/** The encryption-context key S3 sets on every SSE-KMS request: the object's or bucket's ARN. */
+const S3_CONTEXT_KEY = "aws:s3:arn";
+
+/**
+ * Why a grant of `kms:Decrypt` is not confined to reading through S3, or undefined when it is.
+ * Confined means: the statement pins `kms:ViaService` to `s3.<region>.amazonaws.com` (a key
+ * policy's `Resource: "*"` is the key itself; an identity policy must name keys, not `*`); a KMS
+ * grant, which takes no conditions, binds S3's encryption context (`aws:s3:arn`) in its
+ * constraints. Whether the key's bucket is in the stack does not matter: through S3, SpendFlo
+ * decrypts only objects it may read, and `spendflo-scoped` judges those reads.
+ */
+export function decryptScopeProblem(g: Grant, unknowns: UnknownValues): string | undefined {
+  if (g.kind === "kms-grant") {
+    // The key's presence is what binds the grant to S3 (a grant's context values are exact, no
+    // wildcards), so a value still unknown during preview does not keep it from deciding.
+    const bound = unknowns.read(
+      () =>
+        objList(g.source.props["constraints"]).some((c) =>
+          ["encryptionContextEquals", "encryptionContextSubset"].some((k) => {
+            const context = obj(c[k]);
+            return context !== undefined && S3_CONTEXT_KEY in context;
+          }),
+        ),
+      false,
+    );
+    return bound
+      ? undefined
+      : `with no constraint binding S3's encryption context (${S3_CONTEXT_KEY}), so it decrypts outside S3 too: a KMS grant takes no kms:ViaService condition; constrain it with encryptionContextSubset { "${S3_CONTEXT_KEY}": "<bucket ARN>" } (S3 Bucket Keys on), or grant kms:Decrypt in the key policy with kms:ViaService`;
+  }
+  const s = g.statement;
+  if (!s) return "with nothing confining it to S3";
+  if (!isS3ViaServiceOnly(s)) {
+    return 'without kms:ViaService pinned to S3, so it decrypts outside S3 too: add the condition { "StringEquals": { "kms:ViaService": "s3.<region>.amazonaws.com" } }';
+  }
+  if (g.kind === "identity") {
+    if (s.notResources !== undefined) {
+      return "through S3, but on every key it does not list (NotResource): name the budget bucket's key by its ARN";
+    }
+    if ((s.resources ?? []).some((r) => /[*?]/.test(r))) {
+      return "through S3, but on any key the wildcard matches: name the budget bucket's key by its ARN";
+    }
+  }
+  return undefined;
 }
 
 /** `SpendFlo principal aws.iam.User "x" (tagged spendflo:access = read-only)` */
@@ -144,9 +166,8 @@ export interface WriteFinding {
 export function writeFindings(view: SpendfloView): WriteFinding[] {
   const out: WriteFinding[] = [];
   for (const g of view.grants) {
-    const writes = g.actions.filter(
-      (a) => !isReadLevel(a.accessLevel) && !view.isDecryptException(g, a),
-    );
+    // kms:Decrypt reads (the catalogue says Write); where it may be used is spendflo-scoped's.
+    const writes = g.actions.filter((a) => !isReadLevel(a.accessLevel) && !isKmsDecrypt(a));
     if (writes.length === 0) continue;
     out.push({
       message: `${spendfloLabel(g.target)} may write: ${grantSource(g)} grants ${listSome(

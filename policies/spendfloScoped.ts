@@ -7,7 +7,15 @@ import {
   trailLogBuckets,
 } from "../lib/stackModel.ts";
 import { spendfloAccountIdsSchema, spendfloAccounts, stackResources } from "./common.ts";
-import { grantSource, spendfloLabel, spendfloView, withinBuckets } from "./spendfloGrants.ts";
+import {
+  decryptScopeProblem,
+  grantResources,
+  grantSource,
+  isKmsDecrypt,
+  spendfloLabel,
+  spendfloView,
+  withinBuckets,
+} from "./spendfloGrants.ts";
 
 interface ScopedConfig {
   additionalBuckets?: string[];
@@ -21,7 +29,7 @@ interface ScopedConfig {
 export const spendfloScoped: StackValidationPolicy = {
   name: "spendflo-scoped",
   description:
-    'Checks that SpendFlo may only act on the stack\'s budget buckets and their objects: no Resource "*", no other bucket, no other service, no AWS-managed policy.',
+    'Checks that SpendFlo may only act on the stack\'s budget buckets and their objects: no Resource "*", no other bucket, no other service (kms:Decrypt only through S3), no AWS-managed policy.',
   enforcementLevel: "mandatory",
   configSchema: {
     properties: {
@@ -53,7 +61,7 @@ export const spendfloScoped: StackValidationPolicy = {
       const source = grantSource(g);
       const label = spendfloLabel(g.target);
       const otherServices = g.actions.filter(
-        (a) => !a.action.toLowerCase().startsWith("s3:") && !view.isDecryptException(g, a),
+        (a) => !a.action.toLowerCase().startsWith("s3:") && !isKmsDecrypt(a),
       );
       if (otherServices.length > 0) {
         reportViolation(
@@ -62,6 +70,15 @@ export const spendfloScoped: StackValidationPolicy = {
           )}. SpendFlo may only read the budget buckets (${bucketList}).`,
           g.source.urn,
         );
+      }
+      if (g.actions.some(isKmsDecrypt)) {
+        const problem = decryptScopeProblem(g, unknowns);
+        if (problem) {
+          reportViolation(
+            `${label} may decrypt beyond the budget files: ${source} grants kms:Decrypt on ${grantResources(g)} ${problem}. SpendFlo needs kms:Decrypt only to read SSE-KMS budget files through S3.`,
+            g.source.urn,
+          );
+        }
       }
       if (g.kind === "key-policy" || g.kind === "kms-grant" || !g.statement) continue;
       const s3Actions = g.actions.filter((a) => a.action.toLowerCase().startsWith("s3:"));
@@ -76,7 +93,7 @@ export const spendfloScoped: StackValidationPolicy = {
       }
       const outside = (s.resources ?? []).filter((r) => {
         if (withinBuckets(r, budgetBuckets)) return false;
-        // A KMS key ARN next to kms:Decrypt is the accepted SSE-KMS read, judged above.
+        // A KMS key ARN next to kms:Decrypt is the SSE-KMS read, judged above.
         return !/^arn:aws[a-z-]*:kms:/i.test(r);
       });
       if (outside.length > 0) {

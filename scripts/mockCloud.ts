@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
+import { resourceNameProblem } from "../lib/awsNames.ts";
 import { partitionOf } from "../lib/awsRegions.ts";
+import { UNKNOWN } from "../lib/plannedResource.ts";
 import {
   answerGetPolicyDocument,
   GET_POLICY_DOCUMENT_TOKEN,
   PolicyDocumentInvokeError,
 } from "../lib/iamPolicyDocumentInvoke.ts";
+import { placeholderAccessKeyId, placeholderSecretAccessKey } from "../lib/offlinePlaceholders.ts";
 
 /**
  * The offline engine's stand-in for AWS: physical ids, ARNs and computed attributes derived
@@ -85,6 +88,7 @@ export function mockResource(
   settings: MockCloudSettings,
 ): MockResult {
   const { accountId, region } = settings;
+  checkNames(type, logicalName, inputs);
   const p = partitionOf(region);
   const state: Record<string, unknown> = { ...inputs };
   const secretOutputs: string[] = [];
@@ -143,9 +147,9 @@ export function mockResource(
       id = `${inputs.role}:${physicalName}`;
       break;
     case "aws:iam/accessKey:AccessKey": {
-      id = `AKIA${base32ish(urn, 16)}`;
-      // Shaped like a secret access key, and obviously not one.
-      const secret = `offline${hex(urn, 33)}`;
+      // Placeholders that fit the outputs' schema and that no one could take for a real key.
+      id = placeholderAccessKeyId(hex(urn, 12));
+      const secret = placeholderSecretAccessKey(hex(`${urn}#secret`, 13));
       state.secret = secret;
       state.status = inputs.status ?? "Active";
       state.createDate = "2026-01-01T00:00:00Z";
@@ -282,6 +286,26 @@ export function awsFilledOutputs(
 function invokeError(token: string, message: string): Error {
   const text = `invocation of ${token} returned an error: ${message}`;
   return Object.assign(new Error(text), { details: text });
+}
+
+/** A physical name the program set that AWS would refuse: `pulumi up` would fail on it. */
+export class InvalidNameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidNameError";
+  }
+}
+
+/**
+ * Refuses, as AWS would at `pulumi up`, a resource whose inputs set a name its service refuses. A
+ * name still unknown (the preview pass) is judged in the update pass, where it is known.
+ */
+function checkNames(type: string, logicalName: string, inputs: Record<string, unknown>): void {
+  const known = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== UNKNOWN));
+  const problem = resourceNameProblem(type, known);
+  if (problem) {
+    throw new InvalidNameError(`${type} "${logicalName}": ${problem}; AWS would refuse it`);
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -377,6 +378,9 @@ export async function runPass(options: OfflineRunOptions, pass: PassKind): Promi
     await runtime.disconnect();
     // Settling one reference can queue more (an archive's assets): drain until none are left.
     while (pendingRefs.length) await Promise.all(pendingRefs.splice(0));
+    // A registration that failed (its input's invoke refused) surfaces as an unhandled rejection,
+    // which Node reports once the microtasks have run, before the next macrotask: wait for it.
+    await new Promise((resolve) => setImmediate(resolve));
   } catch (error) {
     programFailure ??= error;
   } finally {
@@ -489,6 +493,10 @@ function describeAsset(value: object, pending: Promise<unknown>[]): Record<strin
     }
   };
   settle("path", v.path, (x) => x);
+  // A file's size, so a plan shows how much code a function ships (never its content).
+  if (value.constructor?.name === "FileAsset") {
+    settle("bytes", v.path, (x) => statSync(String(x)).size);
+  }
   settle("uri", v.uri, (x) => x);
   settle("bytes", v.text, (x) => Buffer.byteLength(String(x)));
   settle("assets", v.assets, (assets) => {

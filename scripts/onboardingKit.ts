@@ -3,7 +3,12 @@ import { z } from "zod";
 import { customerIdProblems } from "../lib/hostedCustomer.ts";
 import { MASK, Redactor } from "../lib/redact.ts";
 import { ExitCode, UsageError, parseOptions } from "./errors.ts";
-import { readAllStdin, readStackOutputsText, selectStackOutputs } from "./stackOutputsInput.ts";
+import {
+  readAllStdin,
+  readStackOutputsText,
+  refuseOfflinePlan,
+  selectStackOutputs,
+} from "./stackOutputsInput.ts";
 
 /**
  * `budget-sync onboarding-kit`: what a SpendFlo engineer hands a hosted customer (the guide's
@@ -118,22 +123,24 @@ export async function runOnboardingKit(
   requireCustomer(text, options.customer);
   const loaded = selectStackOutputs(text, options.customer);
   const source = loaded.syncSourceConfig;
-  if (!source.accessKeyId || !source.secretAccessKey) {
+  // The customer's own upload key, beside (never inside) the sync config SpendFlo reads with.
+  const key = loaded.uploadKey;
+  if (!key) {
     throw new UsageError(
-      `--customer ${options.customer}: its syncSourceConfig has no access key pair; these are not the hosted stack's outputs`,
+      `--customer ${options.customer}: its block has no accessKeyId and secretAccessKey (the customer's upload key); these are not the hosted stack's outputs`,
     );
   }
   // The selected customer's secret may be printed with --show-secrets; nobody else's, ever.
   const redactor = new Redactor(
-    loaded.secrets.filter((s) => !(options.showSecrets && s === source.secretAccessKey)),
+    loaded.secrets.filter((s) => !(options.showSecrets && s === key.secretAccessKey)),
   );
   const kit = buildOnboardingKit({
     customer: options.customer,
     name: customerName(text, options.customer),
     bucketName: source.bucketName,
     region: source.region,
-    accessKeyId: source.accessKeyId,
-    secretAccessKey: options.showSecrets ? source.secretAccessKey : MASK,
+    accessKeyId: key.accessKeyId,
+    secretAccessKey: options.showSecrets ? key.secretAccessKey : MASK,
     prefix: source.prefix,
   });
   if (options.json) {
@@ -161,6 +168,8 @@ function requireCustomer(text: string, customer: string): void {
   } catch {
     return;
   }
+  // A plan's placeholder key must never be handed to a customer: said before anything else.
+  refuseOfflinePlan(raw);
   const customers = (raw as { customers?: unknown } | null)?.customers;
   if (customers === null || typeof customers !== "object" || Array.isArray(customers)) return;
   const ids = Object.keys(customers).sort();

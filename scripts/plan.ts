@@ -3,6 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { regionProblem } from "../lib/awsRegions.ts";
 import { estimateMonthlyCost, usd, type CostEstimate } from "../lib/costEstimate.ts";
+import { PLACEHOLDER_ACCOUNT_ID, markOfflineOutputs } from "../lib/offlinePlaceholders.ts";
 import type { PlannedResource } from "../lib/plannedResource.ts";
 import { describe } from "../lib/stackModel.ts";
 import {
@@ -23,7 +24,7 @@ import { describeResource, maskPaths, maskValues, showUnknowns } from "./planRen
 import { defaultStack, loadProject, readStackConfig, stackConfigPath } from "./stackFiles.ts";
 
 export const DEFAULT_STACK = "own-bucket";
-export const DEFAULT_ACCOUNT_ID = "123456789012";
+export const DEFAULT_ACCOUNT_ID = PLACEHOLDER_ACCOUNT_ID;
 export const DEFAULT_REGION = "us-east-1";
 
 /** The options that choose what to plan, shared by every command that plans (`plan`, `review`). */
@@ -170,7 +171,11 @@ export async function computePlan(
 
   for (const invoke of run.unansweredInvokes) values.warnings.push(unansweredWarning(invoke, run));
   let verdict: { violations: PlanViolation[]; undecided: PlanUndecided[] };
-  const effectiveConfig = withStackAccounts(policyConfig, values.config, project.name);
+  const effectiveConfig = withShardBucket(
+    withStackAccounts(policyConfig, values.config, project.name),
+    values.config,
+    project.name,
+  );
   try {
     verdict = await judgeAsTheEngine(run, effectiveConfig);
   } catch (error) {
@@ -307,6 +312,42 @@ export function withStackAccounts(
   return merged;
 }
 
+/**
+ * A hosted shard (`hosted.manageBucket: false`) makes SpendFlo's read-only sync roles on a bucket
+ * its base stack owns: that bucket is a budget bucket for spendflo-scoped, as the README tells
+ * `pulumi preview` users to say in their policy config (`additionalBuckets`).
+ */
+function withShardBucket(
+  policyConfig: Record<string, unknown>,
+  stackConfig: Record<string, string>,
+  namespace: string,
+): Record<string, unknown> {
+  let manageBucket: unknown;
+  try {
+    manageBucket = (
+      JSON.parse(stackConfig[`${namespace}:hosted`] ?? "{}") as { manageBucket?: unknown }
+    ).manageBucket;
+  } catch {
+    return policyConfig;
+  }
+  const bucket = stackConfig[`${namespace}:bucketName`];
+  if (manageBucket !== false || !bucket) return policyConfig;
+  const entry = policyConfig["spendflo-scoped"];
+  const base: Record<string, unknown> =
+    typeof entry === "string"
+      ? { enforcementLevel: entry }
+      : entry && typeof entry === "object"
+        ? (entry as Record<string, unknown>)
+        : {};
+  const buckets = Array.isArray(base.additionalBuckets)
+    ? (base.additionalBuckets as unknown[])
+    : [];
+  return {
+    ...policyConfig,
+    "spendflo-scoped": { ...base, additionalBuckets: [...new Set([...buckets, bucket])] },
+  };
+}
+
 /** `access.spendfloAccountId` of the stack config, as text (unquoted in YAML it is a number). */
 function spendfloAccountOf(stackConfig: Record<string, string>, namespace: string) {
   try {
@@ -345,7 +386,8 @@ export function planJson(plan: Plan) {
       parent: r.parent ?? null,
       inputs: r.inputs,
     })),
-    outputs: plan.outputs,
+    // Marked inside the object, so `jq .outputs` handed to register still says what it is.
+    outputs: markOfflineOutputs(plan.outputs, plan.accountId),
     violations: plan.violations,
     undecided: plan.undecided,
     cost: plan.cost,
@@ -439,6 +481,8 @@ export function planText(plan: Plan): string {
   out.push("", `Estimated cost: ${usd(plan.cost.totalUsd)} a month`);
   for (const item of plan.cost.items) {
     out.push(`  ${usd(item.usdPerMonth).padStart(9)}  ${item.item}: ${item.assumption}`);
+    // Every line's count x price, so the figure can be checked by hand.
+    for (const line of item.lines) out.push(`             ${line.arithmetic}`);
   }
   for (const assumption of plan.cost.assumptions) out.push(`  assuming ${assumption}`);
   for (const warning of plan.warnings) out.push(`warning: ${warning}`);

@@ -232,6 +232,9 @@ export function describeResource(resource: PlannedResource): string[] {
       lines.push(...describePolicy(i[key]));
     }
   }
+  // A bucket says so above, with its files.
+  if (resource.options.retainOnDelete && !/^aws:s3\/bucket(V2)?:/.test(resource.type))
+    lines.push("kept on pulumi destroy (retainOnDelete)");
   return lines;
 }
 

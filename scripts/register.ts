@@ -20,7 +20,7 @@ import {
   type PostResult,
   type RetryPolicy,
 } from "./httpRetry.ts";
-import { loadStackOutputs, readAllStdin } from "./stackOutputsInput.ts";
+import { loadStackOutputs, readAllStdin, type LoadedOutputs } from "./stackOutputsInput.ts";
 
 /**
  * `budget-sync register`: the guide's Step 5 "Via API", `POST <api-url>/api/sync/config`, with
@@ -268,6 +268,19 @@ function redirectBaseUrl(location: string, requested: string): string | undefine
   return target.toString().replace(/\/+$/, "");
 }
 
+/**
+ * A hosted customer's key is the customer's alone: it can write, and a rotation on the customer's
+ * side would break the sync. Outputs of a hosted stack deployed before the customers' read-only
+ * sync roles carry it as the sync config; they are refused, not sent.
+ */
+function refuseCustomerKey(outputs: LoadedOutputs): void {
+  const source = outputs.syncSourceConfig;
+  if (!outputs.customer || (!source.accessKeyId && !source.secretAccessKey)) return;
+  throw new UsageError(
+    `--customer ${outputs.customer}: its syncSourceConfig holds an access key, the customer's own upload key, which is never sent to SpendFlo: these outputs predate the customers' read-only sync roles. Set hosted.pollerRoleArn and each customer's externalId, run \`pulumi up\`, then register with the new outputs (syncSourceConfig: roleArn and externalId)`,
+  );
+}
+
 function describeAccess(request: SyncConfigRequest): string {
   const source = request.sourceConfig;
   if ("accessKeyId" in source) return `access key ${source.accessKeyId} (secret ${MASK})`;
@@ -309,6 +322,7 @@ export async function runRegister(
     redactor.add(apiKey);
     const outputs = await loadStackOutputs(options.stackOutputs, options.customer, d.readStdin);
     redactor.add(...outputs.secrets);
+    refuseCustomerKey(outputs);
     const url = syncConfigUrl(options.apiUrl);
 
     const candidate = buildSyncConfigRequest({
@@ -491,7 +505,7 @@ export const registerCommand: CommandModule = {
       .option("customer", {
         type: "string",
         describe:
-          "Hosted stack only: the customer slug whose customers.<slug>.syncSourceConfig is sent",
+          "Hosted stack only: the customer slug whose customers.<slug>.syncSourceConfig is sent (SpendFlo's read-only role for that customer and its external id, never the customer's key)",
       })
       .option("frequency", {
         type: "string",

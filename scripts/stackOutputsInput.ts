@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { offlinePlanEvidence } from "../lib/offlinePlaceholders.ts";
 import { secretValuesIn } from "../lib/redact.ts";
 import {
   stackOutputsSchema,
@@ -26,6 +27,8 @@ export interface SelectedOutputs {
   spendfloAccountId?: string;
   /** The hosted customer picked with `--customer`, if any. */
   customer?: string;
+  /** That hosted customer's own upload key pair (for `onboarding-kit`; never registered). */
+  uploadKey?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface LoadedOutputs extends SelectedOutputs {
@@ -157,6 +160,9 @@ export function selectStackOutputs(text: string, customer?: string): LoadedOutpu
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new UsageError("--stack-outputs: expected a JSON object of stack outputs");
   }
+  // Where the outputs came from, before what shape they have: a plan's placeholders of any shape
+  // are refused with the one message that helps.
+  refuseOfflinePlan(raw);
   const secrets = secretValuesIn(raw);
   // Anywhere: a hosted stack's whole `customers` output is one secret and shows as "[secret]".
   if (holdsSecretPlaceholder(raw)) {
@@ -187,9 +193,13 @@ export function selectStackOutputs(text: string, customer?: string): LoadedOutpu
       );
     }
     const block = hosted.data.customers[customer]!;
+    const { accessKeyId, secretAccessKey } = block as Record<string, unknown>;
     return withSecrets({
       syncSourceConfig: block.syncSourceConfig,
       customer,
+      ...(typeof accessKeyId === "string" && typeof secretAccessKey === "string"
+        ? { uploadKey: { accessKeyId, secretAccessKey } }
+        : {}),
       accessMode: (block as Record<string, unknown>).accessMode as AccessMode | undefined,
       principalArn: typeof block.principalArn === "string" ? block.principalArn : undefined,
     });
@@ -221,6 +231,22 @@ export function selectStackOutputs(text: string, customer?: string): LoadedOutpu
           : undefined,
     spendfloAccountId: outputs.accessMode === "iam-user" ? undefined : outputs.spendfloAccountId,
   });
+}
+
+/**
+ * Refuses the outputs of an offline `budget-sync plan` (its `outputs`, or the whole document):
+ * their account, ARNs and keys are placeholders, and nothing may be registered or tested with
+ * them. Exit 2, telling the user where real outputs come from.
+ */
+export function refuseOfflinePlan(raw: unknown): void {
+  const signs = offlinePlanEvidence(raw);
+  if (signs.length === 0) return;
+  throw new UsageError(
+    [
+      `--stack-outputs: these are the placeholders of an offline \`budget-sync plan\`, not a deployed stack's outputs (${signs.join("; ")}); nothing is sent or used.`,
+      "  Deploy the stack with `pulumi up`, then pass its real outputs: `pulumi stack output --json --show-secrets | budget-sync ... --stack-outputs -`",
+    ].join("\n"),
+  );
 }
 
 /** Reads and selects in one step. */

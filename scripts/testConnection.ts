@@ -283,8 +283,15 @@ async function chooseCredentials(
       throw new CliError(
         [
           `External id refused: STS AssumeRole of ${roleArn} with the external id of the stack outputs was denied for this caller.`,
-          "  From SpendFlo's account: check the external id registered with SpendFlo matches the stack output externalId, and the role trusts SpendFlo's account.",
-          "  From the customer's own account this is expected: the role trusts only SpendFlo. Check the deployed access with `--credentials default --check-permissions` instead.",
+          ...(outputs?.customer
+            ? [
+                "  As SpendFlo's poller (the role of hosted.pollerRoleArn): check the customer's externalId in the stack config matches the outputs, and the poller role existed when the sync role was created.",
+                "  As anyone else this is expected: the sync role trusts only the poller. Check the deployed access with `--credentials default --check-permissions` instead.",
+              ]
+            : [
+                "  From SpendFlo's account: check the external id registered with SpendFlo matches the stack output externalId, and the role trusts SpendFlo's account.",
+                "  From the customer's own account this is expected: the role trusts only SpendFlo. Check the deployed access with `--credentials default --check-permissions` instead.",
+              ]),
         ].join("\n"),
         ExitCode.Finding,
       );

@@ -12,6 +12,7 @@ import {
   deploymentAccountWarnings,
   auditLogBucketName,
   deploymentRegionProblems,
+  exporterScheduleWarnings,
   isAwsManagedS3Key,
   type StackConfig,
 } from "./config.ts";
@@ -27,6 +28,7 @@ export async function budgetSyncStack(config: StackConfig) {
   const regionProblems = deploymentRegionProblems(config, region);
   if (regionProblems.length) throw new StackConfigError(regionProblems);
   for (const warning of deploymentAccountWarnings(config, accountId)) pulumi.log.warn(warning);
+  for (const warning of exporterScheduleWarnings(config)) pulumi.log.warn(warning);
 
   const kmsKey: ReaderKmsKey =
     encryption.type === "sse-s3" || isAwsManagedS3Key(encryption.kmsKeyArn)

@@ -11,9 +11,12 @@ import { ACCESS_MODES } from "../lib/stackOutputs.ts";
 import {
   HOSTED_PREFIX_ROOT,
   customerIdProblems,
+  hostedExternalIdProblems,
   iamTagValueProblems,
+  pollerRoleArnProblems,
 } from "../lib/hostedCustomer.ts";
 import { regionProblem } from "../lib/awsRegions.ts";
+import { frequentScheduleWarning } from "../lib/awsSchedule.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 
 /**
@@ -82,27 +85,54 @@ const hostedCustomers = z
         }),
       name: iamTagValue.optional(),
       contact: iamTagValue.optional(),
+      externalId: z
+        .string({
+          error: (issue) =>
+            issue.input === undefined
+              ? "is required: the external id SpendFlo's poller presents for this customer, a random value such as the output of `uuidgen`"
+              : "must be text: a random value such as the output of `uuidgen`",
+        })
+        .superRefine((externalId, ctx) => {
+          for (const message of hostedExternalIdProblems(externalId))
+            ctx.addIssue({ code: "custom", message });
+        }),
     }),
-    { error: "must be a list of customers, each { id, name?, contact? }" },
+    { error: "must be a list of customers, each { id, externalId, name?, contact? }" },
   )
   .check(
     z.superRefine(
       (customers, ctx) => {
         if (!Array.isArray(customers)) return;
         const first = new Map<string, number>();
+        const firstExternalId = new Map<string, number>();
         customers.forEach((customer, index) => {
           // Read defensively: this runs even when other entries are invalid, so every problem
           // of the list is reported in one pass.
-          const id = (customer as { id?: unknown } | null)?.id;
-          if (typeof id !== "string") return;
-          const seen = first.get(id);
-          if (seen === undefined) first.set(id, index);
-          else {
-            ctx.addIssue({
-              code: "custom",
-              path: [index, "id"],
-              message: `"${id}" is listed twice (first as customers.${seen}): one customer, one prefix, one principal`,
-            });
+          const entry = customer as { id?: unknown; externalId?: unknown } | null;
+          const id = entry?.id;
+          if (typeof id === "string") {
+            const seen = first.get(id);
+            if (seen === undefined) first.set(id, index);
+            else {
+              ctx.addIssue({
+                code: "custom",
+                path: [index, "id"],
+                message: `"${id}" is listed twice (first as customers.${seen}): one customer, one prefix, one principal`,
+              });
+            }
+          }
+          const externalId = entry?.externalId;
+          if (typeof externalId === "string") {
+            const seen = firstExternalId.get(externalId);
+            if (seen === undefined) firstExternalId.set(externalId, index);
+            else {
+              // Not quoted: it is what keeps another tenant's sync config off this customer.
+              ctx.addIssue({
+                code: "custom",
+                path: [index, "externalId"],
+                message: `is the same as customers.${seen}.externalId: each customer needs its own, or one customer's sync config could assume the other's reader`,
+              });
+            }
           }
         });
       },
@@ -302,6 +332,13 @@ export const stackConfigSchema = z
     hosted: z
       .strictObject({
         manageBucket: z.boolean({ error: "must be true or false" }).default(true),
+        pollerRoleArn: z
+          .string({ error: "must be text: the ARN of SpendFlo's poller role" })
+          .superRefine((arn, ctx) => {
+            for (const message of pollerRoleArnProblems(arn))
+              ctx.addIssue({ code: "custom", message });
+          })
+          .optional(),
       })
       .optional(),
   })
@@ -368,13 +405,15 @@ export const stackConfigSchema = z
     if (encryption.type === "sse-s3" && encryption.kmsKeyArn) {
       issue(["encryption", "kmsKeyArn"], 'is only used with type "sse-kms"');
     }
-    if (access.mode === "cross-account-policy" && isAwsManagedS3Key(encryption.kmsKeyArn)) {
+    // A hosted stack has no `access` (refused from the file): its readers are per customer.
+    if (
+      !isHostedConfig(config) &&
+      access.mode === "cross-account-policy" &&
+      isAwsManagedS3Key(encryption.kmsKeyArn)
+    ) {
       issue(
         ["encryption", "kmsKeyArn"],
-        isHostedConfig(config)
-          ? // A hosted stack refuses every other key: sse-s3 is its one choice here.
-            'the AWS-managed aws/s3 key cannot be shared with another account: a hosted stack in mode cross-account-policy encrypts with type "sse-s3" (no kmsKeyArn)'
-          : "the AWS-managed aws/s3 key cannot be shared with another account: omit kmsKeyArn to let the stack create a key, or give a customer-managed key",
+        "the AWS-managed aws/s3 key cannot be shared with another account: omit kmsKeyArn to let the stack create a key, or give a customer-managed key",
       );
     }
   })
@@ -392,6 +431,7 @@ export function hostedSettings(config: StackConfig) {
   return {
     manageBucket: config.hosted?.manageBucket ?? true,
     customers: config.customers ?? [],
+    pollerRoleArn: config.hosted?.pollerRoleArn,
   };
 }
 
@@ -422,6 +462,12 @@ function checkHostedConfig(config: StackConfig, ctx: z.RefinementCtx) {
     issue(
       ["monitoring"],
       "is not used by a hosted stack: its alarms watch one prefix, not one per customer",
+    );
+  }
+  if ((config.customers?.length ?? 0) > 0 && !config.hosted?.pollerRoleArn) {
+    issue(
+      ["hosted", "pollerRoleArn"],
+      "is required with customers: the ARN of SpendFlo's poller role (arn:aws:iam::<account>:role/<name>), the one principal that may assume each customer's read-only sync role",
     );
   }
   if (!hostedSettings(config).manageBucket) {
@@ -458,6 +504,18 @@ export function deploymentRegionProblems(
     );
   }
   return problems;
+}
+
+/**
+ * Warnings about the exporter's schedule: one that runs more often than hourly replaces the day's
+ * file on each run (config refuses one that can never fire).
+ */
+export function exporterScheduleWarnings(
+  config: Pick<StackConfig, "exporter">,
+  namespace = PROJECT,
+): string[] {
+  const warning = config.exporter ? frequentScheduleWarning(config.exporter.schedule) : undefined;
+  return warning ? [`${namespace}:exporter.schedule: ${warning}`] : [];
 }
 
 /** Warnings about the config in the account the stack deploys to. */
@@ -504,7 +562,10 @@ export function parseStackConfig(raw: Record<string, string>, namespace = PROJEC
   const result = stackConfigSchema.safeParse(values);
   // Keys with defaults cannot be told apart once parsed: a shard's bucket-only keys are
   // refused from what the file says.
-  const shard = shardBucketKeyProblems(values, namespace);
+  const shard = [
+    ...hostedAccessProblems(values, namespace),
+    ...shardBucketKeyProblems(values, namespace),
+  ];
   if (result.success && shard.length === 0) return result.data;
   throw new StackConfigError([
     ...shard,
@@ -521,6 +582,18 @@ export function parseStackConfig(raw: Record<string, string>, namespace = PROJEC
 
 /** Settings of the bucket itself, which a shard (`hosted.manageBucket: false`) never makes. */
 const SHARD_REFUSED_KEYS = ["retentionDays", "noncurrentRetentionDays", "encryption"];
+
+/**
+ * A hosted stack makes no reader of its own for all of `customers/`: each customer has its own
+ * sync role. `access` has a default, so whether the file sets it is read from the file.
+ */
+function hostedAccessProblems(values: Record<string, unknown>, namespace: string): string[] {
+  const hosted = values["customers"] !== undefined || values["hosted"] !== undefined;
+  if (!hosted || values["access"] === undefined) return [];
+  return [
+    `${namespace}:access: is not used by a hosted stack: SpendFlo reads each customer's prefix with that customer's own read-only role (spendflo-reader-<id>), which the poller named in hosted.pollerRoleArn assumes with the customer's externalId; remove access`,
+  ];
+}
 
 function shardBucketKeyProblems(values: Record<string, unknown>, namespace: string): string[] {
   const hosted = values["hosted"];

@@ -1,10 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BudgetBucket } from "../components/budgetBucket.ts";
 import { HostedCustomer } from "../components/hostedCustomer.ts";
-import { SpendfloReader } from "../components/spendfloReader.ts";
 import { HOSTED_PREFIX_ROOT, hostedCustomerPrefix } from "../lib/hostedCustomer.ts";
 import { bucketArn } from "../lib/policyDocument.ts";
-import { auditTrail, deploymentTarget, spendfloReader } from "./budgetSyncStack.ts";
+import { auditTrail, deploymentTarget } from "./budgetSyncStack.ts";
 import {
   StackConfigError,
   deploymentAccountWarnings,
@@ -15,16 +14,18 @@ import {
 
 /**
  * The SpendFlo-provided bucket (the guide's Option 1), composed from config: with
- * `hosted.manageBucket` (the default) the shared bucket, one lifecycle on `customers/`,
- * SpendFlo's own read-only access to `customers/` and, with `audit`, a trail of every customer's
- * reads and writes; then one HostedCustomer per entry of
- * `customers`. A shard stack (`manageBucket: false`) makes only the customers' principals, for a
- * bucket a base stack owns. Returns the stack outputs, with `customers.<id>` per customer.
+ * `hosted.manageBucket` (the default) the shared bucket, one lifecycle on `customers/` and, with
+ * `audit`, a trail of every customer's reads and writes; then one HostedCustomer per entry of
+ * `customers`: the customer's upload user and SpendFlo's read-only sync role for that customer,
+ * which the poller (`hosted.pollerRoleArn`) assumes with the customer's external id. No principal
+ * reads all of `customers/`. A shard stack (`manageBucket: false`) makes only the customers'
+ * principals, for a bucket a base stack owns. Returns the stack outputs, with `customers.<id>`
+ * per customer.
  */
 export async function hostedStack(config: StackConfig) {
   const where = await deploymentTarget();
   const { region, accountId, partition } = where;
-  const { manageBucket, customers } = hostedSettings(config);
+  const { manageBucket, customers, pollerRoleArn } = hostedSettings(config);
   const regionProblems = deploymentRegionProblems(config, region);
   if (regionProblems.length) throw new StackConfigError(regionProblems);
   for (const warning of deploymentAccountWarnings(config, accountId)) pulumi.log.warn(warning);
@@ -38,10 +39,9 @@ export async function hostedStack(config: StackConfig) {
   };
 
   if (manageBucket) {
-    // The config allows only SSE-S3 or the AWS-managed key here: no key policy to edit.
-    const reader = spendfloReader(config, HOSTED_PREFIX_ROOT, where, { kind: "none" });
-    // Customers' grants are not among the bucket policy's statements: a bucket policy is capped
-    // at 20 KB, identity policies are not shared.
+    // The config allows only SSE-S3 or the AWS-managed key here: no key policy to edit. Nobody's
+    // grant is among the bucket policy's statements: a bucket policy is capped at 20 KB, identity
+    // policies are not shared. It stays one statement, TLS only.
     const bucket = new BudgetBucket("budget-bucket", {
       bucketName: config.bucketName,
       prefix: HOSTED_PREFIX_ROOT,
@@ -50,13 +50,11 @@ export async function hostedStack(config: StackConfig) {
       encryption: config.encryption,
       partition,
       accountId,
-      policyStatements: reader.bucketPolicyStatements,
       forceDestroy: config.forceDestroy,
       adoptExisting: config.adoptExistingBucket,
       tags: config.tags,
     });
     outputs.bucketArn = bucket.bucketArn;
-    outputs.spendfloReader = readerOutputs(reader, config);
 
     if (config.audit?.enabled) {
       // One trail for customers/ records every customer's uploads and every read, by principal.
@@ -70,8 +68,8 @@ export async function hostedStack(config: StackConfig) {
   const customerOutputs: Record<string, unknown> = {};
   for (const customer of customers) {
     // Named by id, never by position: reordering the list changes nothing, and removing a line
-    // deletes only that customer's user, policy and key. The files stay: the bucket is not
-    // touched, and it never force-destroys.
+    // deletes only that customer's user, role, policies and key. The files stay: the bucket is
+    // not touched, and it never force-destroys.
     const hosted = new HostedCustomer(`customer-${customer.id}`, {
       customerId: customer.id,
       bucketName: config.bucketName,
@@ -80,13 +78,22 @@ export async function hostedStack(config: StackConfig) {
       displayName: customer.name,
       contact: customer.contact,
       tags: config.tags,
+      // The config requires both with customers.
+      pollerRoleArn: pollerRoleArn!,
+      externalId: customer.externalId,
     });
     customerOutputs[customer.id] = {
       ...(customer.name !== undefined ? { name: customer.name } : {}),
       prefix: hosted.prefix,
+      // The customer's own upload credentials, for onboarding-kit; never registered.
       userName: hosted.userName,
       accessKeyId: hosted.accessKeyId,
       secretAccessKey: hosted.secretAccessKey,
+      // What SpendFlo's sync reads with: register --customer sends syncSourceConfig.
+      accessMode: "cross-account-role",
+      principalArn: hosted.readerRoleArn,
+      readerRoleArn: hosted.readerRoleArn,
+      externalId: customer.externalId,
       syncSourceConfig: hosted.syncSourceConfig,
     };
   }
@@ -97,22 +104,4 @@ export async function hostedStack(config: StackConfig) {
     customers.map((c) => [c.id, hostedCustomerPrefix(c.id)]),
   );
   return outputs;
-}
-
-/** SpendFlo's own reader of `customers/`, as the customer-side stack reports its reader. */
-function readerOutputs(reader: SpendfloReader, config: StackConfig): Record<string, unknown> {
-  const { access } = config;
-  const out: Record<string, unknown> = {
-    accessMode: access.mode,
-    principalArn: reader.principalArn,
-  };
-  if (access.mode === "iam-user") {
-    const slot = access.activeKey ?? (access.accessKeys ?? ["key1"]).at(-1)!;
-    const key = reader.accessKeys[slot]!;
-    out.userName = reader.user!.name;
-    out.accessKeyId = key.id;
-    out.secretAccessKey = pulumi.secret(key.secret);
-  }
-  if (access.mode === "cross-account-role") out.externalId = access.externalId;
-  return out;
 }

@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { StackConfigError, parseStackConfig } from "../stacks/config.ts";
+import { StackConfigError, exporterScheduleWarnings, parseStackConfig } from "../stacks/config.ts";
+import { REPO, runCli } from "./helpers/cli.ts";
 
 const base = { bucketName: "acme-budget-exports" };
 const source = { type: "json", url: "https://fpa.acme.example/budgets" };
@@ -94,5 +98,60 @@ describe("stack config: exporter, uploader, monitoring, audit", () => {
     expect(problems({ exporter: { source, sourceUrl: "x" } })).toEqual([
       expect.stringContaining('budget-sync:exporter: unknown key "sourceUrl"'),
     ]);
+  });
+});
+
+describe("exporter.schedule: one that can never fire, or fires more than hourly", () => {
+  it("refuses a schedule that never fires, saying why", () => {
+    expect(problems({ exporter: { source, schedule: "cron(0 2 31 2 ? *)" } })).toEqual([
+      expect.stringMatching(
+        /^budget-sync:exporter\.schedule: "cron\(0 2 31 2 \? \*\)" never fires \(no day from \d{4}-\d{2}-\d{2} to 2199 matches its day, month and year fields\): the export would never run$/,
+      ),
+    ]);
+    expect(problems({ exporter: { source, schedule: "cron(0 2 * * ? 2020)" } })[0]).toContain(
+      "never fires",
+    );
+  });
+
+  it("warns that a schedule more frequent than hourly replaces the day's file each run", () => {
+    const config = (schedule: string) =>
+      parseStackConfig({ ...base, exporter: JSON.stringify({ source, schedule }) });
+    expect(exporterScheduleWarnings(config("rate(1 minute)"))).toEqual([
+      expect.stringContaining(
+        'budget-sync:exporter.schedule: "rate(1 minute)" runs as often as every 1 minute (about 43,830 runs a month): each run replaces the day\'s file',
+      ),
+    ]);
+    expect(exporterScheduleWarnings(config("rate(1 hour)"))).toEqual([]);
+    expect(exporterScheduleWarnings(config("cron(0 2 * * ? *)"))).toEqual([]);
+  });
+
+  it("shows the warning and the schedule's cost in plan; refuses 31 February with exit 2", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-schedule-"));
+    const file = (schedule: string) => {
+      const f = path.join(dir, `Pulumi.s${Math.random().toString(36).slice(2)}.yaml`);
+      writeFileSync(
+        f,
+        readFileSync(path.join(REPO, "stacks/Pulumi.exporter.yaml"), "utf8").replace(
+          "schedule: cron(0 2 * * ? *)",
+          `schedule: ${schedule}`,
+        ),
+      );
+      return f;
+    };
+    const [minutely, never] = await Promise.all([
+      runCli(["plan", "--config", file("rate(1 minute)")]),
+      runCli(["plan", "--config", file("cron(0 2 31 2 ? *)")]),
+    ]);
+    expect(minutely.code, minutely.stderr).toBe(0);
+    expect(`${minutely.stdout}${minutely.stderr}`).toContain(
+      'budget-sync:exporter.schedule: "rate(1 minute)" runs as often as every 1 minute',
+    );
+    expect(minutely.stdout).toContain("43,830 PUT requests (uploads) x $0.005 per 1,000 = $0.22");
+    expect(minutely.stdout).toContain("43,830 requests x $0.20 per 1,000,000 = $0.00877");
+    expect(never.code).toBe(2);
+    expect(never.stderr).toContain(
+      'budget-sync:exporter.schedule: "cron(0 2 31 2 ? *)" never fires',
+    );
+    expect(never.stdout).toBe("");
   });
 });

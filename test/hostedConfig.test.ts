@@ -8,15 +8,33 @@ import {
 
 const BUCKET = "spendflo-budget-uploads";
 
-function raw(values: Record<string, unknown>): Record<string, string> {
+const POLLER = "arn:aws:iam::999988887777:role/spendflo-budget-poller";
+const externalIdOf = (id: unknown, index: number) =>
+  `${typeof id === "string" ? id : "customer"}-${index}-5f0c8e2a9d31b7c4`;
+
+/**
+ * The raw config of a hosted stack, completed with what every one needs and these tests are not
+ * about: an external id per customer and the poller's role. `bare` leaves the values as given.
+ */
+function raw(values: Record<string, unknown>, bare = false): Record<string, string> {
+  const completed = { ...values };
+  if (!bare && Array.isArray(values.customers)) {
+    completed.customers = values.customers.map((c: unknown, i) =>
+      c !== null && typeof c === "object" && !("externalId" in c)
+        ? { ...c, externalId: externalIdOf((c as { id?: unknown }).id, i) }
+        : c,
+    );
+    const hosted = (values.hosted ?? {}) as Record<string, unknown>;
+    if (!("pollerRoleArn" in hosted)) completed.hosted = { ...hosted, pollerRoleArn: POLLER };
+  }
   return Object.fromEntries(
-    Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+    Object.entries(completed).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
   );
 }
 
-function problems(values: Record<string, unknown>): string[] {
+function problems(values: Record<string, unknown>, bare = false): string[] {
   try {
-    parseStackConfig(raw(values));
+    parseStackConfig(raw(values, bare));
   } catch (error) {
     expect(error).toBeInstanceOf(StackConfigError);
     return (error as StackConfigError).problems;
@@ -38,7 +56,16 @@ describe("hosted stack config: customers", () => {
     expect(isHostedConfig(config)).toBe(true);
     expect(hostedSettings(config)).toEqual({
       manageBucket: true,
-      customers: [{ id: "acme", name: "Acme Corp", contact: "it@acme.example" }, { id: "globex" }],
+      pollerRoleArn: POLLER,
+      customers: [
+        {
+          id: "acme",
+          name: "Acme Corp",
+          contact: "it@acme.example",
+          externalId: "acme-0-5f0c8e2a9d31b7c4",
+        },
+        { id: "globex", externalId: "globex-1-5f0c8e2a9d31b7c4" },
+      ],
     });
   });
 
@@ -86,7 +113,7 @@ describe("hosted stack config: customers", () => {
       'budget-sync:customers.2.id: "acme" is listed twice (first as customers.0): one customer, one prefix, one principal',
     ]);
     expect(problems({ bucketName: BUCKET, customers: "acme" })).toEqual([
-      "budget-sync:customers: must be a list of customers, each { id, name?, contact? }",
+      "budget-sync:customers: must be a list of customers, each { id, externalId, name?, contact? }",
     ]);
   });
 
@@ -106,13 +133,13 @@ describe("hosted stack config: customers", () => {
 
   it("names an unknown key of a customer and lists the allowed ones", () => {
     expect(problems({ bucketName: BUCKET, customers: [{ id: "acme", email: "x@y.z" }] })).toEqual([
-      'budget-sync:customers.0: unknown key "email"; allowed: id, name, contact',
+      'budget-sync:customers.0: unknown key "email"; allowed: id, name, contact, externalId',
     ]);
   });
 
   it("refuses customers that are not a list", () => {
     expect(problems({ bucketName: BUCKET, customers: { acme: {} } })).toEqual([
-      "budget-sync:customers: must be a list of customers, each { id, name?, contact? }",
+      "budget-sync:customers: must be a list of customers, each { id, externalId, name?, contact? }",
     ]);
   });
 });
@@ -186,16 +213,15 @@ describe("hosted stack config: what a hosted stack allows", () => {
     expect(shard.tags).toEqual({ team: "onboarding" });
   });
 
-  it("in cross-account-policy mode, names sse-s3 as the one choice for the AWS-managed key", () => {
+  it("refuses access: SpendFlo reads each customer with that customer's own sync role, not a reader of all", () => {
     expect(
       problems({
         bucketName: BUCKET,
         access: { mode: "cross-account-policy", spendfloAccountId: "999988887777" },
-        encryption: { type: "sse-kms", kmsKeyArn: "alias/aws/s3" },
         customers: [{ id: "a" }],
       }),
     ).toEqual([
-      'budget-sync:encryption.kmsKeyArn: the AWS-managed aws/s3 key cannot be shared with another account: a hosted stack in mode cross-account-policy encrypts with type "sse-s3" (no kmsKeyArn)',
+      "budget-sync:access: is not used by a hosted stack: SpendFlo reads each customer's prefix with that customer's own read-only role (spendflo-reader-<id>), which the poller named in hosted.pollerRoleArn assumes with the customer's externalId; remove access",
     ]);
   });
 
@@ -232,7 +258,75 @@ describe("hosted stack config: what a hosted stack allows", () => {
 
   it("names an unknown key under hosted", () => {
     expect(problems({ bucketName: BUCKET, hosted: { manageBuckets: false } })).toEqual([
-      'budget-sync:hosted: unknown key "manageBuckets"; allowed: manageBucket',
+      'budget-sync:hosted: unknown key "manageBuckets"; allowed: manageBucket, pollerRoleArn',
+    ]);
+  });
+});
+
+describe("hosted stack config: SpendFlo's poller and the customers' external ids", () => {
+  it("requires the poller's role with customers, and an external id for each", () => {
+    expect(
+      problems(
+        { bucketName: BUCKET, hosted: { pollerRoleArn: POLLER }, customers: [{ id: "acme" }] },
+        true,
+      ),
+    ).toEqual([
+      "budget-sync:customers.0.externalId: is required: the external id SpendFlo's poller presents for this customer, a random value such as the output of `uuidgen`",
+    ]);
+    expect(
+      problems(
+        { bucketName: BUCKET, customers: [{ id: "acme", externalId: "acme-0-5f0c8e2a9d31b7c4" }] },
+        true,
+      ),
+    ).toEqual([
+      "budget-sync:hosted.pollerRoleArn: is required with customers: the ARN of SpendFlo's poller role (arn:aws:iam::<account>:role/<name>), the one principal that may assume each customer's read-only sync role",
+    ]);
+    // A base stack with no customers yet needs neither.
+    expect(() =>
+      parseStackConfig(raw({ bucketName: BUCKET, hosted: { manageBucket: true } }, true)),
+    ).not.toThrow();
+  });
+
+  it("names a role exactly: not an account, a session or anything else", () => {
+    const withPoller = (pollerRoleArn: string) =>
+      problems({ bucketName: BUCKET, hosted: { pollerRoleArn }, customers: [{ id: "a" }] });
+    expect(withPoller("arn:aws:iam::999988887777:root")).toEqual([
+      "budget-sync:hosted.pollerRoleArn: names a whole account: name the poller's role (arn:aws:iam::<account>:role/<name>), so that no other principal of that account can assume the customers' readers",
+    ]);
+    expect(withPoller("arn:aws:sts::999988887777:assumed-role/poller/session")).toEqual([
+      "budget-sync:hosted.pollerRoleArn: is a session (sts:assumed-role): name the role itself, arn:aws:iam::<account>:role/<name>",
+    ]);
+    for (const arn of ["999988887777", "arn:aws:iam::999988887777:user/poller", "*"]) {
+      expect(withPoller(arn), arn).toEqual([
+        "budget-sync:hosted.pollerRoleArn: must be an IAM role ARN: arn:aws:iam::<12-digit account>:role/<name>",
+      ]);
+    }
+    expect(() =>
+      parseStackConfig(
+        raw({
+          bucketName: BUCKET,
+          hosted: { pollerRoleArn: "arn:aws-us-gov:iam::999988887777:role/service/poller" },
+          customers: [{ id: "a" }],
+        }),
+      ),
+    ).not.toThrow();
+  });
+
+  it("refuses an external id that is short enough to guess, holds other characters, or is another customer's", () => {
+    expect(
+      problems({
+        bucketName: BUCKET,
+        customers: [
+          { id: "acme", externalId: "acme" },
+          { id: "globex", externalId: "globex external id 01" },
+          { id: "initech", externalId: "3b0f6c1e-52a4-4d0e-9d1b-7f0e2a64c9d5" },
+          { id: "umbrella", externalId: "3b0f6c1e-52a4-4d0e-9d1b-7f0e2a64c9d5" },
+        ],
+      }),
+    ).toEqual([
+      "budget-sync:customers.0.externalId: must be at least 16 characters (it has 4): a random value such as the output of `uuidgen`, which no other tenant can guess",
+      "budget-sync:customers.1.externalId: may contain only letters, digits and + = , . @ : / - _ (STS's external id)",
+      "budget-sync:customers.3.externalId: is the same as customers.2.externalId: each customer needs its own, or one customer's sync config could assume the other's reader",
     ]);
   });
 });

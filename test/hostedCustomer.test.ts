@@ -14,12 +14,24 @@ const {
   hostedCustomerPolicy,
   hostedCustomerStatements,
   hostedCustomerTags,
+  hostedReaderPolicy,
+  hostedReaderStatements,
+  hostedReaderTags,
+  hostedReaderTrustPolicy,
   USER_INLINE_POLICY_MAX_CHARS,
 } = await import("../components/hostedCustomer.ts");
-const { CUSTOMER_ID_MAX_LENGTH, customerIdProblems, hostedCustomerPrefix, iamTagValueProblems } =
-  await import("../lib/hostedCustomer.ts");
+const {
+  CUSTOMER_ID_MAX_LENGTH,
+  customerIdProblems,
+  hostedCustomerPrefix,
+  hostedReaderRoleName,
+  iamTagValueProblems,
+} = await import("../lib/hostedCustomer.ts");
 
 const BUCKET = "spendflo-budget-uploads";
+const POLLER = "arn:aws:iam::999988887777:role/spendflo-budget-poller";
+/** What every HostedCustomer needs beside the customer: SpendFlo's poller and an external id. */
+const sync = (id: string) => ({ pollerRoleArn: POLLER, externalId: `${id}-5f0c8e2a9d31b7c4` });
 
 async function children(customer: InstanceType<typeof HostedCustomer>, name: string) {
   await promiseOf(customer.syncSourceConfig);
@@ -65,6 +77,57 @@ describe("hostedCustomerStatements: the customer's identity policy", () => {
     const text = JSON.stringify(hostedCustomerPolicy("aws-us-gov", longestBucket, longestId));
     // IAM counts the document without whitespace; JSON.stringify adds none.
     expect(text.length).toBeLessThanOrEqual(USER_INLINE_POLICY_MAX_CHARS);
+  });
+});
+
+describe("hostedReaderStatements: SpendFlo's read-only sync role for one customer", () => {
+  it("lists only with an s3:prefix under customers/<id>/budgets/ and gets only under it", () => {
+    expect(hostedReaderStatements("aws", BUCKET, "acme")).toEqual([
+      {
+        Sid: "ListOwnPrefix",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: `arn:aws:s3:::${BUCKET}`,
+        Condition: { StringLike: { "s3:prefix": ["customers/acme/budgets/*"] } },
+      },
+      {
+        Sid: "ReadOwnFiles",
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        Resource: `arn:aws:s3:::${BUCKET}/customers/acme/budgets/*`,
+      },
+    ]);
+  });
+
+  it("trusts only the poller role, and only with the customer's external id", () => {
+    expect(hostedReaderTrustPolicy(POLLER, "acme-5f0c8e2a9d31b7c4")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "SpendfloPollerWithThisCustomersExternalId",
+          Effect: "Allow",
+          Principal: { AWS: POLLER },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "sts:ExternalId": "acme-5f0c8e2a9d31b7c4" } },
+        },
+      ],
+    });
+  });
+
+  it("is tagged read-only for the customer, whatever the caller's tags say", () => {
+    expect(
+      hostedReaderTags({
+        customerId: "acme",
+        tags: { owner: "se", "spendflo:access": "upload", "spendflo:customer": "globex" },
+      }),
+    ).toEqual({ owner: "se", "spendflo:access": "read-only", "spendflo:customer": "acme" });
+  });
+
+  it("fits IAM's role name (64) and inline policy (10,240) limits with the longest id and bucket name", () => {
+    const longestId = "a".repeat(CUSTOMER_ID_MAX_LENGTH);
+    expect(hostedReaderRoleName(longestId).length).toBeLessThanOrEqual(64);
+    const text = JSON.stringify(hostedReaderPolicy("aws-us-gov", "b".repeat(63), longestId));
+    expect(text.length).toBeLessThanOrEqual(10_240);
   });
 });
 
@@ -131,6 +194,7 @@ describe("HostedCustomer under mocks", () => {
       region: "us-east-1",
       displayName: "Acme Corp",
       contact: "it@acme.example",
+      ...sync("acme"),
     });
     const made = await children(customer, "customer-acme");
     const users = ofType(made, "aws:iam/user:User");
@@ -149,34 +213,54 @@ describe("HostedCustomer under mocks", () => {
       hostedCustomerStatements("aws", BUCKET, "acme"),
     );
     expect(ofType(made, "aws:iam/accessKey:AccessKey")).toHaveLength(1);
-    // No bucket policy, no managed policy: the grants stay on the user.
+    const [role] = ofType(made, "aws:iam/role:Role");
+    expect(role!.inputs.name).toBe("spendflo-reader-acme");
+    expect(role!.inputs.tags).toEqual({
+      "spendflo:access": "read-only",
+      "spendflo:customer": "acme",
+    });
+    expect(parsePolicy(role!.inputs.assumeRolePolicy)).toEqual(
+      hostedReaderTrustPolicy(POLLER, "acme-5f0c8e2a9d31b7c4"),
+    );
+    const [rolePolicy] = ofType(made, "aws:iam/rolePolicy:RolePolicy");
+    expect(rolePolicy!.inputs.role).toBe("spendflo-reader-acme");
+    expect(parsePolicy(rolePolicy!.inputs.policy).Statement).toEqual(
+      hostedReaderStatements("aws", BUCKET, "acme"),
+    );
+    // No bucket policy, no managed policy: the grants stay on the user and the role.
     expect(made.map((r) => r.type).sort()).toEqual([
       "aws:iam/accessKey:AccessKey",
+      "aws:iam/role:Role",
+      "aws:iam/rolePolicy:RolePolicy",
       "aws:iam/user:User",
       "aws:iam/userPolicy:UserPolicy",
       "budget-sync:index:HostedCustomer",
     ]);
   });
 
-  it("hands out the key pair and sync config as secrets, with the customer's prefix", async () => {
+  it("keeps the key pair a secret of the customer's, and gives SpendFlo's sync the role and external id", async () => {
     const customer = new HostedCustomer("customer-globex", {
       customerId: "globex",
       bucketName: BUCKET,
       region: "us-east-1",
+      ...sync("globex"),
     });
     expect(customer.prefix).toBe("customers/globex/budgets/");
     expect(await isSecret(customer.secretAccessKey)).toBe(true);
-    expect(await isSecret(customer.syncSourceConfig)).toBe(true);
     const config = await promiseOf(customer.syncSourceConfig);
-    const keyId = await promiseOf(customer.accessKeyId);
+    const roleArn = await promiseOf(customer.readerRoleArn);
+    expect(roleArn).toMatch(/^arn:aws:iam::\d{12}:role\/spendflo-reader-globex$/);
     expect(config).toEqual({
       bucketName: BUCKET,
       region: "us-east-1",
       prefix: "customers/globex/budgets/",
-      accessKeyId: keyId,
-      secretAccessKey: await promiseOf(customer.secretAccessKey),
+      roleArn,
+      externalId: "globex-5f0c8e2a9d31b7c4",
     });
-    expect(keyId).toMatch(/^AKIA/);
+    // Nothing of the customer's key is in what SpendFlo is given.
+    const text = JSON.stringify(config);
+    expect(text).not.toContain(await promiseOf(customer.accessKeyId));
+    expect(text).not.toContain(await promiseOf(customer.secretAccessKey));
   });
 
   it("refuses a customer id that is not a slug, before declaring anything", () => {
@@ -188,9 +272,11 @@ describe("HostedCustomer under mocks", () => {
           bucketName: BUCKET,
           region: "us-east-1",
           displayName: "Acme, Inc.",
+          pollerRoleArn: "arn:aws:iam::999988887777:root",
+          externalId: "acme",
         }),
     ).toThrow(
-      "HostedCustomer customer-bad: customerId must be a lowercase slug: only a-z, 0-9 and hyphens (e.g. acme-corp); displayName may contain only letters, digits, spaces and _ . : / = + - @ (it becomes an IAM tag value)",
+      "HostedCustomer customer-bad: customerId must be a lowercase slug: only a-z, 0-9 and hyphens (e.g. acme-corp); displayName may contain only letters, digits, spaces and _ . : / = + - @ (it becomes an IAM tag value); pollerRoleArn names a whole account: name the poller's role (arn:aws:iam::<account>:role/<name>), so that no other principal of that account can assume the customers' readers; externalId must be at least 16 characters (it has 4): a random value such as the output of `uuidgen`, which no other tenant can guess",
     );
     expect(resources.slice(before).filter((r) => r.type.startsWith("aws:"))).toEqual([]);
   });

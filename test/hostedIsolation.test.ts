@@ -1,5 +1,6 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { beforeAll, describe, expect, it } from "vitest";
+import { s3WriteActions } from "../scripts/permissionCheck.ts";
 import { runCli } from "./helpers/cli.ts";
 
 /**
@@ -16,12 +17,19 @@ const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = any;
 interface Principal {
+  /** `user/<name>` or `role/<name>` */
   user: string;
   policies: Doc[];
 }
+interface Reader extends Principal {
+  trust: Doc;
+}
+
+/** SpendFlo's poller, as the example stack names it in hosted.pollerRoleArn. */
+const POLLER = "arn:aws:iam::999988887777:role/spendflo-budget-poller";
 
 let customers: Map<string, Principal>;
-let reader: Principal;
+let readers: Map<string, Reader>;
 let bucketPolicy: Doc;
 
 beforeAll(async () => {
@@ -42,10 +50,23 @@ beforeAll(async () => {
     const tags = u.inputs.tags as Record<string, string>;
     const name = String(u.inputs.name);
     if (tags["spendflo:customer"]) {
-      customers.set(tags["spendflo:customer"], { user: name, policies: policiesOf(name) });
-    } else if (tags["spendflo:access"] === "read-only") {
-      reader = { user: name, policies: policiesOf(name) };
+      customers.set(tags["spendflo:customer"], {
+        user: `user/${name}`,
+        policies: policiesOf(name),
+      });
     }
+  }
+  readers = new Map();
+  for (const r of plan.resources.filter((r) => r.type === "aws:iam/role:Role")) {
+    const tags = r.inputs.tags as Record<string, string>;
+    const name = String(r.inputs.name);
+    readers.set(tags["spendflo:customer"]!, {
+      user: `role/${name}`,
+      policies: plan.resources
+        .filter((p) => p.type === "aws:iam/rolePolicy:RolePolicy" && p.inputs.role === name)
+        .map((p) => JSON.parse(String(p.inputs.policy)) as Doc),
+      trust: JSON.parse(String(r.inputs.assumeRolePolicy)) as Doc,
+    });
   }
   const policy = plan.resources.find(
     (r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.name === "budget-bucket-policy",
@@ -67,7 +88,7 @@ async function decide(
       resourcePolicy: bucketPolicy,
       request: {
         action,
-        principal: `arn:aws:iam::${ACCOUNT}:user/${who.user}`,
+        principal: `arn:aws:iam::${ACCOUNT}:${who.user}`,
         resource: { accountId: ACCOUNT, resource },
         contextVariables: { "aws:SecureTransport": "true", ...context },
       },
@@ -177,16 +198,165 @@ describe("hosted customers are isolated from each other (iam-simulate)", () => {
   });
 });
 
-describe("SpendFlo's own reader of customers/", () => {
-  it("reads and lists every customer's prefix and writes none", async () => {
-    for (const id of customers.keys()) {
-      expect(await decide(reader, "s3:GetObject", file(id))).toBe("Allowed");
-      expect(await decide(reader, "s3:ListBucket", BUCKET_ARN, { "s3:prefix": prefixOf(id) })).toBe(
-        "Allowed",
-      );
-      expect(await decide(reader, "s3:PutObject", file(id))).toBe("ImplicitlyDenied");
-      expect(await decide(reader, "s3:DeleteObject", file(id))).toBe("ImplicitlyDenied");
-      expect(await decide(reader, "s3:AbortMultipartUpload", file(id))).toBe("ImplicitlyDenied");
+/** The external id in a reader's trust policy, as the stack outputs give it to register. */
+const externalIdOf = (reader: Reader): string =>
+  reader.trust.Statement[0].Condition.StringEquals["sts:ExternalId"] as string;
+
+/**
+ * May `principal` assume the reader, presenting `externalId`? The trust policy is the resource
+ * policy; the caller's own identity policy allows sts:AssumeRole on anything, as the poller's does.
+ */
+async function mayAssume(
+  reader: Reader,
+  principal: string,
+  externalId: string | undefined,
+): Promise<string> {
+  const result = await runSimulation(
+    {
+      identityPolicies: [
+        {
+          name: "caller",
+          policy: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }],
+          },
+        },
+      ],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: reader.trust,
+      request: {
+        action: "sts:AssumeRole",
+        principal,
+        resource: { accountId: ACCOUNT, resource: `arn:aws:iam::${ACCOUNT}:${reader.user}` },
+        contextVariables: externalId === undefined ? {} : { "sts:ExternalId": externalId },
+      },
+    },
+    {},
+  );
+  if (result.resultType !== "single") throw new Error(JSON.stringify(result).slice(0, 500));
+  return result.overallResult;
+}
+
+describe("SpendFlo's read-only sync role of each customer (iam-simulate)", () => {
+  it("is made for every customer, one role each", () => {
+    expect([...readers.keys()].sort()).toEqual([...customers.keys()].sort());
+    for (const r of readers.values()) expect(r.policies).toHaveLength(1);
+  });
+
+  it("lists and reads its customer's prefix, and no other customer's, acme beside acme-corp", async () => {
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    for (const [id, reader] of readers) {
+      for (const target of readers.keys()) {
+        const own = id === target;
+        const checks: [string, string, Record<string, string>][] = [
+          ["s3:ListBucket", BUCKET_ARN, { "s3:prefix": prefixOf(target) }],
+          ["s3:ListBucket", BUCKET_ARN, { "s3:prefix": `${prefixOf(target)}2026/` }],
+          ["s3:GetObject", file(target), {}],
+        ];
+        for (const [action, resource, context] of checks) {
+          const line = `${id} ${action} ${resource} ${JSON.stringify(context)}`;
+          outcomes.push(`${line} => ${await decide(reader, action, resource, context)}`);
+          expected.push(`${line} => ${own ? "Allowed" : "ImplicitlyDenied"}`);
+        }
+      }
     }
+    expect(outcomes).toEqual(expected);
+  });
+
+  it("lists nothing outside its prefix: no prefix, customers/, the id without its slash", async () => {
+    for (const [id, reader] of readers) {
+      const contexts: Record<string, string>[] = [
+        {},
+        { "s3:prefix": "" },
+        { "s3:prefix": "customers/" },
+        { "s3:prefix": `customers/${id}` },
+        { "s3:prefix": `customers/${id}/` },
+      ];
+      for (const context of contexts) {
+        expect(
+          await decide(reader, "s3:ListBucket", BUCKET_ARN, context),
+          `${id} ${JSON.stringify(context)}`,
+        ).toBe("ImplicitlyDenied");
+      }
+      expect(await decide(reader, "s3:GetObject", `${BUCKET_ARN}/customers/${id}/notes.txt`)).toBe(
+        "ImplicitlyDenied",
+      );
+    }
+  });
+
+  it("can write, delete or abort nothing anywhere: every S3 write of the catalogue, on every prefix and the bucket", async () => {
+    const writes = await s3WriteActions();
+    expect(writes.object).toEqual(
+      expect.arrayContaining(["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]),
+    );
+    const allowed: string[] = [];
+    for (const [id, reader] of readers) {
+      for (const target of readers.keys()) {
+        for (const action of writes.object) {
+          if ((await decide(reader, action, file(target))) === "Allowed")
+            allowed.push(`${id} ${action} ${target}`);
+        }
+      }
+      for (const action of writes.bucket) {
+        if ((await decide(reader, action, BUCKET_ARN)) === "Allowed")
+          allowed.push(`${id} ${action} bucket`);
+      }
+    }
+    expect(allowed).toEqual([]);
+  });
+
+  it("may be assumed only by the configured poller, with its own customer's external id", async () => {
+    const outcomes: string[] = [];
+    const expected: string[] = [];
+    const pollerSession = "arn:aws:sts::999988887777:assumed-role/spendflo-budget-poller/sync-1";
+    for (const [id, reader] of readers) {
+      const check = async (
+        who: string,
+        principal: string,
+        externalId: string | undefined,
+        ok: boolean,
+      ) => {
+        outcomes.push(`${id} by ${who} => ${await mayAssume(reader, principal, externalId)}`);
+        expected.push(`${id} by ${who} => ${ok ? "Allowed" : "ImplicitlyDenied"}`);
+      };
+      await check("the poller with the external id", POLLER, externalIdOf(reader), true);
+      await check(
+        "a poller session with the external id",
+        pollerSession,
+        externalIdOf(reader),
+        true,
+      );
+      await check("the poller without an external id", POLLER, undefined, false);
+      for (const [other, otherReader] of readers) {
+        if (other !== id)
+          await check(
+            `the poller with ${other}'s external id`,
+            POLLER,
+            externalIdOf(otherReader),
+            false,
+          );
+      }
+      await check(
+        "another role of the poller's account",
+        "arn:aws:iam::999988887777:role/someone-else",
+        externalIdOf(reader),
+        false,
+      );
+      await check(
+        "the poller's account root",
+        "arn:aws:iam::999988887777:root",
+        externalIdOf(reader),
+        false,
+      );
+      await check(
+        "its own customer's upload user",
+        `arn:aws:iam::${ACCOUNT}:${customers.get(id)!.user}`,
+        externalIdOf(reader),
+        false,
+      );
+    }
+    expect(outcomes).toEqual(expected);
   });
 });

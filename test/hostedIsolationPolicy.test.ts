@@ -2,7 +2,11 @@ import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { hostedCustomerStatements } from "../components/hostedCustomer.ts";
+import {
+  hostedCustomerStatements,
+  hostedReaderStatements,
+  hostedReaderTrustPolicy,
+} from "../components/hostedCustomer.ts";
 import type { PlannedResource } from "../lib/plannedResource.ts";
 import { T } from "../lib/stackModel.ts";
 import { policies } from "../policies/all.ts";
@@ -15,7 +19,28 @@ const BUCKET = "spendflo-budget-uploads";
 const ARN = `arn:aws:s3:::${BUCKET}`;
 const doc = (...Statement: unknown[]) => json({ Version: "2012-10-17", Statement });
 
-/** A HostedCustomer as the component builds it: user, inline policy, key. */
+const POLLER = "arn:aws:iam::999988887777:role/spendflo-budget-poller";
+
+/** A customer's sync role as the component builds it: role, trust and inline read policy. */
+function reader(
+  id: string,
+  trust: unknown = hostedReaderTrustPolicy(POLLER, `${id}-5f0c8e2a9d31b7c4`),
+) {
+  const role = `spendflo-reader-${id}`;
+  return [
+    res(T.Role, `customer-${id}-reader`, {
+      name: role,
+      assumeRolePolicy: json(trust),
+      tags: { "spendflo:access": "read-only", "spendflo:customer": id },
+    }),
+    res(T.RolePolicy, `customer-${id}-reader-access`, {
+      role,
+      policy: doc(...hostedReaderStatements("aws", BUCKET, id)),
+    }),
+  ];
+}
+
+/** A HostedCustomer as the component builds it: user, inline policy, key, and its sync role. */
 function customer(id: string, statements: unknown[] = hostedCustomerStatements("aws", BUCKET, id)) {
   const user = `spendflo-customer-${id}`;
   return [
@@ -25,6 +50,7 @@ function customer(id: string, statements: unknown[] = hostedCustomerStatements("
     }),
     res(T.UserPolicy, `customer-${id}-access`, { user, policy: doc(...statements) }),
     res(T.AccessKey, `customer-${id}-key`, { user }),
+    ...reader(id),
   ];
 }
 
@@ -215,6 +241,91 @@ describe("hosted-customer-isolation", () => {
     expect(await messages(hostedCustomerIsolation, r)).toEqual([
       `${ACME} can assume aws.iam.Role "support" (trust policy statement "Customers"), which is not its own: a hosted customer may act only as its own principal. ${RULE}`,
     ]);
+  });
+
+  it("judges the customer's sync role like the customer: another customer's prefix is outside", async () => {
+    const r = replace(
+      stack(),
+      res(T.RolePolicy, "customer-acme-reader-access", {
+        role: "spendflo-reader-acme",
+        policy: doc(...hostedReaderStatements("aws", BUCKET, "acme"), {
+          Sid: "Neighbour",
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: `${ARN}/customers/acme-corp/budgets/*`,
+        }),
+      }),
+    );
+    expect(await messages(hostedCustomerIsolation, r)).toEqual([
+      `aws.iam.Role "customer-acme-reader" (hosted customer acme) reaches outside customers/acme/budgets/: aws.iam.RolePolicy "customer-acme-reader-access" (statement "Neighbour") grants s3:GetObject on ${ARN}/customers/acme-corp/budgets/*. ${RULE}`,
+    ]);
+  });
+
+  it("reports a sync role that can be assumed without an external id, or by anyone", async () => {
+    const noExternalId = {
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "Poller", Effect: "Allow", Principal: { AWS: POLLER }, Action: "sts:AssumeRole" },
+      ],
+    };
+    const anyone = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "Anyone",
+          Effect: "Allow",
+          Principal: { AWS: "*" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "sts:ExternalId": "acme-5f0c8e2a9d31b7c4" } },
+        },
+      ],
+    };
+    const role = 'aws.iam.Role "customer-acme-reader" (the sync role of hosted customer acme)';
+    for (const [trust, expected] of [
+      [
+        noExternalId,
+        `${role} may be assumed without this customer's external id (trust policy statement "Poller"): require "sts:ExternalId" with StringEquals, so that no other customer's sync config can name this role.`,
+      ],
+      [
+        anyone,
+        `${role} may be assumed by anyone (trust policy statement "Anyone"): name SpendFlo's poller role as the one principal.`,
+      ],
+    ] as const) {
+      const r = replace(stack(), reader("acme", trust)[0]!);
+      // Anyone includes the other customers' principals, each reported on its own as well.
+      expect(await messages(hostedCustomerIsolation, r)).toContain(expected);
+    }
+    const r = replace(stack(), reader("acme", noExternalId)[0]!);
+    expect(await messages(hostedCustomerIsolation, r)).toHaveLength(1);
+  });
+
+  it("reports two customers' sync roles that accept the same external id, without quoting it", async () => {
+    const shared = hostedReaderTrustPolicy(POLLER, "globex-5f0c8e2a9d31b7c4");
+    const r = replace(stack(), reader("acme-corp", shared)[0]!);
+    const found = await messages(hostedCustomerIsolation, r);
+    expect(found).toEqual([
+      'aws.iam.Role "customer-globex-reader" (the sync role of hosted customer globex) accepts the same external id as aws.iam.Role "customer-acme-corp-reader" (the sync role of hosted customer acme-corp): each customer needs an external id of its own, or one customer\'s sync config could assume the other\'s role.',
+    ]);
+    expect(found.join(" ")).not.toContain("5f0c8e2a9d31b7c4");
+  });
+
+  it("lets spendflo-read-only and spendflo-scoped judge the sync role: a write is mandatory", async () => {
+    const mandatory = async (list: PlannedResource[]) =>
+      (await runPolicies(list)).filter((v) => v.level === "mandatory");
+    expect(await mandatory(stack())).toEqual([]);
+    const r = replace(
+      stack(),
+      res(T.RolePolicy, "customer-acme-reader-access", {
+        role: "spendflo-reader-acme",
+        policy: doc({
+          Sid: "Write",
+          Effect: "Allow",
+          Action: "s3:PutObject",
+          Resource: `${ARN}/customers/acme/budgets/*`,
+        }),
+      }),
+    );
+    expect((await mandatory(r)).map((v) => v.policy)).toContain("spendflo-read-only");
   });
 
   it("reports a customer tag that is not a slug: its prefix would not be one customer's", async () => {

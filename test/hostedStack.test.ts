@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.ts";
 
 /** The mock engine's secret access keys look like this; none may ever be printed. */
-const MOCK_SECRET = /offline[0-9a-f]{33}/;
+const MOCK_SECRET = /offline-placeholder-secret-[0-9a-f]{13}/;
 
 interface PlannedJson {
   urn: string;
@@ -40,6 +40,13 @@ const head = `config:
   aws:region: us-east-1
   budget-sync:bucketName: spendflo-budget-uploads
 `;
+const POLLER = "arn:aws:iam::999988887777:role/spendflo-budget-poller";
+interface TrustStatement {
+  Principal: unknown;
+  Condition: { StringEquals: Record<string, string> };
+}
+/** One customer's line, with the external id every customer needs. */
+const line = (id: string) => `    - { id: ${id}, externalId: ${id}-5f0c8e2a9d31b7c4 }`;
 
 const ofType = (p: PlanJson, type: string) => p.resources.filter((r) => r.type === type);
 const named = (p: PlanJson, name: string) =>
@@ -55,7 +62,7 @@ describe("the hosted example stack (stacks/Pulumi.hosted.yaml)", () => {
     example = await plan(["--stack", "hosted"]);
   });
 
-  it("makes one user, inline policy and key per customer, each under its component", () => {
+  it("makes one user, inline policy and key, and one sync role with its policy, per customer, each under its component", () => {
     const components = ofType(example, "budget-sync:index:HostedCustomer");
     expect(components.map((c) => c.name)).toEqual([
       "customer-acme",
@@ -68,6 +75,8 @@ describe("the hosted example stack (stacks/Pulumi.hosted.yaml)", () => {
       const kids = example.resources.filter((r) => r.parent === c.urn);
       expect(kids.map((k) => k.type).sort(), c.name).toEqual([
         "aws:iam/accessKey:AccessKey",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
         "aws:iam/user:User",
         "aws:iam/userPolicy:UserPolicy",
       ]);
@@ -97,25 +106,50 @@ describe("the hosted example stack (stacks/Pulumi.hosted.yaml)", () => {
     expect(bucket.inputs.forceDestroy).toBe(false);
   });
 
-  it("gives SpendFlo's own reader read-only access to customers/", () => {
-    const reader = ofType(example, "aws:iam/userPolicy:UserPolicy").find(
-      (p) => p.inputs.user === "spendflo-budget-sync-hosted",
-    )!;
-    expect(statements(reader)).toEqual([
-      {
-        Sid: "ListBudgetPrefix",
-        Effect: "Allow",
-        Action: "s3:ListBucket",
-        Resource: "arn:aws:s3:::spendflo-budget-uploads",
-        Condition: { StringLike: { "s3:prefix": ["customers/*"] } },
-      },
-      {
-        Sid: "ReadBudgetFiles",
-        Effect: "Allow",
-        Action: "s3:GetObject",
-        Resource: "arn:aws:s3:::spendflo-budget-uploads/customers/*",
-      },
+  it("gives SpendFlo's sync one read-only role per customer, on that customer's prefix, and no reader of all customers/", () => {
+    const roles = ofType(example, "aws:iam/role:Role");
+    expect(roles.map((r) => r.inputs.name)).toEqual([
+      "spendflo-reader-acme",
+      "spendflo-reader-acme-corp",
+      "spendflo-reader-globex",
+      "spendflo-reader-initech",
+      "spendflo-reader-umbrella",
     ]);
+    const externalIds = new Set<string>();
+    for (const role of roles) {
+      const id = (role.inputs.tags as Record<string, string>)["spendflo:customer"]!;
+      expect((role.inputs.tags as Record<string, string>)["spendflo:access"]).toBe("read-only");
+      const [trust] = (
+        JSON.parse(String(role.inputs.assumeRolePolicy)) as { Statement: TrustStatement[] }
+      ).Statement;
+      expect(trust!.Principal).toEqual({ AWS: POLLER });
+      externalIds.add(trust!.Condition.StringEquals["sts:ExternalId"]);
+      const policy = ofType(example, "aws:iam/rolePolicy:RolePolicy").find(
+        (p) => p.inputs.role === role.inputs.name,
+      )!;
+      expect(statements(policy)).toEqual([
+        {
+          Sid: "ListOwnPrefix",
+          Effect: "Allow",
+          Action: "s3:ListBucket",
+          Resource: "arn:aws:s3:::spendflo-budget-uploads",
+          Condition: { StringLike: { "s3:prefix": [`customers/${id}/budgets/*`] } },
+        },
+        {
+          Sid: "ReadOwnFiles",
+          Effect: "Allow",
+          Action: "s3:GetObject",
+          Resource: `arn:aws:s3:::spendflo-budget-uploads/customers/${id}/budgets/*`,
+        },
+      ]);
+    }
+    expect(externalIds.size).toBe(roles.length);
+    // Nothing reads the whole of customers/: every principal is a customer's.
+    const principals = [...ofType(example, "aws:iam/user:User"), ...roles];
+    for (const p of principals) {
+      expect((p.inputs.tags as Record<string, string>)["spendflo:customer"], p.name).toBeDefined();
+    }
+    expect(JSON.stringify(example.resources)).not.toContain("customers/*");
   });
 
   it("records every customer's reads and writes in one trail on customers/", () => {
@@ -151,7 +185,7 @@ describe("the hosted example stack (stacks/Pulumi.hosted.yaml)", () => {
 describe("onboarding and offboarding change only the customer concerned", () => {
   const customers = ["acme", "globex", "initech"];
   const config = (ids: string[]) =>
-    `${head}  budget-sync:customers:\n${ids.map((id) => `    - { id: ${id} }`).join("\n")}\n`;
+    `${head}  budget-sync:hosted:\n    pollerRoleArn: ${POLLER}\n  budget-sync:customers:\n${ids.map(line).join("\n")}\n`;
   let all: PlanJson;
   let reordered: PlanJson;
   let withoutGlobex: PlanJson;
@@ -172,7 +206,7 @@ describe("onboarding and offboarding change only the customer concerned", () => 
     }
   });
 
-  it("removing a customer removes its user, policy and key, and touches nothing else", () => {
+  it("removing a customer removes its user, role, policies and key, and touches nothing else", () => {
     const before = byUrn(all);
     const after = byUrn(withoutGlobex);
     const removed = [...before.keys()].filter((urn) => !after.has(urn));
@@ -181,6 +215,8 @@ describe("onboarding and offboarding change only the customer concerned", () => 
       "customer-globex",
       "customer-globex-access",
       "customer-globex-key",
+      "customer-globex-reader",
+      "customer-globex-reader-access",
     ]);
     for (const [urn, inputs] of after) expect(before.get(urn), urn).toBe(inputs);
     // The files stay: the bucket is untouched and never force-destroyed.
@@ -194,11 +230,13 @@ describe("a shard stack (hosted.manageBucket: false)", () => {
     const shard = await plan([
       "--config",
       stackFile(
-        `${head}  budget-sync:hosted:\n    manageBucket: false\n  budget-sync:customers:\n    - { id: wayne }\n    - { id: stark }\n`,
+        `${head}  budget-sync:hosted:\n    manageBucket: false\n    pollerRoleArn: ${POLLER}\n  budget-sync:customers:\n${line("wayne")}\n${line("stark")}\n`,
       ),
     ]);
     expect([...new Set(shard.resources.map((r) => r.type))].sort()).toEqual([
       "aws:iam/accessKey:AccessKey",
+      "aws:iam/role:Role",
+      "aws:iam/rolePolicy:RolePolicy",
       "aws:iam/user:User",
       "aws:iam/userPolicy:UserPolicy",
       "budget-sync:index:HostedCustomer",
@@ -218,7 +256,9 @@ describe("a hosted config with a mistake", () => {
     const result = await runCli([
       "plan",
       "--config",
-      stackFile(`${head}  budget-sync:customers:\n    - { id: acme }\n    - { id: acme }\n`),
+      stackFile(
+        `${head}  budget-sync:hosted:\n    pollerRoleArn: ${POLLER}\n  budget-sync:customers:\n    - { id: acme, externalId: acme-5f0c8e2a9d31b7c4 }\n    - { id: acme, externalId: acme-6e1d9f3b0e42c8d5 }\n`,
+      ),
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(

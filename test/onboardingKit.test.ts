@@ -5,29 +5,11 @@ import { describe, expect, it } from "vitest";
 import { UsageError } from "../scripts/errors.ts";
 import { runOnboardingKit, type OnboardingKitOptions } from "../scripts/onboardingKit.ts";
 import { runCli } from "./helpers/cli.ts";
+import { hostedCustomerBlock } from "./helpers/hostedOutputs.ts";
 
 const ACME_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYACMEKEY01";
 const GLOBEX_SECRET = "Hh3Jj5Kk7Ll9Zz1Xx2Cc4Vv6Bb8Nn0Mm+/qwer";
-const READER_SECRET = "Rr9Ee8Aa7Dd6Ee5Rr4Ss3Ee2Cc1Rr0Ee+/tyui";
-const SECRETS = [ACME_SECRET, GLOBEX_SECRET, READER_SECRET];
-
-function block(id: string, keyId: string, secret: string) {
-  const prefix = `customers/${id}/budgets/`;
-  const sync = {
-    bucketName: "spendflo-budget-uploads",
-    region: "us-east-1",
-    prefix,
-    accessKeyId: keyId,
-    secretAccessKey: secret,
-  };
-  return {
-    prefix,
-    userName: `spendflo-customer-${id}`,
-    accessKeyId: keyId,
-    secretAccessKey: secret,
-    syncSourceConfig: sync,
-  };
-}
+const SECRETS = [ACME_SECRET, GLOBEX_SECRET];
 
 /** `pulumi stack output -s hosted --json --show-secrets` of the hosted stack. */
 const hostedOutputs = {
@@ -36,15 +18,12 @@ const hostedOutputs = {
   region: "us-east-1",
   prefix: "customers/",
   manageBucket: true,
-  spendfloReader: {
-    accessMode: "iam-user",
-    userName: "spendflo-budget-sync-hosted",
-    accessKeyId: "AKIAREADERREADER0000",
-    secretAccessKey: READER_SECRET,
-  },
   customers: {
-    acme: { name: "Acme Corp", ...block("acme", "AKIAACMEACMEACME1234", ACME_SECRET) },
-    globex: block("globex", "AKIAGLOBEXGLOBEX5678", GLOBEX_SECRET),
+    acme: {
+      name: "Acme Corp",
+      ...hostedCustomerBlock("acme", "AKIAACMEACMEACME1234", ACME_SECRET),
+    },
+    globex: hostedCustomerBlock("globex", "AKIAGLOBEXGLOBEX5678", GLOBEX_SECRET),
   },
 };
 
@@ -126,7 +105,6 @@ describe("onboarding-kit", () => {
     ]);
     expect(run.stderr).toBe("");
     expect(run.printed).not.toContain(ACME_SECRET);
-    expect(run.printed).not.toContain(READER_SECRET);
     // The secret never lands in a command line.
     for (const line of run.stdout.split("\n").slice(5)) expect(line).not.toContain(GLOBEX_SECRET);
   });
@@ -193,6 +171,12 @@ describe("onboarding-kit", () => {
       '--stack-outputs: the secrets show as "[secret]": run `pulumi stack output --json --show-secrets` (with --show-secrets)',
     ],
     [
+      "an offline plan's outputs (budget-sync plan --json)",
+      {},
+      { "budget-sync:offline-plan": { note: "", accountId: "123456789012" }, ...hostedOutputs },
+      "--stack-outputs: these are the placeholders of an offline `budget-sync plan`, not a deployed stack's outputs (they carry the offline plan's marker \"budget-sync:offline-plan\"); nothing is sent or used.\n  Deploy the stack with `pulumi up`, then pass its real outputs: `pulumi stack output --json --show-secrets | budget-sync ... --stack-outputs -`",
+    ],
+    [
       "text that is not JSON",
       {},
       `{"customers": {"acme": {"secretAccessKey": "${ACME_SECRET}"`,
@@ -212,7 +196,14 @@ describe("onboarding-kit", () => {
     const customers = Object.fromEntries(
       Array.from({ length: 300 }, (_, i) => {
         const id = `customer-${String(i).padStart(3, "0")}`;
-        return [id, block(id, `AKIA${String(i).padStart(16, "0")}`, `secret${i}`.padEnd(40, "x"))];
+        return [
+          id,
+          hostedCustomerBlock(
+            id,
+            `AKIA${String(i).padStart(16, "0")}`,
+            `secret${i}`.padEnd(40, "x"),
+          ),
+        ];
       }),
     );
     const run = await kit({ customer: "acme" }, { ...hostedOutputs, customers });

@@ -9,6 +9,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { RESOURCE_NAME_RULES } from "../lib/awsNames.ts";
 import { describeResource } from "../scripts/planRender.ts";
 import { REPO } from "./helpers/cli.ts";
 import { runInProcess, runPlanInProcess as runCli } from "./helpers/inProcess.ts";
@@ -16,6 +17,86 @@ import { runInProcess, runPlanInProcess as runCli } from "./helpers/inProcess.ts
 const EXAMPLE_STACKS = readdirSync(path.join(REPO, "stacks"))
   .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
   .filter((s): s is string => !!s);
+
+/** The physical names of each example stack, as they were before any name was fitted. */
+const EXAMPLE_NAMES: Record<string, Record<string, string>> = {
+  "own-bucket": {
+    "budget-bucket.bucket": "acme-budget-exports",
+    "spendflo-reader.name": "spendflo-budget-sync-own-bucket",
+    "spendflo-reader-read.name": "spendflo-budget-read",
+  },
+  "cross-account": {
+    "budget-bucket.bucket": "acme-budget-exports-eu",
+    "budget-bucket-key-alias.name": "alias/budget-sync/acme-budget-exports-eu",
+  },
+  role: {
+    "budget-bucket.bucket": "acme-budget-exports-role",
+    "spendflo-reader.name": "spendflo-budget-sync-role",
+    "spendflo-reader-read.name": "spendflo-budget-read",
+  },
+  exporter: {
+    "spendflo-reader.name": "spendflo-budget-sync-exporter",
+    "sync-monitoring-alerts.name": "budget-sync-exporter-alerts",
+    "sync-monitoring-uploads-topic.name": "budget-sync-exporter-uploads",
+    "sync-monitoring-uploads.name": "budget-sync-exporter-uploads",
+    "budget-bucket.bucket": "acme-budget-exports",
+    "audit-trail-logs.bucket": "acme-budget-exports-audit-logs",
+    "spendflo-reader-read.name": "spendflo-budget-read",
+    "sync-monitoring-uploads-target.targetId": "budget-file-received",
+    "sync-monitoring-exporter-errors.name": "budget-sync-exporter-exporter-errors",
+    "sync-monitoring-no-upload.name": "budget-sync-exporter-no-upload",
+    "audit-trail.name": "budget-sync-audit-exporter",
+    "budget-exporter-logs.name": "/aws/lambda/budget-export-to-s3-exporter",
+    "budget-exporter-role.name": "budget-export-to-s3-exporter",
+    "budget-exporter-scheduler-role.name": "budget-export-to-s3-exporter-sched",
+    "budget-exporter-policy.name": "budget-export",
+    "budget-exporter-scheduler-policy.name": "invoke-budget-exporter",
+    "budget-exporter.name": "budget-export-to-s3-exporter",
+    "budget-exporter-schedule.name": "budget-export-to-s3-exporter",
+  },
+  uploader: {
+    "spendflo-reader.name": "spendflo-budget-sync-uploader",
+    "sync-monitoring-alerts.name": "budget-sync-uploader-alerts",
+    "sync-monitoring-uploads-topic.name": "budget-sync-uploader-uploads",
+    "sync-monitoring-uploads.name": "budget-sync-uploader-uploads",
+    "budget-uploader.name": "budget-uploader-uploader",
+    "budget-bucket.bucket": "acme-eu-budget-exports",
+    "audit-trail-logs.bucket": "acme-eu-budget-exports-audit-logs",
+    "spendflo-reader-read.name": "spendflo-budget-read",
+    "budget-uploader-upload.name": "budget-upload",
+    "budget-uploader-profile.name": "budget-uploader-uploader",
+    "sync-monitoring-uploads-target.targetId": "budget-file-received",
+    "sync-monitoring-no-upload.name": "budget-sync-uploader-no-upload",
+    "audit-trail.name": "budget-sync-audit-uploader",
+  },
+  // The hosted stack's one reader of all of customers/ gave way to a sync role per customer
+  // (issue 16): the customers' upload users keep their names.
+  hosted: {
+    "customer-acme.name": "spendflo-customer-acme",
+    "customer-acme-corp.name": "spendflo-customer-acme-corp",
+    "customer-globex.name": "spendflo-customer-globex",
+    "customer-initech.name": "spendflo-customer-initech",
+    "customer-umbrella.name": "spendflo-customer-umbrella",
+    "customer-acme-reader.name": "spendflo-reader-acme",
+    "customer-acme-corp-reader.name": "spendflo-reader-acme-corp",
+    "customer-globex-reader.name": "spendflo-reader-globex",
+    "customer-initech-reader.name": "spendflo-reader-initech",
+    "customer-umbrella-reader.name": "spendflo-reader-umbrella",
+    "customer-acme-reader-access.name": "spendflo-budget-read",
+    "customer-acme-corp-reader-access.name": "spendflo-budget-read",
+    "customer-globex-reader-access.name": "spendflo-budget-read",
+    "customer-initech-reader-access.name": "spendflo-budget-read",
+    "customer-umbrella-reader-access.name": "spendflo-budget-read",
+    "budget-bucket.bucket": "spendflo-budget-uploads",
+    "audit-trail-logs.bucket": "spendflo-budget-uploads-audit-logs",
+    "customer-acme-corp-access.name": "spendflo-budget-upload",
+    "customer-initech-access.name": "spendflo-budget-upload",
+    "customer-acme-access.name": "spendflo-budget-upload",
+    "customer-globex-access.name": "spendflo-budget-upload",
+    "customer-umbrella-access.name": "spendflo-budget-upload",
+    "audit-trail.name": "budget-sync-audit-hosted",
+  },
+};
 
 /** The mock engine's secret access keys look like this; none may ever be printed. */
 const MOCK_SECRET = /offline[0-9a-f]{33}/;
@@ -81,6 +162,16 @@ describe("plan over every example stack", () => {
         (r) => r.type === "aws:s3/bucketVersioning:BucketVersioning",
       );
       expect(versioning.map((v) => v.inputs.bucket)).toContain(bucket.id);
+      // A physical name a stack had must never change: renaming an IAM user or role replaces it,
+      // which breaks what SpendFlo registered (lib/awsNames.ts changes only names AWS refuses).
+      const names: Record<string, string> = {};
+      for (const r of plan.resources) {
+        for (const [property] of RESOURCE_NAME_RULES[r.type] ?? []) {
+          const value = r.inputs[property];
+          if (typeof value === "string") names[`${r.name}.${property}`] = value;
+        }
+      }
+      expect(names).toEqual(EXAMPLE_NAMES[stack]);
     },
   );
 
@@ -143,7 +234,7 @@ describe("plan of the default stack (own-bucket, iam-user)", () => {
     );
     expect(text.stdout).toContain("secretAccessKey: [secret]");
     expect(text.stdout).toContain("syncSourceConfig: [secret]");
-    expect(text.stdout).toMatch(/accessKeyId: AKIA[A-Z2-7]{16}/);
+    expect(text.stdout).toMatch(/accessKeyId: OFFLINE_PLACEHOLDER_[0-9A-F]{12}\n/);
 
     const json = JSON.parse((await runCli(["plan", "--json"])).stdout) as PlanJson;
     expect(json.outputs.secretAccessKey).toBe("[secret]");
@@ -279,6 +370,9 @@ describe("plan --config", () => {
       "adopts the existing bucket acme-hand-made (imported, not created)",
     );
     expect(adopted.stdout).toContain("kept on pulumi destroy, with its files (retainOnDelete)");
+    // Its protections stay too (and the TLS-only policy, which grants nothing): one line each.
+    expect(adopted.stdout.match(/^.*kept on pulumi destroy \(retainOnDelete\)$/gm)).toHaveLength(6);
+    expect(created.stdout).not.toContain("kept on pulumi destroy");
     expect(adopted.stdout).not.toContain("forceDestroy: ON");
 
     const both = await runCli([

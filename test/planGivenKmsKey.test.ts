@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./helpers/cli.ts";
+import { runPlanInProcess as runCli } from "./helpers/inProcess.ts";
 
 /**
  * A given KMS key (encryption.kmsKeyArn) in every access mode: the reader's kms:Decrypt through
@@ -32,7 +32,7 @@ const cases = Object.entries(ACCESS).flatMap(([mode, access]) =>
     .map(([what, arn]) => [mode, what, access, arn] as const),
 );
 
-describe.concurrent("plan with a given KMS key", () => {
+describe("plan with a given KMS key", () => {
   it.each(cases)("%s, %s: plans with no mandatory violation", async (_mode, _what, access, arn) => {
     const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-kms-"));
     const file = path.join(dir, "Pulumi.test.yaml");

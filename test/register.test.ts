@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CliError, ExitCode, UsageError } from "../scripts/errors.ts";
 import { parseRegisterOptions, runRegister, type RegisterDeps } from "../scripts/register.ts";
+import { hostedCustomerBlock } from "./helpers/hostedOutputs.ts";
 
 // Secrets with no substring in common with anything else the tests print.
 const SECRET_ACCESS_KEY = "Zq9V+xR2/mK8pL4wT7yN1bH6cJ0dF5gAs3cr3tQ";
@@ -75,27 +76,16 @@ const policyOutputs = {
   syncSourceConfig: { bucketName: "acme-budget-exports", region: "us-east-1", prefix: "budgets/" },
 };
 
+/** `pulumi stack output -s hosted --json --show-secrets` of the hosted stack. */
 const hostedOutputs = {
   bucketName: "spendflo-budget-uploads",
+  bucketArn: "arn:aws:s3:::spendflo-budget-uploads",
+  region: "us-east-1",
+  prefix: "customers/",
+  manageBucket: true,
   customers: {
-    acme: {
-      syncSourceConfig: {
-        bucketName: "spendflo-budget-uploads",
-        region: "us-east-1",
-        accessKeyId: "AKIAACMEACMEACME1234",
-        secretAccessKey: SECRET_ACCESS_KEY,
-        prefix: "customers/acme/budgets/",
-      },
-    },
-    globex: {
-      syncSourceConfig: {
-        bucketName: "spendflo-budget-uploads",
-        region: "us-east-1",
-        accessKeyId: "AKIAGLOBEXGLOBEX5678",
-        secretAccessKey: OTHER_CUSTOMER_SECRET,
-        prefix: "customers/globex/budgets/",
-      },
-    },
+    acme: hostedCustomerBlock("acme", "AKIAACMEACMEACME1234", SECRET_ACCESS_KEY),
+    globex: hostedCustomerBlock("globex", "AKIAGLOBEXGLOBEX5678", OTHER_CUSTOMER_SECRET),
   },
 };
 
@@ -292,15 +282,33 @@ describe("register: the request", () => {
 });
 
 describe("register: hosted stack outputs and --customer", () => {
-  it("sends customers[SLUG].syncSourceConfig and masks every customer's secret", async () => {
+  it("sends the customer's read-only sync role and external id, never a customer's key", async () => {
     const run = await register({ customer: "globex", json: true }, hostedOutputs);
     expect(run.code).toBe(0);
-    const body = JSON.parse(received[0]!.body) as {
-      sourceConfig: { prefix: string; secretAccessKey: string };
+    expect(received[0]!.body).toBe(
+      guideOrderBody(
+        '{"bucketName":"spendflo-budget-uploads","region":"us-east-1","roleArn":"arn:aws:iam::444455556666:role/spendflo-reader-globex","externalId":"globex-5f0c8e2a9d31b7c4","prefix":"customers/globex/budgets/"}',
+      ),
+    );
+    for (const key of ["AKIAGLOBEXGLOBEX5678", "AKIAACMEACMEACME1234"])
+      expect(received[0]!.body).not.toContain(key);
+  });
+
+  it("refuses hosted outputs whose sync config is a customer's key (deployed before the sync roles): exit 2, nothing sent", async () => {
+    const old = structuredClone(hostedOutputs);
+    (old.customers.globex as { syncSourceConfig: object }).syncSourceConfig = {
+      bucketName: "spendflo-budget-uploads",
+      region: "us-east-1",
+      accessKeyId: "AKIAGLOBEXGLOBEX5678",
+      secretAccessKey: OTHER_CUSTOMER_SECRET,
+      prefix: "customers/globex/budgets/",
     };
-    expect(body.sourceConfig.prefix).toBe("customers/globex/budgets/");
-    expect(body.sourceConfig.secretAccessKey).toBe(OTHER_CUSTOMER_SECRET);
-    expect(JSON.parse(run.stdout).request.body.sourceConfig.secretAccessKey).toBe("****");
+    const run = await register({ customer: "globex" }, old);
+    expect(run.code).toBe(2);
+    expect(run.error!.message).toContain(
+      "--customer globex: its syncSourceConfig holds an access key, the customer's own upload key, which is never sent to SpendFlo",
+    );
+    expect(received).toHaveLength(0);
   });
 
   it("names the customers when hosted outputs come without --customer", async () => {
@@ -705,6 +713,74 @@ describe("register: the real command line", () => {
       expect(testConnection.stdout).toContain(flag);
     }
     expect(testConnection.stdout).toContain("needs iam:SimulatePrincipalPolicy");
+  });
+
+  it("refuses an offline plan's outputs, its whole --json document, and a stripped one by its key: exit 2, no request sent", async () => {
+    const planned = await runBin(["plan", "--stack", "role", "--json"], "", {});
+    expect(planned.code, planned.stderr).toBe(0);
+    const plan = JSON.parse(planned.stdout) as { outputs: Record<string, unknown> };
+    const args = [
+      "register",
+      "--api-url",
+      baseUrl,
+      "--customer-id",
+      "acme",
+      "--stack-outputs",
+      "-",
+    ];
+    const env = { SPENDFLO_API_KEY: API_KEY };
+    const outputsOnly = await runBin(args, JSON.stringify(plan.outputs), env);
+    const whole = await runBin(args, planned.stdout, env);
+    for (const run of [outputsOnly, whole]) {
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toContain("the placeholders of an offline `budget-sync plan`");
+      expect(run.stderr).toContain("arn:aws:iam::123456789012:role/spendflo-budget-sync-role");
+      expect(run.stderr).toContain(
+        "Deploy the stack with `pulumi up`, then pass its real outputs: `pulumi stack output --json --show-secrets",
+      );
+    }
+    expect(whole.stderr).toContain("it is a whole `budget-sync plan --json` document");
+    // iam-user outputs with the marker cut out and the secrets filled in by hand: the key says it.
+    const stripped = {
+      ...iamUserOutputs,
+      accessKeyId: "OFFLINE_PLACEHOLDER_0A1B2C3D4E5F",
+      syncSourceConfig: { ...syncSourceConfig, accessKeyId: "OFFLINE_PLACEHOLDER_0A1B2C3D4E5F" },
+    };
+    const byKey = await runBin([...args, "--dry-run"], JSON.stringify(stripped), env);
+    expect(byKey.code).toBe(2);
+    expect(byKey.stderr).toContain("an access key id starts with OFFLINE_PLACEHOLDER_");
+    expectNoSecret(byKey.stdout + byKey.stderr);
+    expect(received).toEqual([]);
+  });
+
+  it("registers a hosted customer as its read-only sync role: the body holds the role, no key of any customer", async () => {
+    const run = await runBin(
+      [
+        "register",
+        "--api-url",
+        baseUrl,
+        "--customer-id",
+        "sf-globex-1",
+        "--customer",
+        "globex",
+        "--stack-outputs",
+        "-",
+      ],
+      JSON.stringify(hostedOutputs),
+      { SPENDFLO_API_KEY: API_KEY },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      "access     role arn:aws:iam::444455556666:role/spendflo-reader-globex, external id globex-5f0c8e2a9d31b7c4",
+    );
+    expect(received).toHaveLength(1);
+    const body = JSON.parse(received[0]!.body) as { customerId: string; sourceConfig: object };
+    expect(body.customerId).toBe("sf-globex-1");
+    expect(body.sourceConfig).toEqual(hostedOutputs.customers.globex.syncSourceConfig);
+    for (const key of ["AKIAGLOBEXGLOBEX5678", "AKIAACMEACMEACME1234"])
+      expect(received[0]!.body).not.toContain(key);
+    expectNoSecret(received[0]!.body + run.stdout + run.stderr);
   });
 
   it("registers from piped outputs and prints no secret, then fails a refused one with exit 1", async () => {

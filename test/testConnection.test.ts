@@ -18,6 +18,7 @@ import {
   startS3rver,
   type RunningS3rver,
 } from "./helpers/s3rver.ts";
+import { hostedCustomerBlock } from "./helpers/hostedOutputs.ts";
 
 // s3rver checks that an access key id exists but does not verify SigV4 signatures, so a reader
 // key is registered on its dummy account (CommonJS, untyped) below.
@@ -290,6 +291,55 @@ describe("test-connection in the role mode", () => {
       "External id refused: STS AssumeRole of arn:aws:iam::444455556666:role/spendflo-budget-sync-dev",
     );
     expect(run.error!.message).toContain("--credentials default --check-permissions");
+  });
+});
+
+describe("test-connection --customer on the hosted stack's outputs", () => {
+  const block = hostedCustomerBlock(
+    "acme",
+    "AKIAACMEACMEACME1234",
+    "customer-own-secret-never-used",
+  );
+  const hosted = {
+    bucketName: BUCKET,
+    region: "us-east-1",
+    prefix: "customers/",
+    manageBucket: true,
+    customers: {
+      acme: { ...block, syncSourceConfig: { ...block.syncSourceConfig, bucketName: BUCKET } },
+    },
+  };
+
+  it("assumes the customer's read-only sync role with its external id, never the customer's key", async () => {
+    const sts = new STSClient({ region: "us-east-1" });
+    const mock = mockClient(sts);
+    mock.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: READER_KEY_ID,
+        SecretAccessKey: SESSION_SECRET,
+        SessionToken: `token-${SESSION_SECRET}`,
+        Expiration: new Date(),
+      },
+    });
+    const run = await testConnection({ customer: "acme" }, hosted, { sts: () => sts });
+    expect(run.code, run.error?.message).toBe(0);
+    expect(mock.commandCalls(AssumeRoleCommand)[0]!.args[0].input).toMatchObject({
+      RoleArn: "arn:aws:iam::444455556666:role/spendflo-reader-acme",
+      ExternalId: "acme-5f0c8e2a9d31b7c4",
+    });
+    expect(run.stdout).toContain("as the role arn:aws:iam::444455556666:role/spendflo-reader-acme");
+    expect(run.stdout).not.toContain("AKIAACMEACMEACME1234");
+  });
+
+  it("says that only SpendFlo's poller may assume it when STS refuses", async () => {
+    const sts = new STSClient({ region: "us-east-1" });
+    mockClient(sts)
+      .on(AssumeRoleCommand)
+      .rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied" }));
+    const run = await testConnection({ customer: "acme" }, hosted, { sts: () => sts });
+    expect(run.code).toBe(1);
+    expect(run.error!.message).toContain("As SpendFlo's poller (the role of hosted.pollerRoleArn)");
+    expect(run.error!.message).toContain("the sync role trusts only the poller");
   });
 });
 

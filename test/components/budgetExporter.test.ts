@@ -1,4 +1,8 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { EXPORTER_BUILD_DIR } from "../../components/exporter/bundle.ts";
 import {
   MOCK_ACCOUNT,
   MOCK_REGION,
@@ -66,6 +70,16 @@ describe("BudgetExporter (the guide's Option A)", () => {
     });
     expect(exporter.bundleBytes).toBeGreaterThan(10_000);
     expect(exporter.bundleBytes).toBeLessThan(1024 * 1024);
+    // The code is an archive of one file named by the SHA-256 of its content: what reaches the
+    // engine (and its state) is that path, never the bundle's text.
+    const wire = JSON.stringify(await pulumi.runtime.serializeProperty("code", fn.inputs.code));
+    const entry = JSON.parse(wire).assets["index.js"] as Record<string, unknown>;
+    expect(entry.text).toBeUndefined();
+    expect(entry.path).toMatch(new RegExp(`^${EXPORTER_BUILD_DIR}/[0-9a-f]{64}\\.js$`));
+    const code = readFileSync(String(entry.path));
+    expect(String(entry.path)).toContain(createHash("sha256").update(code).digest("hex"));
+    expect(code.length).toBe(exporter.bundleBytes);
+    expect(wire.length).toBeLessThan(500);
     const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
     expect(env).toMatchObject({
       BUDGET_BUCKET: "acme-budget-exports",

@@ -68,7 +68,7 @@ describe("SpendfloReader, iam-user mode (the guide's Option 2)", () => {
       region: "eu-west-1",
       prefix: "budgets/",
     });
-    expect(config.accessKeyId).toMatch(/^AKIA/);
+    expect(config.accessKeyId).toMatch(/^OFFLINE_PLACEHOLDER_/);
     expect(config.secretAccessKey).toBeTruthy();
   });
 

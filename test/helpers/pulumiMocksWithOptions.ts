@@ -11,6 +11,10 @@ export interface RecordedResource {
   dependencies: string[];
   /** URN of its parent. */
   parent?: string;
+  /** The `retainOnDelete` option: `pulumi destroy` forgets the resource and leaves it. */
+  retainOnDelete: boolean;
+  /** The `import` option's id, when it adopts an existing resource. */
+  importId?: string;
 }
 
 export const MOCK_ACCOUNT = "111122223333";
@@ -44,6 +48,8 @@ export function installRecordingMocks(stack = "test"): RecordedResource[] {
           inputs: args.inputs,
           dependencies: request?.getDependenciesList() ?? [],
           parent,
+          retainOnDelete: request?.getRetainondelete() ?? false,
+          importId: request?.getImportid() || undefined,
         });
         if (args.custom === false) return { id: undefined, state: {} };
         const result = mockResource(args.type, args.name, urn, args.inputs, cloud);

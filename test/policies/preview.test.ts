@@ -111,7 +111,7 @@ describe("during preview", () => {
     expect(found.filter((f) => !f.startsWith("audit-data-events"))).toEqual([]);
   });
 
-  it("KMS mode: the SSE key id is the new key's ARN, unknown; the exception still holds", async () => {
+  it("KMS mode: the SSE key id is the new key's ARN, unknown; kms:Decrypt through S3 still decides", async () => {
     const key = res(T.KmsKey, "budget-key", {
       policy: json({
         Statement: [

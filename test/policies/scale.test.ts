@@ -2,13 +2,16 @@ import { describe, expect, it } from "vitest";
 import { ACCESS_TAG, AccessTagValue, CUSTOMER_TAG } from "../../lib/accessTags.ts";
 import { T } from "../../lib/stackModel.ts";
 import { runPolicies } from "../../policies/offline.ts";
-import { budgetBucket, json, res, roleReader, spendfloConfig } from "./fixtures.ts";
+import { budgetBucket, json, res, spendfloConfig } from "./fixtures.ts";
 
 const HOSTED = "spendflo-budget-uploads";
 
-/** The hosted stack: one shared bucket, one prefix and one upload principal per customer. */
+/**
+ * The hosted stack: one shared bucket, one prefix, one upload principal and one read-only sync
+ * role (with its external id) per customer.
+ */
 function hostedStack(customers: number) {
-  const out = [...budgetBucket({ bucket: HOSTED }), ...roleReader(HOSTED)];
+  const out = [...budgetBucket({ bucket: HOSTED })];
   for (let i = 0; i < customers; i++) {
     const id = `cust-${String(i).padStart(5, "0")}`;
     const prefix = `customers/${id}/budgets/`;
@@ -37,13 +40,47 @@ function hostedStack(customers: number) {
           ],
         }),
       }),
+      res(T.Role, `customer-${id}-reader`, {
+        name: `spendflo-reader-${id}`,
+        tags: { [ACCESS_TAG]: AccessTagValue.ReadOnly, [CUSTOMER_TAG]: id },
+        assumeRolePolicy: json({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { AWS: "arn:aws:iam::999988887777:role/spendflo-budget-poller" },
+              Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "sts:ExternalId": `${id}-5f0c8e2a9d31b7c4` } },
+            },
+          ],
+        }),
+      }),
+      res(T.RolePolicy, `customer-${id}-reader-access`, {
+        role: `spendflo-reader-${id}`,
+        policy: json({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "s3:ListBucket",
+              Resource: `arn:aws:s3:::${HOSTED}`,
+              Condition: { StringLike: { "s3:prefix": `${prefix}*` } },
+            },
+            {
+              Effect: "Allow",
+              Action: "s3:GetObject",
+              Resource: `arn:aws:s3:::${HOSTED}/${prefix}*`,
+            },
+          ],
+        }),
+      }),
     );
   }
   return out;
 }
 
 describe("scale", () => {
-  it("judges a hosted stack of 1,000 customers (3,000+ resources) well within the minute", async () => {
+  it("judges a hosted stack of 1,000 customers (5,000+ resources) well within the minute", async () => {
     const resources = hostedStack(1000);
     const started = performance.now();
     const violations = await runPolicies(resources, spendfloConfig);
