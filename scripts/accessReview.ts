@@ -27,6 +27,7 @@ import {
   type StackPrincipal,
   type Target,
 } from "../lib/iamStackGrants.ts";
+import { partitionOf } from "../lib/awsRegions.ts";
 import { UNKNOWN, type PlannedResource } from "../lib/plannedResource.ts";
 import {
   BUCKET_TYPES,
@@ -353,6 +354,13 @@ function spendfloAccountsOf(policyConfig: Record<string, unknown>): string[] {
   return [...out];
 }
 
+/** spendflo-scoped's `additionalBuckets`: budget buckets outside the stack. */
+function additionalBucketsOf(policyConfig: Record<string, unknown>): string[] {
+  const list =
+    resolvePolicyConfig(policyConfig).get("spendflo-scoped")?.properties["additionalBuckets"];
+  return Array.isArray(list) ? list.filter((b): b is string => typeof b === "string") : [];
+}
+
 /** Each 12-digit account a resource or key policy of the stack names as a principal. */
 function accountsNamed(resources: StackResource[], unknowns: UnknownValues): Set<string> {
   const out = new Set<string>();
@@ -494,6 +502,20 @@ export async function buildReview(
         .filter((a): a is string => a !== undefined)
         .map((a) => inStandardPartition(a).toLowerCase()),
       keys,
+    });
+  }
+
+  // Budget buckets the stack grants on but another stack creates (a hosted shard's: the policy
+  // config's spendflo-scoped additionalBuckets, which plan sets for a shard).
+  const partition = partitionOf(plan.region);
+  for (const name of additionalBucketsOf(policyConfig)) {
+    if (buckets.some((b) => b.review.name === name)) continue;
+    const arn = `arn:${partition}:s3:::${name}`;
+    buckets.push({
+      review: { name, arn, encryption: "not-in-stack", kmsKeys: [] },
+      arn: inStandardPartition(arn).toLowerCase(),
+      accessPoints: [],
+      keys: [],
     });
   }
 

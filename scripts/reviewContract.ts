@@ -163,8 +163,9 @@ export type ReviewKey = z.infer<typeof key>;
 const bucket = z.object({
   name: z.string(),
   arn: z.string(),
+  /** Absent for a bucket another stack creates (a hosted shard's, named in the policy config). */
   urn: z.string().optional(),
-  encryption: z.enum(["sse-s3", "sse-kms", "none-set"]),
+  encryption: z.enum(["sse-s3", "sse-kms", "none-set", "not-in-stack"]),
   kmsKeys: z.array(key),
 });
 export type ReviewBucket = z.infer<typeof bucket>;

@@ -426,6 +426,8 @@ export function accountWords(review: Pick<Review, "accountId" | "accountIdIsPlac
 export function encryptionWords(b: ReviewBucket, ctx: WordsContext): Words {
   if (b.encryption === "sse-s3") return ["SSE-S3 (AES256)"];
   if (b.encryption === "none-set") return ["no default encryption set by the stack"];
+  if (b.encryption === "not-in-stack")
+    return ["made by another stack: its settings are not in this one"];
   if (!b.kmsKeys.length) return ["SSE-KMS"];
   return ["SSE-KMS with ", ...joinPhrases(b.kmsKeys.map((k) => [v(keyLabel(k.arn, ctx))]))];
 }

@@ -1,7 +1,8 @@
 /**
- * A hostile program (test/fixtures/programs/review-hostile) names its principals, Sids, tags,
- * prefixes, conditions and key alias with HTML, Markdown, table pipes, backticks, links, mentions
- * and a right-to-left override, and hides its external id as a secret. Every form of the review
+ * A hostile program (test/fixtures/programs/review-hostile) names its resources, Sids, tags,
+ * prefixes, conditions and a service with HTML, Markdown, table pipes, backticks, links, mentions
+ * and a right-to-left override (its IAM names with a mention and emphasis, all AWS allows there),
+ * and hides its external id as a secret. Every form of the review
  * shows them as text: the page (parsed as HTML), the Markdown (rendered by a GFM renderer with raw
  * HTML and bare links on, as GitHub renders a comment), the terminal, the JSON.
  */
@@ -54,7 +55,11 @@ describe("a hostile program's review", () => {
     const json = JSON.stringify(review);
     expect(json).not.toContain(SECRET);
     const reader = review.principals.find((p) => p.party === "spendflo")!;
-    expect(reader.name).toBe(`spendflo-${HOSTILE}`);
+    expect(reader.name).toBe("spendflo-@octocat_+x=1,y_");
+    expect(review.principals.find((p) => p.party === "hosted-customer")!.tags).toEqual({
+      "spendflo:access": "upload",
+      "spendflo:customer": HOSTILE,
+    });
     expect(reader.assumedBy![0]!.conditions).toEqual([
       { operator: "StringEquals", key: "sts:ExternalId", values: ["[secret]"] },
     ]);
