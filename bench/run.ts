@@ -5,12 +5,15 @@
  */
 import { runFilesBench } from "./files.ts";
 import { runHostedBench } from "./hosted.ts";
+import { runReviewBench } from "./review.ts";
 
 const SECTIONS: Record<string, () => Promise<unknown>> = {
   /** validate / upload of budget files: throughput, peak memory, upload beside `aws s3 cp`. */
   files: () => runFilesBench(),
   /** `plan` of the hosted stack with many customers. */
   hosted: () => runHostedBench(),
+  /** `review` of the hosted stack with many customers, beside its `plan`. */
+  review: () => runReviewBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -184,14 +184,14 @@ export const reviewCommand: CommandModule = {
         default: false,
         describe: "Print the review as JSON (with --against: the diff)",
       })
-      .example("$0 review", `Who can do what in the default stack (${DEFAULT_STACK})`)
+      .example(`# Who can do what in the default stack (${DEFAULT_STACK})\n$0 review`, "")
       .example(
-        "$0 review --stack role --account-id 111122223333 --out review.html",
-        "The page a customer's security team signs off",
+        "# The page a customer's security team signs off\n$0 review --stack role --account-id 111122223333 --out review.html",
+        "",
       )
       .example(
-        "$0 review --against base.json --out diff.md",
-        "The pull-request diff against the merge base's `review --json`",
+        "# The pull-request diff against the merge base's `review --json`\n$0 review --against base.json --out diff.md",
+        "",
       )
       .epilogue(
         "Offline: the plan's own engine and the policy pack's IAM analysis, no AWS account. For every budget bucket and its KMS key: who (SpendFlo, uploaders, the exporter, hosted customers, accounts, AWS services, the public), what (actions by access level), where (bucket, prefix, key), when (conditions), through what (resource and Sid), the explicit denies, and the pack's verdict. Identity policies outside the stack are not visible offline: IAM Access Analyzer covers them once deployed. Exit 0 clean; 1 a mandatory policy finding, or (with --against) a new Write or a new grant to SpendFlo; 2 bad usage, bad config, an unreadable --against file or a program that throws.",
