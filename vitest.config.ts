@@ -3,7 +3,13 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/interop/**", "test/process/**", "test/pack/**", "node_modules/**"],
+    exclude: [
+      "test/interop/**",
+      "test/process/**",
+      "test/pack/**",
+      "test/browser/**",
+      "node_modules/**",
+    ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

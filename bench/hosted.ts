@@ -49,7 +49,7 @@ export function hostedStackYaml(count: number): string {
   return `${lines.join("\n")}\n`;
 }
 
-interface ChildRun {
+export interface ChildRun {
   code: number | null;
   stdout: string;
   stderr: string;
@@ -64,7 +64,7 @@ const USAGE_REPORTER = `data:text/javascript,${encodeURIComponent(
   'process.on("exit", () => { const u = process.resourceUsage(); process.stderr.write(`bench-usage ${Math.round((u.userCPUTime + u.systemCPUTime) / 1000)} ${Math.round(u.maxRSS / 1024)}\\n`); });',
 )}`;
 
-function runChild(args: string[]): Promise<ChildRun> {
+export function runChild(args: string[]): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ["--import", USAGE_REPORTER, ...args], {

@@ -6,6 +6,7 @@
 import { runFilesBench } from "./files.ts";
 import { runHostedBench } from "./hosted.ts";
 import { runPlanBench } from "./plan.ts";
+import { runReviewBench } from "./review.ts";
 
 const SECTIONS: Record<string, () => Promise<unknown>> = {
   /** validate / upload of budget files: throughput, peak memory, upload beside `aws s3 cp`. */
@@ -14,6 +15,8 @@ const SECTIONS: Record<string, () => Promise<unknown>> = {
   plan: () => runPlanBench(),
   /** `plan` of the hosted stack with many customers. */
   hosted: () => runHostedBench(),
+  /** `review` of the hosted stack with many customers, beside its `plan`. */
+  review: () => runReviewBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -707,3 +707,76 @@ export async function collectGrants(
   }
   return { targets, grants, managed, unreadable };
 }
+
+/** A full KMS key ARN (not an alias): the only reference that names one key unambiguously. */
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-z-]+$/i;
+
+/**
+ * The keys (by URN) that encrypt a stack bucket by default, from the buckets' SSE settings (the
+ * access review lists who may use them).
+ * `given`, when passed, receives the key ARNs (lowercase) named in an SSE setting that no key of
+ * the stack answers to: a key the stack is given rather than creates, which encrypts the bucket
+ * all the same.
+ */
+export function bucketEncryptionKeys(
+  resources: StackResource[],
+  unknowns: UnknownValues,
+  given?: Set<string>,
+): Set<string> {
+  const keys = resources.filter((r) => r.type === T.KmsKey);
+  const keyIndex = new NameIndex<StackResource>();
+  for (const k of keys)
+    keyIndex.add(
+      k.urn,
+      namesOf(k, unknowns).concat(unknowns.peek(() => strList(k.props, "keyId"), [])),
+      k,
+    );
+  const aliasTargets = new Map<string, StackResource[]>();
+  for (const a of resources.filter((r) => r.type === T.KmsAlias)) {
+    const name = unknowns.read(() => str(a.props, "name"), undefined);
+    if (name) aliasTargets.set(name.toLowerCase(), keyIndex.resolve(a, "targetKeyId", unknowns));
+  }
+  const out = new Set<string>();
+  const consider = (ref: unknown, deps: StackResource[]) => {
+    for (const d of deps) if (d.type === T.KmsKey) out.add(d.urn);
+    if (typeof ref !== "string") return;
+    const fake: StackResource = { type: "ref", urn: "", name: "", props: { ref } };
+    const found = keyIndex.resolve(fake, "ref", unknowns);
+    for (const k of found) out.add(k.urn);
+    const alias = ref.replace(/^arn:aws[a-z-]*:kms:[^:]*:\d*:/i, "").toLowerCase();
+    const aliased = aliasTargets.get(alias) ?? [];
+    for (const k of aliased) out.add(k.urn);
+    // Only a full key ARN names one key unambiguously (a bare id or an alias does not say whose).
+    if (found.length === 0 && aliased.length === 0 && KEY_ARN.test(ref)) {
+      given?.add(ref.toLowerCase());
+    }
+  };
+  for (const r of resources) {
+    if (r.type === T.BucketSse || r.type === T.BucketSseV2) {
+      for (const rule of unknowns.read(() => objList(r.props["rules"]), [])) {
+        const d = unknowns.read(() => obj(rule["applyServerSideEncryptionByDefault"]), undefined);
+        const explained = dependsOnType(r, "rules", [T.KmsKey, T.KmsAlias]);
+        const ref = d
+          ? unknowns.readUnless(explained, () => d["kmsMasterKeyId"], undefined)
+          : undefined;
+        consider(ref, r.propertyDependencies?.["rules"] ?? []);
+      }
+    } else if (BUCKET_TYPES.includes(r.type)) {
+      const sse = unknowns.read(() => obj(r.props["serverSideEncryptionConfiguration"]), undefined);
+      const rule = sse ? unknowns.read(() => obj(sse["rule"]), undefined) : undefined;
+      const d = rule
+        ? unknowns.read(() => obj(rule["applyServerSideEncryptionByDefault"]), undefined)
+        : undefined;
+      const explained = dependsOnType(r, "serverSideEncryptionConfiguration", [
+        T.KmsKey,
+        T.KmsAlias,
+      ]);
+      const ref = d
+        ? unknowns.readUnless(explained, () => d["kmsMasterKeyId"], undefined)
+        : undefined;
+      if (ref !== undefined)
+        consider(ref, r.propertyDependencies?.["serverSideEncryptionConfiguration"] ?? []);
+    }
+  }
+  return out;
+}

@@ -12,6 +12,7 @@ const VERSION = (createRequire(import.meta.url)("../package.json") as { version:
 type AnyCommand = CommandModule<any, any>;
 export const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
   plan: async () => (await import("./plan.ts")).planCommand,
+  review: async () => (await import("./review.ts")).reviewCommand,
   register: async () => (await import("./register.ts")).registerCommand,
   "test-connection": async () => (await import("./testConnection.ts")).testConnectionCommand,
   validate: async () => (await import("./validate.ts")).validateCommand,

@@ -29,25 +29,37 @@ export const DEFAULT_STACK = "own-bucket";
 export const DEFAULT_ACCOUNT_ID = PLACEHOLDER_ACCOUNT_ID;
 export const DEFAULT_REGION = "us-east-1";
 
+/** The options that choose what to plan, shared by every command that plans (`plan`, `review`). */
+export const planTargetFields = {
+  stack: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, "must be a stack name (letters, digits, _ . -)")
+    .optional(),
+  config: z.string().min(1).optional(),
+  program: z.string().min(1).optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
+    .optional(),
+  policyConfig: z.string().min(1).optional(),
+};
+
+/** `--stack` and `--config` name the same thing: one of them. */
+export const oneStackSource: [
+  (o: { stack?: string; config?: string }) => boolean,
+  { message: string; path: string[] },
+] = [
+  (o) => !(o.stack && o.config),
+  { message: "give --stack or --config, not both", path: ["config"] },
+];
+
 const optionsSchema = z
   .object({
-    stack: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, "must be a stack name (letters, digits, _ . -)")
-      .optional(),
-    config: z.string().min(1).optional(),
-    program: z.string().min(1).optional(),
-    accountId: z
-      .string()
-      .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
-      .default(DEFAULT_ACCOUNT_ID),
-    policyConfig: z.string().min(1).optional(),
+    ...planTargetFields,
+    accountId: planTargetFields.accountId.default(DEFAULT_ACCOUNT_ID),
     json: z.boolean().default(false),
   })
-  .refine((o) => !(o.stack && o.config), {
-    message: "give --stack or --config, not both",
-    path: ["config"],
-  });
+  .refine(...oneStackSource);
 
 export type PlanOptions = z.input<typeof optionsSchema>;
 
