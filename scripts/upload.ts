@@ -23,13 +23,7 @@ import {
   withSheetIgnored,
   type Output,
 } from "./budgetReport.ts";
-import {
-  describeS3Error,
-  S3CommandError,
-  withNewKeyRetry,
-  type S3ErrorContext,
-  type NewKeyRetryOptions,
-} from "./s3Errors.ts";
+import { describeS3Error, S3CommandError, s3ErrorCode, type S3ErrorContext } from "./s3Errors.ts";
 import { startValidationWorker, type WorkerMessage } from "./validationWorker.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
@@ -62,8 +56,6 @@ export interface UploadDeps {
   progress?: boolean;
   /** Part size of multipart uploads; default 8 MiB. */
   partSize?: number;
-  /** The new-key retry's timing (tests shorten it). */
-  retry?: Pick<NewKeyRetryOptions, "timeoutMs" | "intervalMs">;
   /** Files this large or larger are validated on a worker thread; default 8 MiB. */
   workerMinBytes?: number;
 }
@@ -109,7 +101,21 @@ export interface UploadResult {
   versionId?: string;
   etag?: string;
   integrity?: string;
+  /**
+   * The file this upload replaced under the same key (the same day's), with its version id when
+   * the bucket keeps versions; false when there was none; null when these credentials may not
+   * look (HeadObject needs s3:GetObject, which an upload-only principal lacks).
+   */
+  replaced?: ReplacedObject | false | null;
   report: Record<string, unknown>;
+}
+
+/** The object a new upload replaced. */
+export interface ReplacedObject {
+  /** Its version id, kept by a versioned bucket (absent when the bucket keeps no versions). */
+  versionId?: string;
+  lastModified?: string;
+  size?: number;
 }
 
 class InvalidBudgetFile extends Error {
@@ -198,6 +204,7 @@ export async function runUpload(
           `version ${result.versionId ?? "none (bucket not versioned)"}`,
         ];
         output.out(`uploaded ${uri} (${details.join(", ")})\nintegrity: ${result.integrity}\n`);
+        if (result.replaced) output.out(`${replacedText(key, result.replaced)}\n`);
       } else if (options.dryRun) {
         output.out(
           report.valid
@@ -248,26 +255,19 @@ export async function runUpload(
       (!options.json && process.stderr.isTTY === true && local.size >= PROGRESS_MIN_BYTES);
 
     try {
-      attempt = await withNewKeyRetry(
-        () =>
-          uploadOnce({
-            client,
-            file: options.file,
-            handle,
-            before,
-            validation: checking,
-            bucket: options.bucket,
-            key,
-            contentType,
-            size: local.size,
-            partSize: deps.partSize,
-            progress: showProgress ? progressBar(key, local.size) : undefined,
-          }),
-        {
-          ...deps.retry,
-          onWait: (message) => output.err(`budget-sync: ${message}\n`),
-        },
-      );
+      attempt = await uploadOnce({
+        client,
+        file: options.file,
+        handle,
+        before,
+        validation: checking,
+        bucket: options.bucket,
+        key,
+        contentType,
+        size: local.size,
+        partSize: deps.partSize,
+        progress: showProgress ? progressBar(key, local.size) : undefined,
+      });
     } catch (error) {
       if (error instanceof CliError) throw error;
       throw new S3CommandError(describeS3Error(error, context));
@@ -305,6 +305,7 @@ export async function runUpload(
   ).find((name) => typeof response[name] === "string");
   return finish(attempt.report, {
     uploaded: true,
+    replaced: attempt.replaced,
     versionId: response.VersionId,
     etag: response.ETag?.replaceAll('"', ""),
     integrity: checksum
@@ -342,7 +343,12 @@ async function uploadOnce(args: {
   partSize?: number;
   progress?: (loaded: number, done?: boolean) => void;
 }): Promise<
-  | { report: BudgetFileReport; response: UploadResponse; abortError?: undefined }
+  | {
+      report: BudgetFileReport;
+      response: UploadResponse;
+      abortError?: undefined;
+      replaced: ReplacedObject | false | null;
+    }
   | { report: BudgetFileReport; response?: undefined; abortError?: unknown }
 > {
   const { Upload } = await import("@aws-sdk/lib-storage");
@@ -355,6 +361,10 @@ async function uploadOnce(args: {
       5 * 1024 * 1024,
     );
     const body = new PassThrough({ highWaterMark: partSize });
+    // The upload reads the body's failure from its iterator; until that iterator exists (a
+    // small file is judged before lib-storage starts reading), the stream's own 'error' event
+    // has no listener and would end the process as an uncaught exception.
+    body.on("error", () => {});
     let stopped = false;
     const stopUpload = (): void => {
       if (stopped) return;
@@ -366,6 +376,9 @@ async function uploadOnce(args: {
     validation.onInvalid(stopUpload);
     // Known to be invalid already: nothing to start.
     if (stopped) return { report: await validation.report };
+    // What the key holds now (the same day's earlier upload), asked beside the upload; the
+    // request that makes the new object waits for the answer, so that it is never the new one.
+    const previous = previousObject(args.client, args.bucket, args.key);
 
     // The request that makes the object exist (CompleteMultipartUpload, or a small file's one
     // PutObject) waits for the verdict: every byte has been checked, and the file has not
@@ -376,6 +389,7 @@ async function uploadOnce(args: {
       (verdict ??= validation.report.then(
         async (report) => {
           if (!report.valid) return false;
+          await previous;
           changed = !sameFile(args.before, await handle.stat());
           return !changed;
         },
@@ -452,10 +466,43 @@ async function uploadOnce(args: {
       );
     }
     if (!outcome.ok) throw outcome.error;
-    return { report, response: outcome.response };
+    return { report, response: outcome.response, replaced: await previous };
   } finally {
     args.client.middlewareStack.remove(gateName);
   }
+}
+
+/**
+ * What `key` holds before the upload: the same day's earlier file, with its version id when the
+ * bucket keeps versions; false when nothing; null when it cannot be told (no s3:GetObject, which
+ * an upload-only principal rightly lacks; S3 then answers 403 whether or not the key exists).
+ */
+async function previousObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+): Promise<ReplacedObject | false | null> {
+  const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return {
+      ...(head.VersionId && head.VersionId !== "null" ? { versionId: head.VersionId } : {}),
+      ...(head.LastModified ? { lastModified: head.LastModified.toISOString() } : {}),
+      ...(head.ContentLength !== undefined ? { size: head.ContentLength } : {}),
+    };
+  } catch (error) {
+    const code = s3ErrorCode(error);
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    return code === "NotFound" || code === "NoSuchKey" || status === 404 ? false : null;
+  }
+}
+
+/** The line that says an upload replaced the key's earlier file. */
+function replacedText(key: string, replaced: ReplacedObject): string {
+  const when = replaced.lastModified ? `, uploaded ${replaced.lastModified}` : "";
+  return replaced.versionId
+    ? `replaced the earlier ${key}${when}: the bucket keeps it as the previous version, ${replaced.versionId}`
+    : `replaced the earlier ${key}${when}: the bucket keeps no versions, so that file is gone`;
 }
 
 /** Numbers the verdict middleware of each upload, so that uploads on one client keep theirs apart. */

@@ -15,14 +15,7 @@ import {
   reportText,
   type Output,
 } from "./budgetReport.ts";
-import {
-  describeS3Error,
-  S3CommandError,
-  s3ErrorCode,
-  withNewKeyRetry,
-  type NewKeyRetryOptions,
-  type S3ErrorContext,
-} from "./s3Errors.ts";
+import { describeS3Error, S3CommandError, s3ErrorCode, type S3ErrorContext } from "./s3Errors.ts";
 
 const optionsSchema = z.object({
   bucket: z.string().min(1),
@@ -40,8 +33,6 @@ export interface VerifyDeps {
   now?: () => Date;
   /** Keys per ListObjectsV2 page; default S3's 1000. */
   pageSize?: number;
-  /** The new-key retry's timing (tests shorten it). */
-  retry?: Pick<NewKeyRetryOptions, "timeoutMs" | "intervalMs">;
 }
 
 /** The guide's file name: `budget_YYYYMMDD.csv` or `.xlsx`, directly under the prefix. */
@@ -114,10 +105,7 @@ export async function runVerify(
   });
   const call = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
-      return await withNewKeyRetry(fn, {
-        ...deps.retry,
-        onWait: (message) => output.err(`budget-sync: ${message}\n`),
-      });
+      return await fn();
     } catch (error) {
       throw new S3CommandError(describeS3Error(error, context(action)));
     }
@@ -200,17 +188,13 @@ export async function runVerify(
   if (options.expectReadOnly) {
     const probeKey = `${options.prefix}budget-sync-write-probe-${now.toISOString().replace(/[:.]/g, "")}-${Math.random().toString(36).slice(2, 8)}.txt`;
     try {
-      const put = await withNewKeyRetry(
-        () =>
-          client.send(
-            new PutObjectCommand({
-              Bucket: options.bucket,
-              Key: probeKey,
-              Body: "budget-sync verify --expect-read-only: a write test; delete this object\n",
-              ContentType: "text/plain",
-            }),
-          ),
-        { ...deps.retry },
+      const put = await client.send(
+        new PutObjectCommand({
+          Bucket: options.bucket,
+          Key: probeKey,
+          Body: "budget-sync verify --expect-read-only: a write test; delete this object\n",
+          ContentType: "text/plain",
+        }),
       );
       probe = { writable: true, probeKey, versionId: put.VersionId };
       try {
@@ -328,7 +312,7 @@ export const verifyCommand: CommandModule<object, VerifyOptions> = {
         "",
       )
       .epilogue(
-        "Lists the prefix (every page), takes the newest budget_YYYYMMDD.csv/.xlsx, checks its age, downloads and validates it as it streams, and warns about files the sync ignores. S3 errors are explained with the guide's troubleshooting; a key S3 does not accept yet is retried for about 60 s (new keys take a minute). Credentials and region come from the AWS SDK's default chain.\nExit codes: 0 healthy; 1 a finding (no budget file, stale, invalid, writable with --expect-read-only) or S3 refused; 2 bad usage or missing configuration.",
+        "Lists the prefix (every page), takes the newest budget_YYYYMMDD.csv/.xlsx, checks its age, downloads and validates it as it streams, and warns about files the sync ignores. S3 errors are explained with the guide's troubleshooting (a wrong key fails at once; one created a minute ago may not work yet). Credentials and region come from the AWS SDK's default chain.\nExit codes: 0 healthy; 1 a finding (no budget file, stale, invalid, writable with --expect-read-only) or S3 refused; 2 bad usage or missing configuration.",
       ) as unknown as Argv<VerifyOptions>,
   handler: async (argv) => {
     const options = parseOptions(optionsSchema, argv);

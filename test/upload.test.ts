@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -160,7 +158,8 @@ describe("budget-sync upload", () => {
     expect(code).toBe(ExitCode.Finding);
     expect(out).toMatch(/bad\.csv: INVALID \(CSV, 1 row, 1 error\)/);
     expect(out).toContain("nothing uploaded to s3://budget-uploads/c4/budget_20250205.csv");
-    expect(sent).toEqual([]);
+    // No write was sent (a look at what the key holds may have been, beside the validation).
+    expect(sent.filter((name) => name !== "HeadObjectCommand")).toEqual([]);
     expect(await keys(s3rverClient(s3), "c4/")).toEqual([]);
   });
 
@@ -367,19 +366,21 @@ describe("budget-sync upload", () => {
     expect((error as S3CommandError).exitCode).toBe(ExitCode.Finding);
   });
 
-  it("retries a key S3 does not accept yet, then explains it", async () => {
+  it("explains a key S3 does not know at once, without retrying", async () => {
     const path = await file("key.csv", GOOD);
+    const sent: string[] = [];
     const client = s3rverClient(s3, {
+      sent,
       credentials: { accessKeyId: "AKIANOTYETVALID", secretAccessKey: "x" },
     });
-    const result = await upload(
-      { file: path, bucket: BUCKET, prefix: "c9/" },
-      { client, retry: { timeoutMs: 600, intervalMs: 100 } },
-    ).catch((e: unknown) => e);
+    const result = await upload({ file: path, bucket: BUCKET, prefix: "c9/" }, { client }).catch(
+      (e: unknown) => e,
+    );
     expect(result).toBeInstanceOf(S3CommandError);
     expect((result as Error).message).toMatch(
-      /the Access Key ID is not valid: check it \(right after `pulumi up` a new key can take a minute/,
+      /InvalidAccessKeyId: AWS does not know this Access Key ID\. As the guide's troubleshooting says, verify the Access Key ID and Secret are correct/,
     );
+    expect(sent.filter((name) => name === "PutObjectCommand")).toHaveLength(1);
   });
 });
 
@@ -394,27 +395,12 @@ describe("secrets", () => {
     const error = await runUpload(
       { file: path, bucket: BUCKET, prefix: "s/" },
       { out: (t) => (out += t), err: (t) => (out += t) },
-      { client, progress: false, retry: { timeoutMs: 300, intervalMs: 100 } },
+      { client, progress: false },
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(S3CommandError);
     const shown = `${out}\n${(error as Error).message}`;
-    expect(shown).toContain("S3 does not accept the access key yet");
+    expect(shown).toContain("AWS does not know this Access Key ID");
     for (let i = 0; i + 8 <= secret.length; i++)
       expect(shown).not.toContain(secret.slice(i, i + 8));
-  });
-});
-
-describe("the command line, configured only through the environment", () => {
-  it("uploads with the SDK's default chain (AWS_ENDPOINT_URL, keys, region)", async () => {
-    const path = await file("env.csv", GOOD);
-    const bin = join(import.meta.dirname, "..", "bin", "budget-sync.js");
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [bin, "upload", path, "--bucket", BUCKET, "--prefix", "env/", "--date", "20250301"],
-      { env: { PATH: process.env.PATH, HOME: dir, ...s3.env } },
-    );
-    expect(stdout).toContain("uploaded s3://budget-uploads/env/budget_20250301.csv");
-    expect(stderr).toBe("");
-    expect(await keys(s3rverClient(s3), "env/")).toEqual(["env/budget_20250301.csv"]);
   });
 });
