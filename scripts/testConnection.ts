@@ -9,6 +9,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { isAwsRegion } from "../lib/awsRegions.ts";
+import { newestBudgetFile, ordersDisagreeNote } from "../lib/budgetFileOrder.ts";
 import { Redactor } from "../lib/redact.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 import { CliError, ExitCode, parseOptions, UsageError, type ExitCodeValue } from "./errors.ts";
@@ -131,15 +132,36 @@ async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise
   };
 }
 
-function newestOf(files: Listing["files"]): Listing["files"][number] | undefined {
-  return files.reduce<Listing["files"][number] | undefined>(
-    // Equal times (S3 keeps seconds): the later name, as dated names sort by date.
-    (newest, f) =>
-      !newest || [f.lastModified ?? "", f.key] > [newest.lastModified ?? "", newest.key]
-        ? f
-        : newest,
-    undefined,
-  );
+/**
+ * The newest budget file by the date in its `budget_YYYYMMDD` name (the upload time breaks
+ * ties), and the file uploaded last when that is another; with no file so named, the file
+ * uploaded last, for the read check.
+ */
+function newestOf(
+  files: Listing["files"],
+  prefix: string,
+): { newest?: Listing["files"][number]; note?: string } {
+  const listed = files.map((file) => ({
+    key: file.key,
+    lastModified: file.lastModified ? new Date(file.lastModified) : undefined,
+    file,
+  }));
+  const order = newestBudgetFile(listed, prefix);
+  if (order) {
+    return {
+      newest: order.newest.file,
+      ...(order.uploadedLast ? { note: ordersDisagreeNote(order.newest, order.uploadedLast) } : {}),
+    };
+  }
+  return {
+    newest: files.reduce<Listing["files"][number] | undefined>(
+      (newest, f) =>
+        !newest || [f.lastModified ?? "", f.key] > [newest.lastModified ?? "", newest.key]
+          ? f
+          : newest,
+      undefined,
+    ),
+  };
 }
 
 /** `aws s3 ls` style: date, time, size, name under the prefix. */
@@ -312,10 +334,11 @@ export async function runTestConnection(
     const s3 = d.s3(region, chosen.credentials);
     try {
       const listing = await listPrefix(s3, bucket, prefix);
-      const newest = newestOf(listing.files);
+      const { newest, note } = newestOf(listing.files, prefix);
       report.fileCount = listing.files.length;
       report.newest = newest;
       report.warnings = listingWarnings(listing.files, prefix);
+      if (note) report.warnings.push(note);
       if (listing.truncated) {
         report.warnings.push(
           `Stopped counting after ${MAX_PAGES} pages (${listing.files.length} files).`,

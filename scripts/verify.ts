@@ -6,6 +6,7 @@ import {
   type BudgetFileFormat,
   type BudgetFileReport,
 } from "../lib/budgetFile.ts";
+import { newestBudgetFile, ordersDisagreeNote, type ListedFile } from "../lib/budgetFileOrder.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 import { ExitCode, UsageError, parseOptions, type ExitCodeValue } from "./errors.ts";
 import {
@@ -137,6 +138,7 @@ export async function runVerify(
   const warnings = ignored.map(({ key, reason }) => `${key} is ignored by the sync: ${reason}`);
   const now = deps.now?.() ?? new Date();
   let newest: _Object | undefined;
+  let uploadedLast: ListedFile | undefined;
   let report: BudgetFileReport | undefined;
   let ageHours: number | undefined;
 
@@ -145,11 +147,17 @@ export async function runVerify(
       `no budget files found under ${where} (the guide's "No files found"):\n${NO_FILES_FIX.map((fix, i) => `  ${i + 1}. ${fix}`).join("\n")}`,
     );
   } else {
-    newest = budgetFiles.reduce((a, b) => {
-      const ta = a.LastModified?.getTime() ?? 0;
-      const tb = b.LastModified?.getTime() ?? 0;
-      return tb > ta || (tb === ta && (b.Key ?? "") > (a.Key ?? "")) ? b : a;
-    });
+    const files = budgetFiles.map((object) => ({
+      key: object.Key ?? "",
+      lastModified: object.LastModified,
+      object,
+    }));
+    const order = newestBudgetFile(files, options.prefix)!;
+    newest = order.newest.object;
+    if (order.uploadedLast) {
+      warnings.unshift(ordersDisagreeNote(order.newest, order.uploadedLast));
+      uploadedLast = order.uploadedLast;
+    }
     const key = newest.Key!;
     ageHours = newest.LastModified
       ? (now.getTime() - newest.LastModified.getTime()) / 3_600_000
@@ -243,6 +251,15 @@ export async function runVerify(
             ageHours: ageHours === undefined ? undefined : Math.round(ageHours * 10) / 10,
           }
         : null,
+      // The file uploaded last, when the date in the names says another one is the newest.
+      ...(uploadedLast
+        ? {
+            uploadedLast: {
+              key: uploadedLast.key,
+              lastModified: uploadedLast.lastModified?.toISOString(),
+            },
+          }
+        : {}),
       file: report && newest ? reportJson(newest.Key!, report) : null,
       ignored,
       ...(probe ? { readOnly: probe } : {}),
@@ -312,7 +329,7 @@ export const verifyCommand: CommandModule<object, VerifyOptions> = {
         "",
       )
       .epilogue(
-        "Lists the prefix (every page), takes the newest budget_YYYYMMDD.csv/.xlsx, checks its age, downloads and validates it as it streams, and warns about files the sync ignores. S3 errors are explained with the guide's troubleshooting (a wrong key fails at once; one created a minute ago may not work yet). Credentials and region come from the AWS SDK's default chain.\nExit codes: 0 healthy; 1 a finding (no budget file, stale, invalid, writable with --expect-read-only) or S3 refused; 2 bad usage or missing configuration.",
+        "Lists the prefix (every page), takes the newest budget_YYYYMMDD.csv/.xlsx (by the date in its name; the upload time breaks ties), checks its age, downloads and validates it as it streams, and warns about files the sync ignores. S3 errors are explained with the guide's troubleshooting (a wrong key fails at once; one created a minute ago may not work yet). Credentials and region come from the AWS SDK's default chain.\nExit codes: 0 healthy; 1 a finding (no budget file, stale, invalid, writable with --expect-read-only) or S3 refused; 2 bad usage or missing configuration.",
       ) as unknown as Argv<VerifyOptions>,
   handler: async (argv) => {
     const options = parseOptions(optionsSchema, argv);

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../scripts/cli.ts";
-import { runCli } from "./helpers/cli.ts";
+import { COMMANDS } from "../../scripts/cli.ts";
+import { runCli } from "../helpers/cli.ts";
 
 describe("the command line's own messages", () => {
   it("says what is wrong with a value in a command line's words, one problem per flag", async () => {

@@ -1,0 +1,129 @@
+/**
+ * `budget-sync register` as people run it: the real bin in a child process, against a local HTTP
+ * server standing in for SpendFlo's API (plain http is allowed to localhost only).
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.ts";
+import { expectNoSecret, OWN_SECRET, ownStackOutputs } from "../helpers/stackOutputs.ts";
+
+const API_KEY = "sf_test_Kk2Pp4Ii6Kk8Ee0Yy2Aa4Pp6Ii8Kk0Ee";
+interface Received {
+  method?: string;
+  url?: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+let server: Server;
+let api: string;
+let received: Received[] = [];
+/** What the API answers next: a status and a JSON body. */
+let answer: { status: number; body: unknown } = { status: 201, body: { id: "cfg_123" } };
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      received.push({ method: req.method, url: req.url, headers: req.headers, body });
+      res.writeHead(answer.status, { "content-type": "application/json" });
+      res.end(JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  api = `http://localhost:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const register = (extra: string[] = []) =>
+  runCli(
+    ["register", "--api-url", api, "--customer-id", "cust_42", "--stack-outputs", "-", ...extra],
+    { input: JSON.stringify(ownStackOutputs()), env: { SPENDFLO_API_KEY: API_KEY } },
+  );
+
+describe("budget-sync register, run as a process", () => {
+  it("registers: exit 0, the guide's body sent with the key, nothing secret printed", async () => {
+    received = [];
+    answer = { status: 201, body: { id: "cfg_123" } };
+    const result = await register();
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^Registered the S3 sync with SpendFlo \(HTTP 201, 1 attempt\)\./,
+    );
+    expect(result.stdout).toContain("config id  cfg_123");
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ method: "POST", url: "/api/sync/config" });
+    expect(received[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(JSON.parse(received[0]!.body)).toEqual({
+      customerId: "cust_42",
+      sourceType: "s3",
+      enabled: true,
+      frequency: "every_4_hours",
+      sourceConfig: ownStackOutputs().syncSourceConfig,
+    });
+    expectNoSecret(result.stdout + result.stderr);
+    expect(result.stdout + result.stderr).not.toContain(API_KEY);
+  });
+
+  it("--json: one JSON document with the API's answer", async () => {
+    answer = { status: 200, body: { id: "cfg_124", echo: { secretAccessKey: OWN_SECRET } } };
+    const result = await register(["--json"]);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({ ok: true, status: 200, response: { id: "cfg_124" } });
+    // A server that echoes the secret back is masked too.
+    expectNoSecret(result.stdout);
+  });
+
+  it("an API that refuses the key: exit 1, what to check; --json the same as a document", async () => {
+    answer = { status: 401, body: { message: "invalid api key" } };
+    const human = await register();
+    expect(human.code).toBe(1);
+    expect(human.stdout).toBe("");
+    expect(human.stderr).toMatch(/^budget-sync: SpendFlo's API refused the registration: HTTP 401/);
+    expect(human.stderr).toContain("SPENDFLO_API_KEY");
+    const json = await register(["--json"]);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it("--dry-run prints the request and sends nothing, without an API key", async () => {
+    received = [];
+    const result = await runCli(
+      [
+        "register",
+        "--api-url",
+        api,
+        "--customer-id",
+        "cust_42",
+        "--stack-outputs",
+        "-",
+        "--dry-run",
+      ],
+      { input: JSON.stringify(ownStackOutputs()), env: { SPENDFLO_API_KEY: "" } },
+    );
+    expect(result.code).toBe(0);
+    expect(received).toEqual([]);
+    expect(result.stdout).toContain(`POST ${api}/api/sync/config`);
+    expectNoSecret(result.stdout + result.stderr);
+  });
+
+  it("bad usage: --api-key on the command line is refused (exit 2), the key not echoed", async () => {
+    const result = await runCli([
+      "register",
+      "--api-url",
+      api,
+      "--customer-id",
+      "cust_42",
+      "--stack-outputs",
+      "-",
+      "--api-key",
+      API_KEY,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--api-key/);
+    expect(result.stdout + result.stderr).not.toContain(API_KEY);
+  });
+});
