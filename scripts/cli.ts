@@ -64,8 +64,9 @@ export async function main(argsGiven: string[]): Promise<number> {
     if (named && COMMANDS[named] && commands.length === 1) {
       const unknown = unknownOptions(commands[0]!, args);
       if (unknown.length) {
+        // yargs' own words first ("Unknown argument: bogus"), as scripts may match them.
         throw new UsageError(
-          `unknown option${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: \`budget-sync ${named} --help\` lists the options`,
+          `Unknown argument${unknown.length > 1 ? "s" : ""}: ${unknown.map((a) => a.replace(/^--?/, "")).join(", ")} (${unknown.join(", ")} ${unknown.length > 1 ? "are no options" : "is no option"} of ${named}: \`budget-sync ${named} --help\` lists them)`,
         );
       }
     }

@@ -74,7 +74,7 @@ describe("budget-sync validate, run as a process", () => {
     const result = await validate(["--bogus", path]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      "budget-sync: unknown option --bogus: `budget-sync validate --help` lists the options\nRun with --help for usage.\n",
+      "budget-sync: Unknown argument: bogus (--bogus is no option of validate: `budget-sync validate --help` lists them)\nRun with --help for usage.\n",
     );
   });
 
