@@ -1,9 +1,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "../scripts/errors.ts";
 import {
@@ -265,99 +263,6 @@ describe("test-connection in the role mode", () => {
       "External id refused: STS AssumeRole of arn:aws:iam::444455556666:role/spendflo-budget-sync-dev",
     );
     expect(run.error!.message).toContain("--credentials default --check-permissions");
-  });
-});
-
-describe("test-connection: the real command line, default chain from the environment", () => {
-  const bin = join(import.meta.dirname, "..", "bin", "budget-sync.js");
-  const runBin = (args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        [bin, "test-connection", ...args],
-        {
-          env: {
-            ...process.env,
-            ...env,
-            AWS_PROFILE: "", // a developer's profile must not take over the env credentials
-          },
-        },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-      );
-    });
-
-  it("lists through AWS_ENDPOINT_URL with path-style addressing; a wrong bucket exits 1", async () => {
-    const [ok, wrong] = await Promise.all([
-      runBin(["--bucket", BUCKET, "--prefix", "budgets/"]),
-      runBin(["--bucket", "no-such-budget-bucket", "--prefix", "budgets/"]),
-    ]);
-    expect(ok.stdout).toContain("3 files; newest: budgets/budget_20250205.csv");
-    expect(ok.code).toBe(0);
-    expect(wrong.code).toBe(1);
-    expect(wrong.stdout).toContain("Connection FAILED: No such bucket");
-  });
-
-  // s3rver has no IAM or STS: --check-permissions cannot run there, and must say so plainly
-  // while the listing's own result is still printed.
-  const runWithOutputs = (args: string[], extraEnv: Record<string, string>) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const child = execFile(
-        process.execPath,
-        [bin, "test-connection", "--stack-outputs", "-", "--credentials", "default", ...args],
-        { env: { ...process.env, ...env, AWS_PROFILE: "", ...extraEnv } },
-        (error, stdout, stderr) =>
-          resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-      );
-      child.stdin!.end(JSON.stringify(iamUserOutputs()));
-    });
-
-  it("--check-permissions against s3rver (AWS_ENDPOINT_URL): the listing is kept, the check is a plain finding, exit 1", async () => {
-    const [human, json] = await Promise.all([
-      runWithOutputs(["--check-permissions"], {}),
-      runWithOutputs(["--check-permissions", "--json"], {}),
-    ]);
-    expect(human.stdout).toContain("3 files; newest: budgets/budget_20250205.csv");
-    expect(human.stdout).toContain(
-      `Permissions NOT CHECKED: AWS STS (GetCallerIdentity, to know the account) could not be reached at ${s3rver.endpoint}: what answered there is not AWS`,
-    );
-    expect(human.stdout).toContain(
-      `--check-permissions needs AWS IAM and STS; against an S3-compatible store (S3 here is ${s3rver.endpoint}), leave it off.`,
-    );
-    expect(human.code).toBe(1);
-    for (const run of [human, json]) {
-      expect(run.stdout + run.stderr).not.toMatch(
-        /\$response|XML parse|Deserialization|at .*\.js:/,
-      );
-    }
-    const report = JSON.parse(json.stdout);
-    expect(report).toMatchObject({
-      ok: false,
-      bucket: BUCKET,
-      prefix: "budgets/",
-      fileCount: 3,
-      newest: { key: "budgets/budget_20250205.csv" },
-      readNewest: "ok",
-      permissions: { ok: false, ran: false },
-    });
-    expect(report.failure).toBeUndefined();
-    expect(report.permissions.reason).toContain("leave it off");
-    expect(json.code).toBe(1);
-  });
-
-  it("--check-permissions with AWS_ENDPOINT_URL_S3 only: STS unreachable is named with the store, no raw SDK text", async () => {
-    const run = await runWithOutputs(["--check-permissions"], {
-      AWS_ENDPOINT_URL: "",
-      AWS_ENDPOINT_URL_S3: s3rver.endpoint,
-      // Nothing listens there: deterministic, with or without a network to AWS.
-      AWS_ENDPOINT_URL_STS: "http://127.0.0.1:9",
-    });
-    expect(run.stdout).toContain("3 files; newest: budgets/budget_20250205.csv");
-    expect(run.stdout).toContain(
-      `Permissions NOT CHECKED: AWS STS (GetCallerIdentity, to know the account) could not be reached at http://127.0.0.1:9 (ECONNREFUSED): --check-permissions needs AWS IAM and STS; against an S3-compatible store (S3 here is ${s3rver.endpoint}), leave it off.`,
-    );
-    expect(run.stderr).not.toContain("getaddrinfo");
-    expect(run.code).toBe(1);
   });
 });
 

@@ -110,6 +110,50 @@ describe("budget-sync register, run as a process", () => {
     expectNoSecret(result.stdout + result.stderr);
   });
 
+  it("--help explains every option and the exit codes, for register and test-connection", async () => {
+    const [register, testConnection] = await Promise.all([
+      runCli(["register", "--help"]),
+      runCli(["test-connection", "--help"]),
+    ]);
+    expect(register.code).toBe(0);
+    for (const flag of [
+      "--api-url",
+      "--customer-id",
+      "--stack-outputs",
+      "--customer",
+      "--frequency",
+      "--disabled",
+      "--dry-run",
+      "--json",
+      "--api-key-file",
+      "--idempotency-key",
+      "--timeout",
+    ])
+      expect(register.stdout).toContain(flag);
+    expect(register.stdout).not.toContain("--api-key ");
+    expect(register.stdout).toContain("Exit codes: 0 registered");
+    for (const flag of [
+      "--bucket",
+      "--prefix",
+      "--region",
+      "--stack-outputs",
+      "--credentials",
+      "--check-permissions",
+      "--json",
+    ])
+      expect(testConnection.stdout).toContain(flag);
+    expect(testConnection.stdout).toContain("needs iam:SimulatePrincipalPolicy");
+  });
+
+  it("an API that refuses with 403 echoing the key: exit 1, the key masked in --json", async () => {
+    answer = { status: 403, body: { message: `key ${API_KEY} may not write cust_42` } };
+    const refused = await register(["--json"]);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout).error).toContain("HTTP 403: key **** may not write cust_42");
+    expect(refused.stdout + refused.stderr).not.toContain(API_KEY);
+    expectNoSecret(refused.stdout + refused.stderr);
+  });
+
   it("bad usage: --api-key on the command line is refused (exit 2), the key not echoed", async () => {
     const result = await runCli([
       "register",

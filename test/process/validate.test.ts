@@ -51,10 +51,19 @@ describe("budget-sync validate, run as a process", () => {
     expect(JSON.parse(json.stdout).files[0]).toMatchObject({ valid: false, errorCount: 2 });
   });
 
-  it("an unreadable file: exit 2", async () => {
+  it("an unreadable file: exit 2, a message and no stack trace", async () => {
     const result = await validate([join(dir, "missing.csv")]);
     expect(result.code).toBe(2);
     expect(result.stdout).toContain("missing.csv: unreadable: no such file");
+    expect(result.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it("explains each option and the exit codes in --help", async () => {
+    const { code, stdout } = await validate(["--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--sheet\s+XLSX: the worksheet to check/);
+    expect(stdout).toMatch(/--json\s+Print/);
+    expect(stdout).toMatch(/Exit codes: 0 all valid/);
   });
 
   it("says a duplicate is found ignoring letter case and spaces around the values", async () => {
