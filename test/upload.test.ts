@@ -1,14 +1,24 @@
 import { appendFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError, ExitCode, UsageError } from "../scripts/errors.ts";
 import { S3CommandError } from "../scripts/s3Errors.ts";
 import { runUpload, type UploadDeps, type UploadOptions } from "../scripts/upload.ts";
-import { s3Refusal, s3rverClient, startS3rver, type RunningS3rver } from "./helpers/s3rver.ts";
+import { createS3Client } from "../scripts/s3Client.ts";
+import {
+  S3RVER_ACCESS_KEY_ID,
+  S3RVER_SECRET_ACCESS_KEY,
+  s3Refusal,
+  s3rverClient,
+  startS3rver,
+  type RunningS3rver,
+} from "./helpers/s3rver.ts";
 
 const BUCKET = "budget-uploads";
 const GOOD =
@@ -76,7 +86,7 @@ describe("budget-sync upload", () => {
     expect(out).toContain("uploaded s3://budget-uploads/c1/budget_20250205.csv (");
     expect(out).toContain("version none (bucket not versioned)");
     expect(out).toContain(
-      "integrity: Content-MD5 and the signed SHA-256 of every part, for the store to check on receipt",
+      "integrity: the Content-MD5 of every part, checked by the store on receipt",
     );
     const object = await s3rverClient(s3).send(
       new GetObjectCommand({ Bucket: BUCKET, Key: "c1/budget_20250205.csv" }),
@@ -381,6 +391,109 @@ describe("budget-sync upload", () => {
       /InvalidAccessKeyId: AWS does not know this Access Key ID\. As the guide's troubleshooting says, verify the Access Key ID and Secret are correct/,
     );
     expect(sent.filter((name) => name === "PutObjectCommand")).toHaveLength(1);
+  });
+});
+
+/** The headers of every request as sent (signed), by command. */
+function sentHeaders(client: S3Client): { command: string; headers: Record<string, string> }[] {
+  const seen: { command: string; headers: Record<string, string> }[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const request = args.request as { headers: Record<string, string> };
+      seen.push({ command: String(context.commandName), headers: { ...request.headers } });
+      return next(args);
+    },
+    { step: "deserialize", name: "testSentHeaders" },
+  );
+  return seen;
+}
+
+/** The signed header names of a request. */
+const signed = (headers: Record<string, string>) =>
+  /SignedHeaders=([^,]+)/.exec(headers.authorization ?? "")?.[1]?.split(";") ?? [];
+
+describe("integrity: exactly one checksum per part that S3 verifies", () => {
+  const content = bigCsv(12);
+  const parts = [0, 1, 2].map((i) =>
+    content.subarray(i * 5 * 1024 * 1024, (i + 1) * 5 * 1024 * 1024),
+  );
+
+  it("sends a signed Content-MD5 with every part where the client sends no flexible checksums, the payload unsigned", async () => {
+    const path = await file("md5.csv", content);
+    const client = s3rverClient(s3);
+    const seen = sentHeaders(client);
+    const { code, out } = await upload(
+      { file: path, bucket: BUCKET, prefix: "md5/" },
+      { client, partSize: 5 * 1024 * 1024 },
+    );
+    expect(code).toBe(ExitCode.Ok);
+    expect(out).toContain(
+      "integrity: the Content-MD5 of every part, checked by the store on receipt",
+    );
+    const uploads = seen.filter((r) => r.command === "UploadPartCommand");
+    expect(uploads).toHaveLength(3);
+    const md5s = uploads.map((r) => r.headers["content-md5"]).sort();
+    expect(md5s).toEqual(parts.map((p) => createHash("md5").update(p).digest("base64")).sort());
+    for (const { headers } of uploads) {
+      expect(Object.keys(headers).filter((h) => /^x-amz-checksum-/i.test(h))).toEqual([]);
+      expect(headers["x-amz-content-sha256"]).toBe("UNSIGNED-PAYLOAD");
+      expect(signed(headers)).toContain("content-md5");
+    }
+  });
+
+  it("sends a signed CRC32 with every part, and lists them on completion, where the client sends flexible checksums (AWS)", async () => {
+    const path = await file("crc.csv", content);
+    const client = createS3Client(
+      {
+        endpoint: s3.endpoint,
+        region: "us-east-1",
+        credentials: {
+          accessKeyId: S3RVER_ACCESS_KEY_ID,
+          secretAccessKey: S3RVER_SECRET_ACCESS_KEY,
+        },
+        requestChecksumCalculation: "WHEN_SUPPORTED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+      },
+      s3.env,
+    );
+    const seen = sentHeaders(client);
+    const { code, out } = await upload(
+      { file: path, bucket: BUCKET, prefix: "crc/" },
+      { client, partSize: 5 * 1024 * 1024 },
+    );
+    expect(code).toBe(ExitCode.Ok);
+    expect(out).toContain("integrity: the CRC32 checksum of every part, checked by S3 on receipt");
+    const crc = (bytes: Buffer) => {
+      const value = Buffer.alloc(4);
+      value.writeUInt32BE(crc32(bytes));
+      return value.toString("base64");
+    };
+    const uploads = seen.filter((r) => r.command === "UploadPartCommand");
+    expect(uploads.map((r) => r.headers["x-amz-checksum-crc32"]).sort()).toEqual(
+      parts.map(crc).sort(),
+    );
+    for (const { headers } of uploads) {
+      expect(headers["content-md5"]).toBeUndefined();
+      expect(Object.keys(headers).filter((h) => /^x-amz-checksum-/i.test(h))).toEqual([
+        "x-amz-checksum-crc32",
+      ]);
+      expect(headers["x-amz-content-sha256"]).toBe("UNSIGNED-PAYLOAD");
+      expect(signed(headers)).toContain("x-amz-checksum-crc32");
+    }
+    const created = seen.find((r) => r.command === "CreateMultipartUploadCommand")!;
+    expect(created.headers["x-amz-checksum-algorithm"]).toBe("CRC32");
+  });
+
+  it("gives a one-request upload (a small file) its one checksum too", async () => {
+    const path = await file("small-md5.csv", GOOD);
+    const client = s3rverClient(s3);
+    const seen = sentHeaders(client);
+    expect(
+      (await upload({ file: path, bucket: BUCKET, prefix: "small-md5/" }, { client })).code,
+    ).toBe(ExitCode.Ok);
+    const [put] = seen.filter((r) => r.command === "PutObjectCommand");
+    expect(put!.headers["content-md5"]).toBe(createHash("md5").update(GOOD).digest("base64"));
+    expect(put!.headers["x-amz-content-sha256"]).toBe("UNSIGNED-PAYLOAD");
   });
 });
 
