@@ -16,7 +16,7 @@ export interface CliResult {
  * ends support: silenced there, so that a test comparing stderr sees the same on every Node the
  * suites run on. On a supported Node nothing is silenced.
  */
-const SDK_NOTICE_OFF: NodeJS.ProcessEnv =
+export const SDK_NOTICE_OFF: NodeJS.ProcessEnv =
   Number(process.versions.node.split(".")[0]) < 22
     ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" }
     : {};
