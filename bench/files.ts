@@ -234,7 +234,7 @@ export async function benchUpload(megabytes: number, runs: number): Promise<void
     row("budget-sync upload, Content-MD5 per part", md5, target);
     row("budget-sync upload, CRC32 per part (as to S3)", crc, target);
     console.log(
-      `  ${"machine".padEnd(46)} ${availableParallelism()} cores shared by the command, its threads and s3rver`,
+      `  ${"machine".padEnd(46)} ${availableParallelism()} cores shared by the command, its threads and s3rver; Node ${process.version}`,
     );
   } finally {
     await s3.close();
