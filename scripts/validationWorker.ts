@@ -6,7 +6,15 @@
  * the file itself, by positional reads of the descriptor the starting thread opened (`fd`).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,6 +100,11 @@ function workerBundle(): string | undefined {
         logLevel: "silent",
       });
       renameSync(building, file);
+      // Bundles of sources since changed are of no more use.
+      for (const name of readdirSync(cache)) {
+        if (/^validationWorker-.*\.mjs$/.test(name) && path.join(cache, name) !== file)
+          rmSync(path.join(cache, name), { force: true });
+      }
     }
     bundled = { file };
   } catch {
