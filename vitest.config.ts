@@ -1,16 +1,43 @@
 import { defineConfig } from "vitest/config";
 
+// The unit suite (`npm test`): in-process tests. The process-level tests (test/process, the real
+// bin in child processes), the interop tests (the real AWS CLI), the published policy pack
+// (test/pack) and the browser tests (test/browser) have configs of their own.
+
+/**
+ * Test files that set Pulumi's mocks in their own process: Pulumi's runtime is global to a
+ * process, so each of these files gets a process of its own. (`plan` runs its programs on worker
+ * threads, so the files that plan share their workers, and the plans made once per worker.)
+ */
+const PULUMI_RUNTIME = ["test/components/**/*.test.ts", "test/hostedCustomer.test.ts"];
+const ELSEWHERE = [
+  "test/interop/**",
+  "test/process/**",
+  "test/pack/**",
+  "test/browser/**",
+  "node_modules/**",
+];
+
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    exclude: [
-      "test/interop/**",
-      "test/process/**",
-      "test/pack/**",
-      "test/browser/**",
-      "node_modules/**",
-    ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: "pulumi", include: PULUMI_RUNTIME, exclude: ELSEWHERE },
+      },
+      {
+        // Everything else shares its workers' loaded modules (the AWS SDK, exceljs, zod, the
+        // components' @pulumi/aws) rather than loading them again for every file.
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/**/*.test.ts"],
+          exclude: [...ELSEWHERE, ...PULUMI_RUNTIME],
+          isolate: false,
+        },
+      },
+    ],
   },
 });

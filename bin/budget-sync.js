@@ -7,7 +7,11 @@ register();
 process.on("uncaughtException", (error) => {
   // Already reported by the command (a failed program rethrows its error): exit as it said.
   if (process.exitCode) process.exit(process.exitCode);
-  process.stderr.write(`budget-sync: ${error instanceof Error ? error.message : String(error)}\n`);
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`budget-sync: ${message}\n`);
+  // A script that asked for JSON reads stdout: it gets the failure there too.
+  if (process.argv.includes("--json") || process.argv.includes("--json=true"))
+    process.stdout.write(`${JSON.stringify({ error: { message, exitCode: 2 } }, null, 2)}\n`);
   process.exit(2);
 });
 const { main } = await import("../scripts/cli.ts");

@@ -520,7 +520,7 @@ export class BudgetFileChecker {
         this.error(
           line,
           this.departmentName,
-          `duplicate budget: ${this.sheet === undefined ? "line" : "row"} ${first} has the same Department, Sub Category and Fiscal Period, so which amount applies is ambiguous`,
+          `duplicate budget: ${this.sheet === undefined ? "line" : "row"} ${first} has the same Department, Sub Category and Fiscal Period (compared ignoring letter case and spaces around the values), so which amount applies is ambiguous`,
         ),
       options.expectedRows,
     );

@@ -4,7 +4,8 @@
  * matter; the sheets are listed from xl/workbook.xml in tab order, and the one checked (the
  * first, what SpendFlo reads, unless one is named) is streamed row by row through exceljs'
  * WorkbookReader into the checker, with the parts it needs served first. Cells are turned into
- * the text a CSV export would hold; formulas and error cells are reported, not evaluated.
+ * the text a CSV export would hold; a formula reads as the value saved with it (with a warning),
+ * never evaluated; error cells and formulas saved without a value are errors.
  */
 import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
@@ -25,6 +26,8 @@ import {
   type ServedPart,
   type ZipEntry,
 } from "./xlsxArchive.ts";
+import { columnLetters, sheetFormulas, type SheetFormulas } from "./xlsxFormulas.ts";
+import { xmlText } from "./xmlText.ts";
 
 /**
  * The largest XLSX file read: a workbook is held in memory while it is checked, because the
@@ -80,25 +83,6 @@ export async function xlsxSheets(
 /** What to tell the user when the sheet to upload or verify is not the one SpendFlo reads. */
 export function notFirstSheetMessage(sheet: string, first: string): string {
   return `the sheet "${sheet}" is not the workbook's first sheet: SpendFlo reads only the first sheet ("${first}"), so move "${sheet}" first (drag its tab to the left) and save`;
-}
-
-const XML_ENTITIES: Record<string, string> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-};
-
-function xmlText(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, name: string) => {
-    if (name[0] === "#") {
-      const code =
-        name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : +name.slice(1);
-      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return XML_ENTITIES[name] ?? whole;
-  });
 }
 
 function xmlAttributes(text: string): Map<string, string> {
@@ -347,7 +331,8 @@ export async function validateXlsxStream(
         onInvalid,
       });
       checker = current;
-      const cell = cellReader(current);
+      let formulas: SheetFormulas | undefined;
+      const cell = cellReader(current, () => formulas);
       let kinds: (BudgetColumnId | undefined)[] = [];
       for await (const row of sheet) {
         const values = Array.isArray(row.values) ? (row.values as unknown[]) : [];
@@ -361,6 +346,8 @@ export async function validateXlsxStream(
           }
           continue;
         }
+        if (formulas === undefined && values.some(isFormulaCell))
+          formulas = await readSheetFormulas(bytes, sheetEntry);
         const cells: (string | null)[] = [];
         for (let i = 1; i < values.length; i++)
           cells.push(cell(values[i], row.number, current.columnName(i - 1), kinds[i - 1], row, i));
@@ -457,8 +444,79 @@ function headerText(value: unknown): string {
   return String(value);
 }
 
-function cellReader(checker: BudgetFileChecker): CellReader {
-  return (value, line, column, kind, row, index) => {
+/** A formula cell as exceljs' streaming reader gives it. */
+interface FormulaCell {
+  formula?: string;
+  sharedFormula?: string;
+  /** The value Excel saved with the formula (a number, or text); absent when none was saved. */
+  result?: unknown;
+}
+
+/**
+ * Reads cells into text. `formulas` tells what the streaming reader loses about formula cells
+ * (the text of a filled-down formula, an error or boolean saved value), once the sheet has one.
+ */
+function cellReader(
+  checker: BudgetFileChecker,
+  formulas: () => SheetFormulas | undefined,
+): CellReader {
+  /**
+   * A formula cell reads as its saved value, as pandas or openpyxl (data-only) read it, with a
+   * warning that shows both: a program that writes formulas without calculating them saves 0.
+   */
+  const formulaValue = (
+    cell: FormulaCell,
+    line: number,
+    column: string,
+    kind: BudgetColumnId | undefined,
+    row: Parameters<CellReader>[4],
+    index: number,
+  ): string | null => {
+    const ref = `${columnLetters(index)}${line}`;
+    // exceljs keeps neither a filled-down formula's text nor a saved 0 or "": the XML has both.
+    const xml = formulas()?.at(ref);
+    const text = xml?.formula || cell.formula || cell.sharedFormula || "";
+    const shown = text
+      ? `=${text.length > 60 ? `${text.slice(0, 59)}…` : text}`
+      : "a filled-down formula";
+    const saved =
+      xml?.saved ??
+      (cell.result === undefined || cell.result === null
+        ? undefined
+        : typeof cell.result === "number"
+          ? Number.isNaN(cell.result)
+            ? { type: "error" as const, text: "" }
+            : { type: "number" as const, text: numberText(cell.result) }
+          : { type: "text" as const, text: String(cell.result) });
+    // A column the guide does not name is not imported: only its value matters, quietly.
+    if (kind === undefined) return saved?.type === "error" ? "" : (saved?.text ?? "");
+    if (saved?.type === "error") {
+      checker.error(
+        line,
+        column,
+        `the cell holds a formula (${shown}) whose saved value is ${saved.text ? `the error ${saved.text}` : "an error"}: correct the formula in Excel and save, or paste the right value`,
+      );
+      return null;
+    }
+    if (saved === undefined) {
+      checker.error(
+        line,
+        column,
+        `the cell holds a formula (${shown}) with no saved value: readers take the value a spreadsheet saved with the formula, and this file has none (the program that wrote it did not calculate); open the file in Excel and save it, or paste the column as values`,
+      );
+      return null;
+    }
+    checker.warning(
+      line,
+      column,
+      `the cell holds a formula (${shown}); a reader takes its saved value, ${saved.type === "text" ? `"${saved.text}"` : saved.text}: check that it is right (a program that writes formulas without calculating them saves 0 or nothing); paste the column as values to be sure`,
+    );
+    // A number goes through the number's own checks (a percentage format, say).
+    return saved.type === "number"
+      ? read(Number(saved.text), line, column, kind, row, index)
+      : saved.text;
+  };
+  const read: CellReader = (value, line, column, kind, row, index) => {
     if (value === null || value === undefined) return "";
     if (typeof value === "string") return value;
     if (typeof value === "number") {
@@ -500,17 +558,10 @@ function cellReader(checker: BudgetFileChecker): CellReader {
       const v = value as {
         richText?: { text: string }[];
         text?: unknown;
-        formula?: string;
-        sharedFormula?: string;
         error?: string;
       };
-      if (typeof v.formula === "string" || typeof v.sharedFormula === "string") {
-        checker.error(
-          line,
-          column,
-          `the cell holds a formula (=${String(v.formula ?? v.sharedFormula).slice(0, 40)}): SpendFlo reads values, so paste it as values`,
-        );
-        return null;
+      if ("formula" in v || "sharedFormula" in v) {
+        return formulaValue(v as FormulaCell, line, column, kind, row, index);
       }
       if (typeof v.error === "string") {
         checker.error(line, column, `the cell holds the spreadsheet error ${v.error}`);
@@ -521,6 +572,28 @@ function cellReader(checker: BudgetFileChecker): CellReader {
     }
     return String(value);
   };
+  return read;
+}
+
+function isFormulaCell(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && ("formula" in value || "sharedFormula" in value)
+  );
+}
+
+/**
+ * The sheet's formula cells as its XML has them, read once the sheet turns out to hold one.
+ * A sheet too large to hold as one string (V8's limit) is read without: its filled-down
+ * formulas are then named as such, without their text.
+ */
+async function readSheetFormulas(bytes: Uint8Array, entry: ZipEntry): Promise<SheetFormulas> {
+  const none: SheetFormulas = { at: () => undefined };
+  if (entry.size > 256 * 1024 * 1024) return none;
+  try {
+    return sheetFormulas((await entryBytes(bytes, entry)).toString("utf8"));
+  } catch {
+    return none;
+  }
 }
 
 async function drain(iterator: AsyncIterator<Uint8Array>): Promise<void> {

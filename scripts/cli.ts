@@ -32,8 +32,9 @@ export async function loadCommands(args: readonly string[]): Promise<AnyCommand[
  * Runs the command line and returns the exit code. Commands set `process.exitCode`; errors are
  * printed as their message alone (set BUDGET_SYNC_DEBUG=1 for a stack trace).
  */
-export async function main(args: string[]): Promise<number> {
+export async function main(argsGiven: string[]): Promise<number> {
   process.exitCode = ExitCode.Ok;
+  const { args, operands } = protectOperands(argsGiven);
   const parser = yargs(args)
     .scriptName("budget-sync")
     .usage(
@@ -54,9 +55,22 @@ export async function main(args: string[]): Promise<number> {
     .alias("h", "help")
     .version(VERSION)
     .wrap(Math.min(100, process.stdout.columns ?? 100));
-  for (const command of await loadCommands(args)) parser.command(command);
+  const commands = await loadCommands(args);
+  for (const command of commands) parser.command(command);
+  // The operands after `--` go back in place of their stand-ins before any command sees them.
+  if (operands.size) parser.middleware((argv) => restoreOperands(argv, operands));
 
   try {
+    const named = args.find((a) => !a.startsWith("-"));
+    if (named && COMMANDS[named] && commands.length === 1) {
+      const unknown = unknownOptions(commands[0]!, args);
+      if (unknown.length) {
+        // yargs' own words first ("Unknown argument: bogus"), as scripts may match them.
+        throw new UsageError(
+          `Unknown argument${unknown.length > 1 ? "s" : ""}: ${unknown.map((a) => a.replace(/^--?/, "")).join(", ")} (${unknown.join(", ")} ${unknown.length > 1 ? "are no options" : "is no option"} of ${named}: \`budget-sync ${named} --help\` lists them)`,
+        );
+      }
+    }
     await parser.parseAsync();
     return Number(process.exitCode ?? ExitCode.Ok);
   } catch (error) {
@@ -67,6 +81,63 @@ export async function main(args: string[]): Promise<number> {
     }
     return exitCode;
   }
+}
+
+/**
+ * The options a command does not know, as typed. yargs names an unknown option only after it has
+ * found the command's arguments, and an unknown option takes the word after it as its value:
+ * `validate --bogus file.csv` would be told it names no file, not that --bogus means nothing.
+ */
+function unknownOptions(command: AnyCommand, args: readonly string[]): string[] {
+  const scratch = yargs([]);
+  if (typeof command.builder === "function") command.builder(scratch);
+  else if (command.builder) scratch.options(command.builder);
+  const { key, alias } = (
+    scratch as unknown as {
+      getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]> };
+    }
+  ).getOptions();
+  const known = new Set([...Object.keys(key), ...Object.values(alias).flat(), "help", "h"]);
+  const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const isKnown = (name: string) => known.has(name) || known.has(camel(name));
+  const unknown: string[] = [];
+  for (const arg of args) {
+    if (!arg.startsWith("-") || arg === "-" || /^-\d/.test(arg)) continue;
+    const name = arg.replace(/^--?/, "").split("=")[0]!;
+    if (!isKnown(name) && !(name.startsWith("no-") && isKnown(name.slice(3))))
+      unknown.push(arg.split("=")[0]!);
+  }
+  return unknown;
+}
+
+/**
+ * Words after `--` are operands even when they start with "-" (a file named -dash.csv), as in
+ * every POSIX tool; yargs would set them aside rather than take them as the command's
+ * arguments. They stand in as placeholders until yargs has placed them.
+ */
+function protectOperands(given: readonly string[]): {
+  args: string[];
+  operands: Map<string, string>;
+} {
+  const end = given.indexOf("--");
+  const operands = new Map<string, string>();
+  if (end < 0) return { args: [...given], operands };
+  const rest = given.slice(end + 1).map((operand, i) => {
+    const placeholder = `budget-sync-operand-${i}-${process.pid}`;
+    operands.set(placeholder, operand);
+    return placeholder;
+  });
+  return { args: [...given.slice(0, end), ...rest], operands };
+}
+
+function restoreOperands(argv: Record<string, unknown>, operands: Map<string, string>): void {
+  const restore = (value: unknown): unknown =>
+    typeof value === "string"
+      ? (operands.get(value) ?? value)
+      : Array.isArray(value)
+        ? value.map(restore)
+        : value;
+  for (const [key, value] of Object.entries(argv)) argv[key] = restore(value);
 }
 
 /** A failure as `--json` prints it: its message, the exit code and, from S3, its error code. */

@@ -159,7 +159,8 @@ export async function runOnboardingKit(
 
 /**
  * A hosted stack holds hundreds of customers: an unknown one is named with the first few ids, not
- * all of them. Anything else wrong with the text is left to selectStackOutputs to describe.
+ * all of them; a customer's own stack is named as such. Anything else wrong with the text is left
+ * to selectStackOutputs to describe.
  */
 function requireCustomer(text: string, customer: string): void {
   let raw: unknown;
@@ -170,7 +171,14 @@ function requireCustomer(text: string, customer: string): void {
   }
   // A plan's placeholder key must never be handed to a customer: said before anything else.
   refuseOfflinePlan(raw);
-  const customers = (raw as { customers?: unknown } | null)?.customers;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return;
+  if (!("customers" in raw) && ("syncSourceConfig" in raw || "bucketName" in raw)) {
+    // A customer's own stack: dropping --customer would not help, onboarding-kit needs one.
+    throw new UsageError(
+      `--stack-outputs: these are the outputs of a customer's own stack (they have no "customers"), not of SpendFlo's hosted stack: onboarding-kit prints the guide's Option 1 block for one customer of the hosted bucket. For a stack of your own, register it with \`budget-sync register --stack-outputs FILE\` and test it with \`budget-sync test-connection --stack-outputs FILE\``,
+    );
+  }
+  const customers = (raw as { customers?: unknown }).customers;
   if (customers === null || typeof customers !== "object" || Array.isArray(customers)) return;
   const ids = Object.keys(customers).sort();
   if (ids.includes(customer)) return;

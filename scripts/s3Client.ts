@@ -54,7 +54,8 @@ export function createS3Client(
 /**
  * PutObject and UploadPart with a body in memory and no flexible checksum header get a
  * Content-MD5 header: the store rejects the request (BadDigest) if a byte changed on the way.
- * lib-storage hands each part over as a buffer, so every part of a multipart upload is covered.
+ * `upload` gives each of its parts its own checksum (s3Transfer.ts); this covers the rest (the
+ * write probe of `verify --expect-read-only`, say).
  */
 function addContentMd5(client: S3Client): void {
   client.middlewareStack.add(

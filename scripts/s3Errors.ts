@@ -42,12 +42,6 @@ export function s3ErrorCode(error: unknown): string {
   return e.Code ?? e.name ?? e.code ?? "Error";
 }
 
-/** A key that S3 does not know or a signature it does not accept: a brand-new key, often. */
-export function isKeyNotValidYet(error: unknown): boolean {
-  const code = s3ErrorCode(error);
-  return code === "InvalidAccessKeyId" || code === "SignatureDoesNotMatch";
-}
-
 /** The region a wrong-region answer names, if it names one. */
 export function bucketRegionFromError(error: unknown): string | undefined {
   const e = (error ?? {}) as SdkErrorShape;
@@ -57,6 +51,18 @@ export function bucketRegionFromError(error: unknown): string | undefined {
   const expecting = /expecting '([a-z0-9-]+)'/.exec(e.message ?? "");
   return expecting?.[1];
 }
+
+/**
+ * IAM is eventually consistent: a key, or a permission, created a moment ago can be refused for
+ * about a minute. Said with every credential refusal, which is not retried: a wrong key fails at
+ * once rather than after a minute of tries.
+ */
+export const NEW_KEY_NOTE =
+  "A key or permission created a minute ago may not work yet (IAM is eventually consistent): if yours is that new, wait a minute and run again.";
+
+/** The guide's Troubleshooting, "Access Denied", fix 3. */
+const CHECK_KEYS =
+  "As the guide's troubleshooting says, verify the Access Key ID and Secret are correct";
 
 const ACCESS_DENIED_FIX = [
   "the IAM policy of these credentials must grant the action on this bucket and prefix (the guide: s3:GetObject and s3:ListBucket to read, s3:PutObject to upload)",
@@ -113,28 +119,28 @@ export function describeS3Error(error: unknown, context: S3ErrorContext): S3Prob
   if (code === "InvalidAccessKeyId") {
     return {
       code,
-      message: `${failed}: the Access Key ID is not valid: check it (right after \`pulumi up\` a new key can take a minute to work)`,
+      message: `${failed}: InvalidAccessKeyId: AWS does not know this Access Key ID. ${CHECK_KEYS} (AWS_ACCESS_KEY_ID, or the profile AWS_PROFILE names): a key mistyped, deleted, rotated away or of another partition is refused. ${NEW_KEY_NOTE}`,
       exitCode: ExitCode.Finding,
     };
   }
   if (code === "SignatureDoesNotMatch") {
     return {
       code,
-      message: `${failed}: the signature does not match: the Secret Access Key does not belong to the Access Key ID (right after \`pulumi up\` a new key can take a minute to work)`,
+      message: `${failed}: SignatureDoesNotMatch: the Secret Access Key does not belong to the Access Key ID. ${CHECK_KEYS}: take both from the same place (a clock far off causes this too). ${NEW_KEY_NOTE}`,
       exitCode: ExitCode.Finding,
     };
   }
   if (code === "ExpiredToken" || code === "TokenRefreshRequired" || code === "InvalidToken") {
     return {
       code,
-      message: `${failed}: the session credentials have expired or are invalid: refresh them (for example \`aws sso login\`)`,
+      message: `${failed}: ${code}: the session credentials (AWS_SESSION_TOKEN, an SSO or role session) have expired or are not valid: refresh them (for example \`aws sso login\`, or assume the role again) and run again`,
       exitCode: ExitCode.Finding,
     };
   }
   if (code === "AccessDenied" || code === "Forbidden" || status === 403) {
     return {
       code: "AccessDenied",
-      message: `${failed}: Access Denied. Check, as the guide's troubleshooting says:\n${ACCESS_DENIED_FIX.map((fix, i) => `  ${i + 1}. ${fix}`).join("\n")}`,
+      message: `${failed}: Access Denied. Check, as the guide's troubleshooting says:\n${ACCESS_DENIED_FIX.map((fix, i) => `  ${i + 1}. ${fix}`).join("\n")}\n${NEW_KEY_NOTE}`,
       exitCode: ExitCode.Finding,
     };
   }
@@ -180,44 +186,4 @@ export class S3CommandError extends CliError {
 /** Throws the explained error for an S3 failure. */
 export function s3Failure(error: unknown, context: S3ErrorContext): never {
   throw new S3CommandError(describeS3Error(error, context));
-}
-
-export interface NewKeyRetryOptions {
-  /** How long a new key may take to work; default 60 s (IAM's usual propagation time). */
-  timeoutMs?: number;
-  /** Pause between tries; default 5 s. */
-  intervalMs?: number;
-  /** Told once, when the first try failed that way. */
-  onWait?: (message: string) => void;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/**
- * Runs an S3 call; if S3 does not accept the key or signature yet, tries again for about a
- * minute: right after `pulumi up` creates an access key, it can take that long to work
- * everywhere. Other errors are thrown at once.
- */
-export async function withNewKeyRetry<T>(
-  call: () => Promise<T>,
-  options: NewKeyRetryOptions = {},
-): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const intervalMs = options.intervalMs ?? 5_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const started = Date.now();
-  let told = false;
-  for (;;) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!isKeyNotValidYet(error) || Date.now() - started + intervalMs > timeoutMs) throw error;
-      if (!told) {
-        told = true;
-        options.onWait?.(
-          `S3 does not accept the access key yet (${s3ErrorCode(error)}); a new key can take a minute to work: retrying for up to ${Math.round(timeoutMs / 1000)} s`,
-        );
-      }
-      await sleep(intervalMs);
-    }
-  }
 }

@@ -153,10 +153,25 @@ export function defaultStack(project: PulumiProject, ours: string): string {
  */
 export function readStackConfig(file: string, project: PulumiProject): StackConfigValues {
   if (!existsSync(file)) {
-    throw new CliError(`no stack config at ${file}`);
+    const stacks = projectStacks(project);
+    const where = path.relative(process.cwd(), project.stackConfigDir) || ".";
+    throw new CliError(
+      stacks.length
+        ? `no stack config at ${file}: the stacks of this project are ${stacks.join(", ")} (${where}/Pulumi.<stack>.yaml): name one with --stack, or give an existing file with --config`
+        : `no stack config at ${file}, and ${where} holds none (Pulumi.<stack>.yaml): create one, or give an existing file with --config`,
+    );
   }
   const doc = parseYaml(file) as { config?: unknown } | null;
-  const raw = doc?.config ?? {};
+  if (doc !== null && typeof doc === "object" && !Array.isArray(doc) && !("config" in doc)) {
+    // Settings at the top level are not a stack's config: Pulumi reads only those under config:.
+    const settings = Object.keys(doc).filter((key) => !STACK_FILE_KEYS.has(key));
+    if (settings.length) {
+      throw new CliError(
+        `${file} has no top-level "config:" map, so Pulumi reads none of its settings (${settings.slice(0, 5).join(", ")}${settings.length > 5 ? ", ..." : ""}): put them under a first line "config:", indented`,
+      );
+    }
+  }
+  const raw = (doc as { config?: unknown } | null)?.config ?? {};
   if (typeof raw !== "object" || Array.isArray(raw) || raw === null) {
     throw new CliError(`${file}: "config" must be a map of keys to values`);
   }
@@ -182,6 +197,14 @@ export function readStackConfig(file: string, project: PulumiProject): StackConf
 }
 
 const PLACEHOLDER = "offline-placeholder-for-a-secret";
+
+/** The top-level keys of a Pulumi stack file other than `config` (a stack with no settings). */
+const STACK_FILE_KEYS = new Set([
+  "secretsprovider",
+  "encryptedkey",
+  "encryptionsalt",
+  "environment",
+]);
 
 function isSecure(value: unknown): boolean {
   return (

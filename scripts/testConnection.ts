@@ -9,6 +9,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { isAwsRegion } from "../lib/awsRegions.ts";
+import { newestBudgetFile, ordersDisagreeNote } from "../lib/budgetFileOrder.ts";
 import { Redactor } from "../lib/redact.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 import { CliError, ExitCode, parseOptions, UsageError, type ExitCodeValue } from "./errors.ts";
@@ -65,15 +66,10 @@ export interface TestConnectionDeps {
   readStdin: () => Promise<string>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  sleep: (ms: number) => Promise<void>;
-  now: () => number;
   /** The S3 client for a region and credentials (undefined: the default chain). */
   s3: (region: string | undefined, credentials: Credentials | undefined) => S3Client;
   sts: (region: string | undefined) => STSClient;
   iam: (region: string | undefined) => IAMClient;
-  /** How long a new access key may take to work: IAM is eventually consistent. */
-  newKeyGraceMs: number;
-  newKeyRetryEveryMs: number;
 }
 
 export const defaultTestConnectionDeps = (): TestConnectionDeps => ({
@@ -81,13 +77,9 @@ export const defaultTestConnectionDeps = (): TestConnectionDeps => ({
   readStdin: readAllStdin,
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  now: Date.now,
   s3: (region, credentials) => makeS3Client(region, credentials),
   sts: (region) => new STSClient(region ? { region } : {}),
   iam: (region) => new IAMClient(region ? { region } : {}),
-  newKeyGraceMs: 60_000,
-  newKeyRetryEveryMs: 5_000,
 });
 
 interface Listing {
@@ -140,15 +132,36 @@ async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise
   };
 }
 
-function newestOf(files: Listing["files"]): Listing["files"][number] | undefined {
-  return files.reduce<Listing["files"][number] | undefined>(
-    // Equal times (S3 keeps seconds): the later name, as dated names sort by date.
-    (newest, f) =>
-      !newest || [f.lastModified ?? "", f.key] > [newest.lastModified ?? "", newest.key]
-        ? f
-        : newest,
-    undefined,
-  );
+/**
+ * The newest budget file by the date in its `budget_YYYYMMDD` name (the upload time breaks
+ * ties), and the file uploaded last when that is another; with no file so named, the file
+ * uploaded last, for the read check.
+ */
+function newestOf(
+  files: Listing["files"],
+  prefix: string,
+): { newest?: Listing["files"][number]; note?: string } {
+  const listed = files.map((file) => ({
+    key: file.key,
+    lastModified: file.lastModified ? new Date(file.lastModified) : undefined,
+    file,
+  }));
+  const order = newestBudgetFile(listed, prefix);
+  if (order) {
+    return {
+      newest: order.newest.file,
+      ...(order.uploadedLast ? { note: ordersDisagreeNote(order.newest, order.uploadedLast) } : {}),
+    };
+  }
+  return {
+    newest: files.reduce<Listing["files"][number] | undefined>(
+      (newest, f) =>
+        !newest || [f.lastModified ?? "", f.key] > [newest.lastModified ?? "", newest.key]
+          ? f
+          : newest,
+      undefined,
+    ),
+  };
 }
 
 /** `aws s3 ls` style: date, time, size, name under the prefix. */
@@ -181,44 +194,11 @@ function listingWarnings(files: Listing["files"], prefix: string): string[] {
   return warnings;
 }
 
-/**
- * Lists, retrying `InvalidAccessKeyId` for the grace period when the key comes from the stack
- * outputs: a key the last `pulumi up` created can take a minute to be known to S3.
- */
-async function listWithNewKeyGrace(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  retryNewKey: boolean,
-  d: TestConnectionDeps,
-  say: (text: string) => void,
-): Promise<Listing> {
-  const deadline = d.now() + d.newKeyGraceMs;
-  let told = false;
-  for (;;) {
-    try {
-      return await listPrefix(s3, bucket, prefix);
-    } catch (error) {
-      if (!retryNewKey || s3ErrorCode(error) !== "InvalidAccessKeyId" || d.now() >= deadline) {
-        throw error;
-      }
-      if (!told) {
-        say(
-          `S3 does not know the access key yet; a key the last \`pulumi up\` created can take a minute. Retrying for up to ${Math.round(d.newKeyGraceMs / 1000)} s...\n`,
-        );
-        told = true;
-      }
-      await d.sleep(Math.min(d.newKeyRetryEveryMs, Math.max(0, deadline - d.now())));
-    }
-  }
-}
-
 interface ChosenCredentials {
   credentials?: Credentials;
   /** For messages: who the listing runs as. */
   principal: string;
   accessKeyId?: string;
-  retryNewKey: boolean;
 }
 
 async function chooseCredentials(
@@ -233,7 +213,7 @@ async function chooseCredentials(
   const useReader =
     options.credentials === "reader" || (options.credentials === "auto" && hasReader);
   if (!useReader) {
-    return { principal: "the default credential chain", retryNewKey: false };
+    return { principal: "the default credential chain" };
   }
   if (!source || !hasReader) {
     throw new UsageError(
@@ -250,7 +230,6 @@ async function chooseCredentials(
       credentials: { accessKeyId: source.accessKeyId, secretAccessKey: source.secretAccessKey },
       principal: `the reader key ${source.accessKeyId} from the stack outputs`,
       accessKeyId: source.accessKeyId,
-      retryNewKey: true,
     };
   }
   // The role mode: assume the role as SpendFlo would, with its external id.
@@ -275,7 +254,6 @@ async function chooseCredentials(
         sessionToken: c.SessionToken,
       },
       principal: `the role ${roleArn} (assumed with its external id)`,
-      retryNewKey: false,
     };
   } catch (error) {
     const code = s3ErrorCode(error);
@@ -362,11 +340,12 @@ export async function runTestConnection(
 
     const s3 = d.s3(region, chosen.credentials);
     try {
-      const listing = await listWithNewKeyGrace(s3, bucket, prefix, chosen.retryNewKey, d, err);
-      const newest = newestOf(listing.files);
+      const listing = await listPrefix(s3, bucket, prefix);
+      const { newest, note } = newestOf(listing.files, prefix);
       report.fileCount = listing.files.length;
       report.newest = newest;
       report.warnings = listingWarnings(listing.files, prefix);
+      if (note) report.warnings.push(note);
       if (listing.truncated) {
         report.warnings.push(
           `Stopped counting after ${MAX_PAGES} pages (${listing.files.length} files).`,
@@ -516,7 +495,7 @@ export const testConnectionCommand: CommandModule = {
         "",
       )
       .epilog(
-        "AWS access through the SDK's default chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...). A new access key is retried for about 60 s.\n--check-permissions needs AWS IAM and STS: against an S3-compatible store, leave it off.\nExit codes: 0 the prefix lists (and the permissions check passes); 1 it does not, or the permissions check fails or could not run (the listing is still reported), the cause named; 2 bad usage or bad stack outputs.",
+        "AWS access through the SDK's default chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...). A wrong key fails at once, with the guide's troubleshooting; a key created a minute ago may not work yet (IAM is eventually consistent).\n--check-permissions needs AWS IAM and STS: against an S3-compatible store, leave it off.\nExit codes: 0 the prefix lists (and the permissions check passes); 1 it does not, or the permissions check fails or could not run (the listing is still reported), the cause named; 2 bad usage or bad stack outputs.",
       ),
   handler: async (argv) => {
     const options = parseOptions(argvSchema, argv);

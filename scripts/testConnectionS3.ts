@@ -1,7 +1,13 @@
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { partitionOf } from "../lib/awsRegions.ts";
 import { configuredEndpoint, createS3Client } from "./s3Client.ts";
-import { bucketRegionFromError, networkCode, s3ErrorCode, type SdkErrorShape } from "./s3Errors.ts";
+import {
+  bucketRegionFromError,
+  NEW_KEY_NOTE,
+  networkCode,
+  s3ErrorCode,
+  type SdkErrorShape,
+} from "./s3Errors.ts";
 
 /**
  * The S3 client of `test-connection` and the guide's troubleshooting words for what S3 answers
@@ -31,7 +37,7 @@ export function makeS3Client(
       ...(endpoint ? { endpoint } : {}),
       ...(region ? { region } : {}),
       ...(credentials ? { credentials } : {}),
-      // Our own loop retries a new key; the SDK's retry covers throttling and 5xx.
+      // The SDK retries throttling and 5xx; a refused key is not retried: it fails at once.
       maxAttempts: 3,
     },
     env,
@@ -100,14 +106,14 @@ export function explainS3Error(error: unknown, context: S3Context): S3Failure {
     return {
       cause: "invalid-key-id",
       code,
-      message: `Invalid key id: AWS does not know the access key id${context.accessKeyId ? ` ${context.accessKeyId}` : ""} (${context.principal}). It was deleted or rotated away, mistyped, or belongs to another partition; a key the last \`pulumi up\` created works within about a minute.`,
+      message: `Invalid key id: AWS does not know the access key id${context.accessKeyId ? ` ${context.accessKeyId}` : ""} (${context.principal}). As the guide's troubleshooting says, verify the Access Key ID and Secret are correct: this one was mistyped, deleted or rotated away, or belongs to another partition. ${NEW_KEY_NOTE}`,
     };
   }
   if (code === "SignatureDoesNotMatch") {
     return {
       cause: "signature-mismatch",
       code,
-      message: `Signature mismatch: the secret access key does not belong to the key id${context.accessKeyId ? ` ${context.accessKeyId}` : ""} (${context.principal}). Take both from the same \`pulumi stack output --json --show-secrets\`; a clock far off also causes this.`,
+      message: `Signature mismatch: the secret access key does not belong to the key id${context.accessKeyId ? ` ${context.accessKeyId}` : ""} (${context.principal}). As the guide's troubleshooting says, verify the Access Key ID and Secret are correct: take both from the same \`pulumi stack output --json --show-secrets\` (a clock far off also causes this). ${NEW_KEY_NOTE}`,
     };
   }
   if (code === "ExpiredToken" || code === "InvalidToken" || code === "ExpiredTokenException") {
@@ -142,6 +148,7 @@ export function explainS3Error(error: unknown, context: S3Context): S3Failure {
         `  1. Verify the IAM policy grants s3:GetObject on ${arn}/${context.prefix}*; with SSE-KMS the reader also needs kms:Decrypt on the bucket's key (through S3).`,
         "  2. Check the bucket policy does not deny this principal reading objects.",
         "  3. Verify the Access Key ID and Secret are the reader's.",
+        NEW_KEY_NOTE,
       ].join("\n"),
     };
   }
@@ -154,6 +161,7 @@ export function explainS3Error(error: unknown, context: S3Context): S3Failure {
         `  1. Verify the IAM policy grants s3:GetObject on ${arn}/${context.prefix}* and s3:ListBucket on ${arn} (ours conditions it on s3:prefix "${context.prefix}*": list that prefix, not the bucket root).`,
         "  2. Check the bucket policy does not deny this principal (an IP, VPC endpoint or TLS condition); `--check-permissions` asks IAM's simulator.",
         "  3. Verify the Access Key ID and Secret are correct and belong to the reader (`pulumi stack output --json --show-secrets`).",
+        NEW_KEY_NOTE,
       ].join("\n"),
     };
   }

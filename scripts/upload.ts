@@ -1,6 +1,5 @@
-import { createReadStream, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { open, readFile, type FileHandle } from "node:fs/promises";
-import { PassThrough } from "node:stream";
 import type { Worker } from "node:worker_threads";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Argv, CommandModule } from "yargs";
@@ -23,13 +22,13 @@ import {
   withSheetIgnored,
   type Output,
 } from "./budgetReport.ts";
+import { describeS3Error, S3CommandError, s3ErrorCode, type S3ErrorContext } from "./s3Errors.ts";
 import {
-  describeS3Error,
-  S3CommandError,
-  withNewKeyRetry,
-  type S3ErrorContext,
-  type NewKeyRetryOptions,
-} from "./s3Errors.ts";
+  FileShrank,
+  transferFile,
+  type PartChecksum,
+  type TransferResponse,
+} from "./s3Transfer.ts";
 import { startValidationWorker, type WorkerMessage } from "./validationWorker.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
@@ -62,8 +61,6 @@ export interface UploadDeps {
   progress?: boolean;
   /** Part size of multipart uploads; default 8 MiB. */
   partSize?: number;
-  /** The new-key retry's timing (tests shorten it). */
-  retry?: Pick<NewKeyRetryOptions, "timeoutMs" | "intervalMs">;
   /** Files this large or larger are validated on a worker thread; default 8 MiB. */
   workerMinBytes?: number;
 }
@@ -109,14 +106,21 @@ export interface UploadResult {
   versionId?: string;
   etag?: string;
   integrity?: string;
+  /**
+   * The file this upload replaced under the same key (the same day's), with its version id when
+   * the bucket keeps versions; false when there was none; null when these credentials may not
+   * look (HeadObject needs s3:GetObject, which an upload-only principal lacks).
+   */
+  replaced?: ReplacedObject | false | null;
   report: Record<string, unknown>;
 }
 
-class InvalidBudgetFile extends Error {
-  constructor() {
-    super("the budget file is invalid: upload stopped");
-    this.name = "InvalidBudgetFile";
-  }
+/** The object a new upload replaced. */
+export interface ReplacedObject {
+  /** Its version id, kept by a versioned bucket (absent when the bucket keeps no versions). */
+  versionId?: string;
+  lastModified?: string;
+  size?: number;
 }
 
 /**
@@ -198,6 +202,7 @@ export async function runUpload(
           `version ${result.versionId ?? "none (bucket not versioned)"}`,
         ];
         output.out(`uploaded ${uri} (${details.join(", ")})\nintegrity: ${result.integrity}\n`);
+        if (result.replaced) output.out(`${replacedText(key, result.replaced)}\n`);
       } else if (options.dryRun) {
         output.out(
           report.valid
@@ -248,26 +253,19 @@ export async function runUpload(
       (!options.json && process.stderr.isTTY === true && local.size >= PROGRESS_MIN_BYTES);
 
     try {
-      attempt = await withNewKeyRetry(
-        () =>
-          uploadOnce({
-            client,
-            file: options.file,
-            handle,
-            before,
-            validation: checking,
-            bucket: options.bucket,
-            key,
-            contentType,
-            size: local.size,
-            partSize: deps.partSize,
-            progress: showProgress ? progressBar(key, local.size) : undefined,
-          }),
-        {
-          ...deps.retry,
-          onWait: (message) => output.err(`budget-sync: ${message}\n`),
-        },
-      );
+      attempt = await uploadOnce({
+        client,
+        file: options.file,
+        handle,
+        before,
+        validation: checking,
+        bucket: options.bucket,
+        key,
+        contentType,
+        size: local.size,
+        partSize: deps.partSize,
+        progress: showProgress ? progressBar(key, local.size) : undefined,
+      });
     } catch (error) {
       if (error instanceof CliError) throw error;
       throw new S3CommandError(describeS3Error(error, context));
@@ -294,33 +292,16 @@ export async function runUpload(
     return finish(attempt.report, {});
   }
   const response = attempt.response;
-  const checksum = (
-    [
-      "ChecksumCRC64NVME",
-      "ChecksumCRC32C",
-      "ChecksumCRC32",
-      "ChecksumSHA256",
-      "ChecksumSHA1",
-    ] as const
-  ).find((name) => typeof response[name] === "string");
   return finish(attempt.report, {
     uploaded: true,
+    replaced: attempt.replaced,
     versionId: response.VersionId,
     etag: response.ETag?.replaceAll('"', ""),
-    integrity: checksum
-      ? `${checksum.replace("Checksum", "")} checksum of every part, checked by S3 on receipt`
-      : "Content-MD5 and the signed SHA-256 of every part, for the store to check on receipt",
+    integrity:
+      attempt.checksum === "CRC32"
+        ? "the CRC32 checksum of every part, checked by S3 on receipt"
+        : "the Content-MD5 of every part, checked by the store on receipt",
   });
-}
-
-interface UploadResponse {
-  VersionId?: string;
-  ETag?: string;
-  ChecksumCRC32?: string;
-  ChecksumCRC32C?: string;
-  ChecksumCRC64NVME?: string;
-  ChecksumSHA1?: string;
-  ChecksumSHA256?: string;
 }
 
 /**
@@ -342,141 +323,125 @@ async function uploadOnce(args: {
   partSize?: number;
   progress?: (loaded: number, done?: boolean) => void;
 }): Promise<
-  | { report: BudgetFileReport; response: UploadResponse; abortError?: undefined }
+  | {
+      report: BudgetFileReport;
+      response: TransferResponse;
+      checksum: PartChecksum;
+      abortError?: undefined;
+      replaced: ReplacedObject | false | null;
+    }
   | { report: BudgetFileReport; response?: undefined; abortError?: unknown }
 > {
-  const { Upload } = await import("@aws-sdk/lib-storage");
-  const { handle, validation } = args;
-  const gateName = `budgetSyncVerdict${++gates}`;
-  try {
-    const partSize = Math.max(
-      args.partSize ?? 8 * 1024 * 1024,
-      Math.ceil(args.size / 9000),
-      5 * 1024 * 1024,
-    );
-    const body = new PassThrough({ highWaterMark: partSize });
-    let stopped = false;
-    const stopUpload = (): void => {
-      if (stopped) return;
-      stopped = true;
-      // Failing the body fails the upload: lib-storage then aborts the multipart upload (and
-      // waits for that) before done() rejects; a small file's single PutObject is never sent.
-      body.destroy(new InvalidBudgetFile());
-    };
-    validation.onInvalid(stopUpload);
-    // Known to be invalid already: nothing to start.
-    if (stopped) return { report: await validation.report };
+  const { validation } = args;
+  const partSize = Math.max(
+    args.partSize ?? 8 * 1024 * 1024,
+    Math.ceil(args.size / 9000),
+    5 * 1024 * 1024,
+  );
+  // At the first error the upload stops: no more parts, and a multipart upload is aborted.
+  const stop = new AbortController();
+  validation.onInvalid(() => stop.abort());
+  // Known to be invalid already: nothing to start.
+  if (stop.signal.aborted) return { report: await validation.report };
+  // What the key holds now (the same day's earlier upload), asked beside the upload; the
+  // request that makes the new object waits for the answer, so that it is never the new one.
+  const previous = previousObject(args.client, args.bucket, args.key);
 
-    // The request that makes the object exist (CompleteMultipartUpload, or a small file's one
-    // PutObject) waits for the verdict: every byte has been checked, and the file has not
-    // changed since the validator began. All parts before it go as fast as the store takes them.
-    let changed = false;
-    let verdict: Promise<boolean> | undefined;
-    const decide = (): Promise<boolean> =>
-      (verdict ??= validation.report.then(
-        async (report) => {
-          if (!report.valid) return false;
-          changed = !sameFile(args.before, await handle.stat());
-          return !changed;
-        },
-        () => false,
-      ));
-    args.client.middlewareStack.add(
-      (next, context) => async (request) => {
-        const input = request.input as { Bucket?: string; Key?: string };
-        if (
-          (context.commandName === "CompleteMultipartUploadCommand" ||
-            context.commandName === "PutObjectCommand") &&
-          input.Bucket === args.bucket &&
-          input.Key === args.key &&
-          !(await decide())
-        ) {
-          throw new InvalidBudgetFile();
-        }
-        return next(request);
-      },
-      { step: "initialize", priority: "high", name: gateName },
-    );
-
-    const upload = new Upload({
+  // The object is made only once every byte has been checked and the file is shown unchanged
+  // since the validator began (same inode, size and modification time).
+  let changed = false;
+  const mayComplete = async (): Promise<boolean> => {
+    const report = await validation.report.catch(() => undefined);
+    if (!report?.valid) return false;
+    await previous;
+    changed = !sameFile(args.before, await args.handle.stat());
+    return !changed;
+  };
+  const [report, outcome] = await Promise.all([
+    validation.report.catch((error: unknown) => {
+      stop.abort();
+      throw error;
+    }),
+    transferFile({
       client: args.client,
-      params: { Bucket: args.bucket, Key: args.key, Body: body, ContentType: args.contentType },
+      bucket: args.bucket,
+      key: args.key,
+      contentType: args.contentType,
+      fd: args.handle.fd,
+      size: args.size,
       partSize,
       queueSize: 4,
-      leavePartsOnError: false,
-    });
-    if (args.progress) upload.on("httpUploadProgress", (p) => args.progress?.(p.loaded ?? 0));
-    let uploadSettled = false;
-    const uploading = upload.done().then(
-      (response) => ({ ok: true as const, response: response as UploadResponse }),
+      signal: stop.signal,
+      mayComplete,
+      onProgress: args.progress ? (loaded) => args.progress?.(loaded) : undefined,
+    }).then(
+      (result) => ({ ok: true as const, result }),
       (error: unknown) => ({ ok: false as const, error }),
+    ),
+  ]);
+  if (report.valid && outcome.ok && outcome.result.completed) args.progress?.(args.size, true);
+  else if (args.progress) process.stderr.write("\n");
+  if (!report.valid) {
+    // The S3 error of an invalid file's upload (a part refused after the stop) matters no more.
+    const abortError =
+      outcome.ok && !outcome.result.completed ? outcome.result.abortError : undefined;
+    return abortError === undefined ? { report } : { report, abortError };
+  }
+  if (changed || (!outcome.ok && outcome.error instanceof FileShrank)) {
+    throw new CliError(
+      `${args.file} changed while it was being uploaded, so what was checked may not be what was sent: nothing was uploaded; run upload again once the file is complete`,
+      ExitCode.Usage,
     );
-    void uploading.then(() => (uploadSettled = true));
+  }
+  if (!outcome.ok) throw outcome.error;
+  if (!outcome.result.completed) {
+    // Valid and unchanged, yet not completed: only an abort before the verdict does that.
+    throw new CliError(`${args.file}: the upload stopped before it completed`, ExitCode.Usage);
+  }
+  return {
+    report,
+    response: outcome.result.response,
+    checksum: outcome.result.checksum,
+    replaced: await previous,
+  };
+}
 
-    try {
-      const source = createReadStream("", {
-        fd: handle,
-        start: 0,
-        autoClose: false,
-        highWaterMark: 1024 * 1024,
-      });
-      for await (const chunk of source) {
-        if (stopped || uploadSettled) break;
-        if (!body.write(chunk)) await drainedOrSettled(body, uploading);
-      }
-      if (!stopped) body.end();
-    } catch (error) {
-      body.destroy(error as Error);
-    }
-    const [report, outcome] = await Promise.all([
-      validation.report.catch((error: unknown) => {
-        stopUpload();
-        throw error;
-      }),
-      uploading,
-    ]);
-    if (report.valid && outcome.ok) args.progress?.(args.size, true);
-    else if (args.progress) process.stderr.write("\n");
-    if (!report.valid) {
-      const abortError = outcome.ok
-        ? undefined
-        : outcome.error instanceof InvalidBudgetFile
-          ? (outcome.error as Error).cause
-          : outcome.error;
-      return abortError === undefined ? { report } : { report, abortError };
-    }
-    if (changed) {
-      throw new CliError(
-        `${args.file} changed while it was being uploaded, so what was checked may not be what was sent: nothing was uploaded; run upload again once the file is complete`,
-        ExitCode.Usage,
-      );
-    }
-    if (!outcome.ok) throw outcome.error;
-    return { report, response: outcome.response };
-  } finally {
-    args.client.middlewareStack.remove(gateName);
+/**
+ * What `key` holds before the upload: the same day's earlier file, with its version id when the
+ * bucket keeps versions; false when nothing; null when it cannot be told (no s3:GetObject, which
+ * an upload-only principal rightly lacks; S3 then answers 403 whether or not the key exists).
+ */
+async function previousObject(
+  client: S3Client,
+  bucket: string,
+  key: string,
+): Promise<ReplacedObject | false | null> {
+  const { HeadObjectCommand } = await import("@aws-sdk/client-s3");
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return {
+      ...(head.VersionId && head.VersionId !== "null" ? { versionId: head.VersionId } : {}),
+      ...(head.LastModified ? { lastModified: head.LastModified.toISOString() } : {}),
+      ...(head.ContentLength !== undefined ? { size: head.ContentLength } : {}),
+    };
+  } catch (error) {
+    const code = s3ErrorCode(error);
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    return code === "NotFound" || code === "NoSuchKey" || status === 404 ? false : null;
   }
 }
 
-/** Numbers the verdict middleware of each upload, so that uploads on one client keep theirs apart. */
-let gates = 0;
+/** The line that says an upload replaced the key's earlier file. */
+function replacedText(key: string, replaced: ReplacedObject): string {
+  const when = replaced.lastModified ? `, uploaded ${replaced.lastModified}` : "";
+  return replaced.versionId
+    ? `replaced the earlier ${key}${when}: the bucket keeps it as the previous version, ${replaced.versionId}`
+    : `replaced the earlier ${key}${when}: the bucket keeps no versions, so that file is gone`;
+}
 
 /** The same file, unmodified: device, inode, size and modification time. */
 function sameFile(a: Stats, b: Stats): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
-}
-
-function drainedOrSettled(body: PassThrough, settled: Promise<unknown>): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      body.off("drain", done);
-      body.off("close", done);
-      resolve();
-    };
-    body.on("drain", done);
-    body.on("close", done);
-    void settled.then(done);
-  });
 }
 
 interface RunningValidation {
@@ -512,7 +477,14 @@ function startValidation(
   let worker: Worker | undefined;
   if (onWorker) {
     try {
-      worker = startValidationWorker({ ...options, fd, budgetSyncValidation: true });
+      worker = startValidationWorker({
+        ...options,
+        fd,
+        budgetSyncValidation: true,
+        // One worker, in one pass: the upload and the store (on this machine, often) need the
+        // other core; a second validation thread would only add its start and the merge.
+        splitMinBytes: Infinity,
+      });
     } catch {
       worker = undefined;
     }

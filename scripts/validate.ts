@@ -64,7 +64,7 @@ export const validateCommand: CommandModule<object, ValidateOptions> = {
       .example("$0 validate budget_20250205.csv", "Check one file")
       .example("$0 validate exports/*.csv --json", "Check many, for a machine")
       .epilogue(
-        'Rules: columns Department, Budget Amount, Fiscal Period (required), Sub Category, Currency (optional); amounts plain non-negative decimals; periods like "FY 2025" or "Q1 2025"; ISO 4217 currencies (empty means USD); no formulas; no duplicate Department + Sub Category + Fiscal Period.\nExit codes: 0 all valid (warnings allowed); 1 a file is invalid; 2 a file cannot be read (missing, empty, binary, UTF-16, not comma-separated, .xls) or bad usage.',
+        'Rules: columns Department, Budget Amount, Fiscal Period (required), Sub Category, Currency (optional); amounts plain non-negative decimals; periods like "FY 2025" or "Q1 2025"; ISO 4217 currencies (empty means USD); no text starting with = + - @ (formula injection); an XLSX formula reads as its saved value, with a warning; no duplicate Department + Sub Category + Fiscal Period.\nExit codes: 0 all valid (warnings allowed); 1 a file is invalid; 2 a file cannot be read (missing, empty, binary, UTF-16, not comma-separated, .xls) or bad usage.',
       ) as unknown as Argv<ValidateOptions>,
   handler: async (argv) => {
     const options = parseOptions(optionsSchema, argv, { files: "FILE" });

@@ -6,6 +6,7 @@ import {
   type BudgetFileFormat,
   type BudgetFileReport,
 } from "../lib/budgetFile.ts";
+import { newestBudgetFile, ordersDisagreeNote, type ListedFile } from "../lib/budgetFileOrder.ts";
 import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
 import { ExitCode, UsageError, parseOptions, type ExitCodeValue } from "./errors.ts";
 import {
@@ -15,14 +16,7 @@ import {
   reportText,
   type Output,
 } from "./budgetReport.ts";
-import {
-  describeS3Error,
-  S3CommandError,
-  s3ErrorCode,
-  withNewKeyRetry,
-  type NewKeyRetryOptions,
-  type S3ErrorContext,
-} from "./s3Errors.ts";
+import { describeS3Error, S3CommandError, s3ErrorCode, type S3ErrorContext } from "./s3Errors.ts";
 
 const optionsSchema = z.object({
   bucket: z.string().min(1),
@@ -40,8 +34,6 @@ export interface VerifyDeps {
   now?: () => Date;
   /** Keys per ListObjectsV2 page; default S3's 1000. */
   pageSize?: number;
-  /** The new-key retry's timing (tests shorten it). */
-  retry?: Pick<NewKeyRetryOptions, "timeoutMs" | "intervalMs">;
 }
 
 /** The guide's file name: `budget_YYYYMMDD.csv` or `.xlsx`, directly under the prefix. */
@@ -114,10 +106,7 @@ export async function runVerify(
   });
   const call = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
     try {
-      return await withNewKeyRetry(fn, {
-        ...deps.retry,
-        onWait: (message) => output.err(`budget-sync: ${message}\n`),
-      });
+      return await fn();
     } catch (error) {
       throw new S3CommandError(describeS3Error(error, context(action)));
     }
@@ -149,6 +138,7 @@ export async function runVerify(
   const warnings = ignored.map(({ key, reason }) => `${key} is ignored by the sync: ${reason}`);
   const now = deps.now?.() ?? new Date();
   let newest: _Object | undefined;
+  let uploadedLast: ListedFile | undefined;
   let report: BudgetFileReport | undefined;
   let ageHours: number | undefined;
 
@@ -157,11 +147,17 @@ export async function runVerify(
       `no budget files found under ${where} (the guide's "No files found"):\n${NO_FILES_FIX.map((fix, i) => `  ${i + 1}. ${fix}`).join("\n")}`,
     );
   } else {
-    newest = budgetFiles.reduce((a, b) => {
-      const ta = a.LastModified?.getTime() ?? 0;
-      const tb = b.LastModified?.getTime() ?? 0;
-      return tb > ta || (tb === ta && (b.Key ?? "") > (a.Key ?? "")) ? b : a;
-    });
+    const files = budgetFiles.map((object) => ({
+      key: object.Key ?? "",
+      lastModified: object.LastModified,
+      object,
+    }));
+    const order = newestBudgetFile(files, options.prefix)!;
+    newest = order.newest.object;
+    if (order.uploadedLast) {
+      warnings.unshift(ordersDisagreeNote(order.newest, order.uploadedLast));
+      uploadedLast = order.uploadedLast;
+    }
     const key = newest.Key!;
     ageHours = newest.LastModified
       ? (now.getTime() - newest.LastModified.getTime()) / 3_600_000
@@ -200,17 +196,13 @@ export async function runVerify(
   if (options.expectReadOnly) {
     const probeKey = `${options.prefix}budget-sync-write-probe-${now.toISOString().replace(/[:.]/g, "")}-${Math.random().toString(36).slice(2, 8)}.txt`;
     try {
-      const put = await withNewKeyRetry(
-        () =>
-          client.send(
-            new PutObjectCommand({
-              Bucket: options.bucket,
-              Key: probeKey,
-              Body: "budget-sync verify --expect-read-only: a write test; delete this object\n",
-              ContentType: "text/plain",
-            }),
-          ),
-        { ...deps.retry },
+      const put = await client.send(
+        new PutObjectCommand({
+          Bucket: options.bucket,
+          Key: probeKey,
+          Body: "budget-sync verify --expect-read-only: a write test; delete this object\n",
+          ContentType: "text/plain",
+        }),
       );
       probe = { writable: true, probeKey, versionId: put.VersionId };
       try {
@@ -259,6 +251,15 @@ export async function runVerify(
             ageHours: ageHours === undefined ? undefined : Math.round(ageHours * 10) / 10,
           }
         : null,
+      // The file uploaded last, when the date in the names says another one is the newest.
+      ...(uploadedLast
+        ? {
+            uploadedLast: {
+              key: uploadedLast.key,
+              lastModified: uploadedLast.lastModified?.toISOString(),
+            },
+          }
+        : {}),
       file: report && newest ? reportJson(newest.Key!, report) : null,
       ignored,
       ...(probe ? { readOnly: probe } : {}),
@@ -328,7 +329,7 @@ export const verifyCommand: CommandModule<object, VerifyOptions> = {
         "",
       )
       .epilogue(
-        "Lists the prefix (every page), takes the newest budget_YYYYMMDD.csv/.xlsx, checks its age, downloads and validates it as it streams, and warns about files the sync ignores. S3 errors are explained with the guide's troubleshooting; a key S3 does not accept yet is retried for about 60 s (new keys take a minute). Credentials and region come from the AWS SDK's default chain.\nExit codes: 0 healthy; 1 a finding (no budget file, stale, invalid, writable with --expect-read-only) or S3 refused; 2 bad usage or missing configuration.",
+        "Lists the prefix (every page), takes the newest budget_YYYYMMDD.csv/.xlsx (by the date in its name; the upload time breaks ties), checks its age, downloads and validates it as it streams, and warns about files the sync ignores. S3 errors are explained with the guide's troubleshooting (a wrong key fails at once; one created a minute ago may not work yet). Credentials and region come from the AWS SDK's default chain.\nExit codes: 0 healthy; 1 a finding (no budget file, stale, invalid, writable with --expect-read-only) or S3 refused; 2 bad usage or missing configuration.",
       ) as unknown as Argv<VerifyOptions>,
   handler: async (argv) => {
     const options = parseOptions(optionsSchema, argv);

@@ -260,6 +260,18 @@ const auditConfig = z.strictObject({
     .optional(),
 });
 
+/**
+ * A cross-field check runs unless a key it reads is itself invalid (then that key's own message
+ * stands, and the check waits for its fix). Any other problem, such as a missing bucketName,
+ * does not hide the check's findings until the next run: every problem is told in one pass.
+ */
+function whenValid(...keys: string[]) {
+  return {
+    when: (payload: z.core.ParsePayload) =>
+      payload.issues.every((issue) => !keys.includes(String(issue.path?.[0]))),
+  };
+}
+
 export const stackConfigSchema = z
   .strictObject({
     bucketName: z
@@ -342,82 +354,120 @@ export const stackConfigSchema = z
       })
       .optional(),
   })
-  .superRefine((config, ctx) => {
-    const { access, encryption } = config;
-    const issue = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: "custom", path, message });
-    // An adopted bucket is retainOnDelete: destroy forgets it and deletes nothing, so forceDestroy
-    // would promise a deletion that never happens. A hosted shard refuses both keys on its own.
-    if (
-      config.forceDestroy &&
-      config.adoptExistingBucket &&
-      !(isHostedConfig(config) && !hostedSettings(config).manageBucket)
-    ) {
-      issue(
-        ["forceDestroy"],
-        "cannot be used with adoptExistingBucket: an adopted bucket is kept on pulumi destroy (retainOnDelete), with its files, so forceDestroy would delete nothing; remove forceDestroy",
-      );
-    }
-    if (config.audit?.enabled && !config.audit.logBucketName) {
-      const derived = auditLogBucketName(config);
-      if (bucketNameProblems(derived).length) {
+  .superRefine(
+    (config, ctx) => {
+      const issue = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: "custom", path, message });
+      // An adopted bucket is retainOnDelete: destroy forgets it and deletes nothing, so forceDestroy
+      // would promise a deletion that never happens. A hosted shard refuses both keys on its own.
+      if (
+        config.forceDestroy &&
+        config.adoptExistingBucket &&
+        !(isHostedConfig(config) && !hostedSettings(config).manageBucket)
+      ) {
         issue(
-          ["audit", "logBucketName"],
-          `is required here: the default name ${derived} is not a valid bucket name (${bucketNameProblems(derived).join("; ")})`,
+          ["forceDestroy"],
+          "cannot be used with adoptExistingBucket: an adopted bucket is kept on pulumi destroy (retainOnDelete), with its files, so forceDestroy would delete nothing; remove forceDestroy",
         );
       }
-    }
-    if (access.mode !== "iam-user" && !access.spendfloAccountId) {
-      issue(
-        ["access", "spendfloAccountId"],
-        `is required in mode ${access.mode}: SpendFlo's 12-digit AWS account id`,
-      );
-    }
-    if (access.mode === "cross-account-role" && !access.externalId) {
-      issue(
-        ["access", "externalId"],
-        "is required in mode cross-account-role: the external id agreed with SpendFlo",
-      );
-    }
-    if (access.mode !== "cross-account-role" && access.externalId) {
-      issue(
-        ["access", "externalId"],
-        `is only used in mode cross-account-role (the mode is ${access.mode})`,
-      );
-    }
-    if (access.mode !== "iam-user") {
-      if (access.accessKeys)
+    },
+    whenValid("forceDestroy", "adoptExistingBucket", "customers", "hosted"),
+  )
+  .superRefine(
+    (config, ctx) => {
+      const issue = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: "custom", path, message });
+      if (
+        config.audit?.enabled &&
+        !config.audit.logBucketName &&
+        // A missing or invalid bucketName has its own message; the derived name would repeat it.
+        typeof config.bucketName === "string" &&
+        bucketNameProblems(config.bucketName).length === 0
+      ) {
+        const derived = auditLogBucketName(config);
+        if (bucketNameProblems(derived).length) {
+          issue(
+            ["audit", "logBucketName"],
+            `is required here: the default name ${derived} is not a valid bucket name (${bucketNameProblems(derived).join("; ")})`,
+          );
+        }
+      }
+    },
+    whenValid("audit", "bucketName"),
+  )
+  .superRefine(
+    (config, ctx) => {
+      const issue = (path: (string | number)[], message: string) =>
+        ctx.addIssue({ code: "custom", path, message });
+      const { access, encryption } = config;
+      if (access.mode !== "iam-user" && !access.spendfloAccountId) {
         issue(
-          ["access", "accessKeys"],
-          `is only used in mode iam-user (the mode is ${access.mode})`,
+          ["access", "spendfloAccountId"],
+          `is required in mode ${access.mode}: SpendFlo's 12-digit AWS account id`,
         );
-      if (access.activeKey)
+      }
+      if (access.mode === "cross-account-role" && !access.externalId) {
+        issue(
+          ["access", "externalId"],
+          "is required in mode cross-account-role: the external id agreed with SpendFlo",
+        );
+      }
+      if (access.mode !== "cross-account-role" && access.externalId) {
+        issue(
+          ["access", "externalId"],
+          `is only used in mode cross-account-role (the mode is ${access.mode})`,
+        );
+      }
+      if (access.mode !== "iam-user") {
+        if (access.accessKeys)
+          issue(
+            ["access", "accessKeys"],
+            `is only used in mode iam-user (the mode is ${access.mode})`,
+          );
+        if (access.activeKey)
+          issue(
+            ["access", "activeKey"],
+            `is only used in mode iam-user (the mode is ${access.mode})`,
+          );
+      } else if (access.activeKey && !(access.accessKeys ?? ["key1"]).includes(access.activeKey)) {
         issue(
           ["access", "activeKey"],
-          `is only used in mode iam-user (the mode is ${access.mode})`,
+          `must be one of accessKeys (${(access.accessKeys ?? ["key1"]).join(", ")})`,
         );
-    } else if (access.activeKey && !(access.accessKeys ?? ["key1"]).includes(access.activeKey)) {
-      issue(
-        ["access", "activeKey"],
-        `must be one of accessKeys (${(access.accessKeys ?? ["key1"]).join(", ")})`,
-      );
-    }
-    if (encryption.type === "sse-s3" && encryption.kmsKeyArn) {
-      issue(["encryption", "kmsKeyArn"], 'is only used with type "sse-kms"');
-    }
-    // A hosted stack has no `access` (refused from the file): its readers are per customer.
-    if (
-      !isHostedConfig(config) &&
-      access.mode === "cross-account-policy" &&
-      isAwsManagedS3Key(encryption.kmsKeyArn)
-    ) {
-      issue(
-        ["encryption", "kmsKeyArn"],
-        "the AWS-managed aws/s3 key cannot be shared with another account: omit kmsKeyArn to let the stack create a key, or give a customer-managed key",
-      );
-    }
-  })
-  .superRefine(checkHostedConfig);
+      }
+      if (encryption.type === "sse-s3" && encryption.kmsKeyArn) {
+        issue(["encryption", "kmsKeyArn"], 'is only used with type "sse-kms"');
+      }
+      // A hosted stack has no `access` (refused from the file): its readers are per customer.
+      if (
+        !isHostedConfig(config) &&
+        access.mode === "cross-account-policy" &&
+        isAwsManagedS3Key(encryption.kmsKeyArn)
+      ) {
+        issue(
+          ["encryption", "kmsKeyArn"],
+          "the AWS-managed aws/s3 key cannot be shared with another account: omit kmsKeyArn to let the stack create a key, or give a customer-managed key",
+        );
+      }
+    },
+    whenValid("access", "encryption", "customers", "hosted"),
+  )
+  .superRefine(
+    checkHostedConfig,
+    whenValid(
+      "customers",
+      "hosted",
+      "access",
+      "prefix",
+      "encryption",
+      "exporter",
+      "uploader",
+      "monitoring",
+      "forceDestroy",
+      "adoptExistingBucket",
+      "audit",
+    ),
+  );
 
 export type StackConfig = z.infer<typeof stackConfigSchema>;
 

@@ -123,7 +123,7 @@ describe("a CSV file checked in two parts", () => {
         line: 102,
         column: "Department",
         message:
-          "duplicate budget: line 5 has the same Department, Sub Category and Fiscal Period, so which amount applies is ambiguous",
+          "duplicate budget: line 5 has the same Department, Sub Category and Fiscal Period (compared ignoring letter case and spaces around the values), so which amount applies is ambiguous",
       },
     ]);
   });

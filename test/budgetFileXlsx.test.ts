@@ -1,19 +1,8 @@
-import ExcelJS from "exceljs";
 import { describe, expect, it } from "vitest";
 import { validateBudgetData } from "../lib/budgetFile.ts";
+import ExcelJS from "exceljs";
+import { n, row, s, sheetXml, workbook, type Cell } from "./helpers/xlsx.ts";
 import { unzipFiles, zipFiles, type ZipFile } from "./helpers/zipRewrite.ts";
-
-type Cell = string | number | { formula: string; result?: number } | null;
-
-/** An XLSX workbook in memory, one entry per sheet. */
-async function workbook(sheets: Record<string, Cell[][]>): Promise<Buffer> {
-  const book = new ExcelJS.Workbook();
-  for (const [name, rows] of Object.entries(sheets)) {
-    const sheet = book.addWorksheet(name);
-    for (const row of rows) sheet.addRow(row);
-  }
-  return Buffer.from(await book.xlsx.writeBuffer());
-}
 
 const HEADER = ["Department", "Sub Category", "Fiscal Period", "Budget Amount", "Currency"];
 
@@ -58,13 +47,92 @@ describe("XLSX budget files", () => {
     expect(report.errors[2].message).toMatch(/negative/);
   });
 
-  it("refuses formulas: SpendFlo reads values", async () => {
+  it("reads a formula as its saved value, with a warning that shows the formula and the value", async () => {
     const bytes = await workbook({
       Budget: [HEADER, ["Engineering", "", "FY 2025", { formula: "SUM(1,2)", result: 3 }, "USD"]],
     });
     const report = await validateBudgetData(bytes, { format: "xlsx" });
+    expect(report.valid).toBe(true);
+    expect(report.warnings).toEqual([
+      expect.objectContaining({ line: 2, column: "Budget Amount", sheet: "Budget" }),
+    ]);
+    expect(report.warnings[0].message).toMatch(
+      /holds a formula \(=SUM\(1,2\)\); a reader takes its saved value, 3: /,
+    );
+  });
+
+  it("shows a saved value of 0, which a program that does not calculate writes", async () => {
+    const bytes = await sheetXml(
+      [
+        row(1, [s("Department"), s("Fiscal Period"), s("Budget Amount")]),
+        row(2, [s("Eng"), s("FY 2025"), '<c r="C2"><f>B9*2</f><v>0</v></c>']),
+      ].join(""),
+    );
+    const report = await validateBudgetData(bytes, { format: "xlsx" });
+    expect(report.errors).toEqual([]);
+    expect(report.warnings[0].message).toMatch(
+      /\(=B9\*2\); a reader takes its saved value, 0:.*saves 0/,
+    );
+  });
+
+  it("refuses a formula with no saved value: open and save it in Excel, or paste values", async () => {
+    const bytes = await workbook({
+      Budget: [HEADER, ["Engineering", "", "FY 2025", { formula: "SUM(1,2)" }, "USD"]],
+    });
+    const report = await validateBudgetData(bytes, { format: "xlsx" });
+    expect(report.valid).toBe(false);
     expect(report.errors[0]).toMatchObject({ line: 2, column: "Budget Amount", sheet: "Budget" });
-    expect(report.errors[0].message).toMatch(/holds a formula \(=SUM\(1,2\)\).*paste it as values/);
+    expect(report.errors[0].message).toMatch(
+      /formula \(=SUM\(1,2\)\) with no saved value.*open the file in Excel and save it, or paste the column as values/,
+    );
+  });
+
+  it("checks a formula's saved value by the column's rules (text, errors)", async () => {
+    const bytes = await sheetXml(
+      [
+        row(1, [s("Department"), s("Fiscal Period"), s("Budget Amount")]),
+        row(2, [s("Eng"), '<c r="B2" t="str"><f>"FY "&amp;2025</f><v>FY 2025</v></c>', n(5)]),
+        row(3, [s("Ops"), s("FY 2025"), '<c r="C3" t="e"><f>1/0</f><v>#DIV/0!</v></c>']),
+        row(4, [s("HR"), '<c r="B4" t="str"><f>"2025"</f><v>2025</v></c>', n(7)]),
+      ].join(""),
+    );
+    const report = await validateBudgetData(bytes, { format: "xlsx" });
+    expect(report.errors.map((e) => [e.line, e.column, e.message])).toEqual([
+      [
+        3,
+        "Budget Amount",
+        "the cell holds a formula (=1/0) whose saved value is the error #DIV/0!: correct the formula in Excel and save, or paste the right value",
+      ],
+      [4, "Fiscal Period", expect.stringMatching(/^Fiscal Period "2025"/)],
+    ]);
+    expect(report.warnings[0].message).toMatch(
+      /\(="FY "&2025\); a reader takes its saved value, "FY 2025"/,
+    );
+  });
+
+  it("shows a filled-down (shared) formula's text at each cell, as Excel does", async () => {
+    const bytes = await sheetXml(
+      [
+        row(1, [s("Department"), s("Fiscal Period"), s("Base"), s("Budget Amount")]),
+        row(2, [
+          s("Eng"),
+          s("FY 2025"),
+          n(100),
+          '<c r="D2"><f t="shared" ref="D2:D4" si="0">C2*$B$1+SUM(C$2:C2)</f><v>200</v></c>',
+        ]),
+        row(3, [s("Ops"), s("FY 2025"), n(200), '<c r="D3"><f t="shared" si="0"/><v>0</v></c>']),
+        row(4, [s("HR"), s("FY 2025"), n(300), '<c r="D4"><f t="shared" si="0"/></c>']),
+      ].join(""),
+    );
+    const report = await validateBudgetData(bytes, { format: "xlsx" });
+    const formulaWarnings = report.warnings.filter((w) => w.column === "Budget Amount");
+    expect(formulaWarnings.map((w) => w.message.slice(0, w.message.indexOf(": check")))).toEqual([
+      "the cell holds a formula (=C2*$B$1+SUM(C$2:C2)); a reader takes its saved value, 200",
+      "the cell holds a formula (=C3*$B$1+SUM(C$2:C3)); a reader takes its saved value, 0",
+    ]);
+    expect(report.errors.map((e) => [e.line, e.message.slice(0, 67)])).toEqual([
+      [4, "the cell holds a formula (=C4*$B$1+SUM(C$2:C4)) with no saved value"],
+    ]);
   });
 
   it("checks the first sheet and warns when there are several", async () => {

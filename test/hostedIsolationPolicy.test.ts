@@ -1,6 +1,3 @@
-import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   hostedCustomerStatements,
@@ -12,7 +9,6 @@ import { T } from "../lib/stackModel.ts";
 import { policies } from "../policies/all.ts";
 import { hostedCustomerIsolation } from "../policies/hostedCustomerIsolation.ts";
 import { runPolicies } from "../policies/offline.ts";
-import { REPO, runCli } from "./helpers/cli.ts";
 import { budgetBucket, iamUserReader, json, messages, replace, res } from "./policies/fixtures.ts";
 
 const BUCKET = "spendflo-budget-uploads";
@@ -360,39 +356,6 @@ describe("hosted-customer-isolation", () => {
         "mandatory",
         "urn:pulumi:dev::budget-sync::aws:iam/userPolicy:UserPolicy::customer-acme-access",
       ],
-    ]);
-  });
-});
-
-describe("budget-sync plan with hosted-customer-isolation", () => {
-  it("fails the plan (exit 1) of a program whose customer principal reads the whole bucket", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-leaky-"));
-    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: leaky\nruntime: nodejs\n");
-    writeFileSync(path.join(dir, "package.json"), '{ "name": "leaky", "type": "module" }');
-    symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
-    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
-    writeFileSync(
-      path.join(dir, "index.ts"),
-      [
-        'import * as aws from "@pulumi/aws";',
-        'const user = new aws.iam.User("acme", { name: "spendflo-customer-acme", tags: { "spendflo:access": "upload", "spendflo:customer": "acme" } });',
-        `new aws.iam.UserPolicy("acme-access", { user: user.name, policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "${ARN}/*" }] }) });`,
-      ].join("\n"),
-    );
-    const result = await runCli([
-      "plan",
-      "--program",
-      dir,
-      "--config",
-      path.join(dir, "Pulumi.dev.yaml"),
-      "--json",
-    ]);
-    expect(result.code, result.stderr).toBe(1);
-    const plan = JSON.parse(result.stdout) as { violations: { policy: string; message: string }[] };
-    expect(plan.violations.filter((v) => v.policy === "hosted-customer-isolation")).toEqual([
-      expect.objectContaining({
-        message: `aws.iam.User "acme" (hosted customer acme) reaches outside customers/acme/budgets/: aws.iam.UserPolicy "acme-access" (statement 1) grants s3:GetObject on ${ARN}/*. ${RULE}`,
-      }),
     ]);
   });
 });

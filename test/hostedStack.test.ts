@@ -1,65 +1,26 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "./helpers/cli.ts";
+import {
+  HOSTED_POLLER as POLLER,
+  MOCK_SECRET,
+  ofType,
+  planInProcess,
+  statements,
+  type PlanJson,
+} from "./helpers/plan.ts";
 
-/** The mock engine's secret access keys look like this; none may ever be printed. */
-const MOCK_SECRET = /offline-placeholder-secret-[0-9a-f]{13}/;
-
-interface PlannedJson {
-  urn: string;
-  type: string;
-  name: string;
-  id: string | null;
-  parent: string | null;
-  inputs: Record<string, unknown>;
-}
-interface PlanJson {
-  resources: PlannedJson[];
-  outputs: Record<string, unknown>;
-  violations: { level: string }[];
-}
-
-async function plan(args: string[]): Promise<PlanJson> {
-  const result = await runCli(["plan", ...args, "--json"]);
-  expect(result.code, result.stderr).toBe(0);
-  expect(result.stdout).not.toMatch(MOCK_SECRET);
-  expect(result.stderr).not.toMatch(MOCK_SECRET);
-  return JSON.parse(result.stdout) as PlanJson;
-}
-
-function stackFile(yaml: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-hosted-"));
-  const file = path.join(dir, "Pulumi.hosted.yaml");
-  writeFileSync(file, yaml);
-  return file;
-}
-
-const head = `config:
-  aws:region: us-east-1
-  budget-sync:bucketName: spendflo-budget-uploads
-`;
-const POLLER = "arn:aws:iam::999988887777:role/spendflo-budget-poller";
 interface TrustStatement {
   Principal: unknown;
   Condition: { StringEquals: Record<string, string> };
 }
-/** One customer's line, with the external id every customer needs. */
-const line = (id: string) => `    - { id: ${id}, externalId: ${id}-5f0c8e2a9d31b7c4 }`;
 
-const ofType = (p: PlanJson, type: string) => p.resources.filter((r) => r.type === type);
 const named = (p: PlanJson, name: string) =>
   p.resources.find((r) => r.name === name && r.type.startsWith("aws:"))!;
-const statements = (r: PlannedJson) =>
-  (JSON.parse(String(r.inputs.policy)) as { Statement: Record<string, unknown>[] }).Statement;
-/** Every resource that would survive a change, by URN, with its inputs. */
-const byUrn = (p: PlanJson) => new Map(p.resources.map((r) => [r.urn, JSON.stringify(r.inputs)]));
 
 describe("the hosted example stack (stacks/Pulumi.hosted.yaml)", () => {
   let example: PlanJson;
   beforeAll(async () => {
-    example = await plan(["--stack", "hosted"]);
+    example = (await planInProcess({ stack: "hosted" })) as PlanJson;
+    expect(JSON.stringify(example)).not.toMatch(MOCK_SECRET);
   });
 
   it("makes one user, inline policy and key, and one sync role with its policy, per customer, each under its component", () => {
@@ -179,91 +140,5 @@ describe("the hosted example stack (stacks/Pulumi.hosted.yaml)", () => {
       umbrella: "customers/umbrella/budgets/",
     });
     expect(example.violations.filter((v) => v.level === "mandatory")).toEqual([]);
-  });
-});
-
-describe("onboarding and offboarding change only the customer concerned", () => {
-  const customers = ["acme", "globex", "initech"];
-  const config = (ids: string[]) =>
-    `${head}  budget-sync:hosted:\n    pollerRoleArn: ${POLLER}\n  budget-sync:customers:\n${ids.map(line).join("\n")}\n`;
-  let all: PlanJson;
-  let reordered: PlanJson;
-  let withoutGlobex: PlanJson;
-  beforeAll(async () => {
-    [all, reordered, withoutGlobex] = await Promise.all([
-      plan(["--config", stackFile(config(customers))]),
-      plan(["--config", stackFile(config(["initech", "acme", "globex"]))]),
-      plan(["--config", stackFile(config(["acme", "initech"]))]),
-    ]);
-  });
-
-  it("names resources by customer id, so reordering the list changes nothing", () => {
-    const a = byUrn(all);
-    const b = byUrn(reordered);
-    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
-    for (const [urn, inputs] of b) {
-      if (!urn.includes("aws:iam/accessKey")) expect(inputs, urn).toBe(a.get(urn));
-    }
-  });
-
-  it("removing a customer removes its user, role, policies and key, and touches nothing else", () => {
-    const before = byUrn(all);
-    const after = byUrn(withoutGlobex);
-    const removed = [...before.keys()].filter((urn) => !after.has(urn));
-    expect(removed.map((urn) => urn.split("::").pop()).sort()).toEqual([
-      "customer-globex",
-      "customer-globex",
-      "customer-globex-access",
-      "customer-globex-key",
-      "customer-globex-reader",
-      "customer-globex-reader-access",
-    ]);
-    for (const [urn, inputs] of after) expect(before.get(urn), urn).toBe(inputs);
-    // The files stay: the bucket is untouched and never force-destroyed.
-    const [bucket] = ofType(withoutGlobex, "aws:s3/bucket:Bucket");
-    expect(bucket!.inputs.forceDestroy).toBe(false);
-  });
-});
-
-describe("a shard stack (hosted.manageBucket: false)", () => {
-  it("makes customers' principals for the base stack's bucket and nothing else", async () => {
-    const shard = await plan([
-      "--config",
-      stackFile(
-        `${head}  budget-sync:hosted:\n    manageBucket: false\n    pollerRoleArn: ${POLLER}\n  budget-sync:customers:\n${line("wayne")}\n${line("stark")}\n`,
-      ),
-    ]);
-    expect([...new Set(shard.resources.map((r) => r.type))].sort()).toEqual([
-      "aws:iam/accessKey:AccessKey",
-      "aws:iam/role:Role",
-      "aws:iam/rolePolicy:RolePolicy",
-      "aws:iam/user:User",
-      "aws:iam/userPolicy:UserPolicy",
-      "budget-sync:index:HostedCustomer",
-    ]);
-    const policy = ofType(shard, "aws:iam/userPolicy:UserPolicy").find(
-      (p) => p.inputs.user === "spendflo-customer-stark",
-    )!;
-    expect(statements(policy)[1]!.Resource).toBe(
-      "arn:aws:s3:::spendflo-budget-uploads/customers/stark/budgets/*",
-    );
-    expect(shard.outputs).toMatchObject({ manageBucket: false, prefix: "customers/" });
-  });
-});
-
-describe("a hosted config with a mistake", () => {
-  it("stops before planning anything, naming the key (exit 2)", async () => {
-    const result = await runCli([
-      "plan",
-      "--config",
-      stackFile(
-        `${head}  budget-sync:hosted:\n    pollerRoleArn: ${POLLER}\n  budget-sync:customers:\n    - { id: acme, externalId: acme-5f0c8e2a9d31b7c4 }\n    - { id: acme, externalId: acme-6e1d9f3b0e42c8d5 }\n`,
-      ),
-    ]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(
-      'budget-sync:customers.1.id: "acme" is listed twice (first as customers.0)',
-    );
-    expect(result.stdout).toBe("");
   });
 });

@@ -99,7 +99,7 @@ const EXAMPLE_NAMES: Record<string, Record<string, string>> = {
 };
 
 /** The mock engine's secret access keys look like this; none may ever be printed. */
-const MOCK_SECRET = /offline[0-9a-f]{33}/;
+const MOCK_SECRET = /offline-placeholder-secret-[0-9a-f]{13}/;
 
 interface PlanJson {
   stack: string;

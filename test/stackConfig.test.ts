@@ -35,6 +35,25 @@ describe("stack config", () => {
     });
   });
 
+  it("reports every problem in one pass: a missing bucketName hides no cross-field check", () => {
+    expect(
+      problems({
+        access: { mode: "cross-account-role" },
+        retentionDays: "abc",
+        encryption: { type: "sse-s3", kmsKeyArn: "alias/aws/s3" },
+        forceDestroy: true,
+        adoptExistingBucket: true,
+      }),
+    ).toEqual([
+      "budget-sync:bucketName: is required: the globally unique name of the budget bucket",
+      "budget-sync:retentionDays: must be a number of days",
+      expect.stringMatching(/^budget-sync:forceDestroy: cannot be used with adoptExistingBucket/),
+      "budget-sync:access.spendfloAccountId: is required in mode cross-account-role: SpendFlo's 12-digit AWS account id",
+      "budget-sync:access.externalId: is required in mode cross-account-role: the external id agreed with SpendFlo",
+      'budget-sync:encryption.kmsKeyArn: is only used with type "sse-kms"',
+    ]);
+  });
+
   it("keeps a numeric-looking bucket name a string", () => {
     expect(parseStackConfig({ bucketName: "123456" }).bucketName).toBe("123456");
   });

@@ -40,7 +40,9 @@ describe("S3 failures in the guide's words", () => {
   it("gives Access Denied the guide's three fixes, for listing and for reading", () => {
     const list = explainS3Error(s3Error("AccessDenied", 403), context);
     expect(list.cause).toBe("access-denied");
-    expect(list.message.split("\n")).toHaveLength(4);
+    // The cause, the three fixes, and IAM's delay for a new key or permission.
+    expect(list.message.split("\n")).toHaveLength(5);
+    expect(list.message.split("\n")[4]).toMatch(/^A key or permission created a minute ago/);
     expect(list.message).toContain("s3:ListBucket on arn:aws:s3:::acme-budget-exports");
     const read = explainS3Error(s3Error("AccessDenied", 403), {
       ...context,

@@ -1,12 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runValidate, type ValidateOptions } from "../scripts/validate.ts";
 
-const run = promisify(execFile);
 let dir: string;
 
 beforeAll(async () => {
@@ -135,26 +132,5 @@ describe("budget-sync validate", () => {
     expect(out).toMatch(
       /warning: the file is a \.txt file: SpendFlo reads only \.csv and \.xlsx budget files; checked as CSV/,
     );
-  });
-});
-
-describe("the command line", () => {
-  const bin = join(import.meta.dirname, "..", "bin", "budget-sync.js");
-
-  it("explains each option in --help", async () => {
-    const { stdout } = await run(process.execPath, [bin, "validate", "--help"]);
-    expect(stdout).toMatch(/--sheet\s+XLSX: the worksheet to check/);
-    expect(stdout).toMatch(/--json\s+Print/);
-    expect(stdout).toMatch(/Exit codes: 0 all valid/);
-  });
-
-  it("exits 2 with a message and no stack trace for a file that is not there", async () => {
-    const result = await run(process.execPath, [bin, "validate", join(dir, "absent.csv")]).catch(
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
-    expect(result).toMatchObject({ code: 2 });
-    const { stdout, stderr } = result as { stdout: string; stderr: string };
-    expect(stdout).toContain("absent.csv: unreadable: no such file");
-    expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
   });
 });

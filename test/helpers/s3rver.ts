@@ -41,7 +41,6 @@ export async function startS3rver(buckets: string[] = []): Promise<RunningS3rver
       AWS_REGION: "us-east-1",
       AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
       AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       AWS_EC2_METADATA_DISABLED: "true",
       AWS_CONFIG_FILE: path.join(directory, "no-config"),
       AWS_SHARED_CREDENTIALS_FILE: path.join(directory, "no-credentials"),

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SDK_NOTICE_OFF } from "../helpers/cli.ts";
 import { startS3rver, type RunningS3rver } from "../helpers/s3rver.ts";
 
 const run = promisify(execFile);
@@ -38,7 +39,12 @@ afterAll(async () => {
 
 /** A clean environment: only what the default chain should read. */
 function env(): Record<string, string> {
-  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, ...s3.env };
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: dir,
+    ...s3.env,
+    ...(SDK_NOTICE_OFF as Record<string, string>),
+  };
 }
 
 async function aws(...args: string[]): Promise<string> {

@@ -13,7 +13,7 @@ import { REPO, runCli } from "../helpers/cli.ts";
 const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-review-"));
 
 /** The offline engine's secret access keys look like this; none may ever be printed. */
-const MOCK_SECRET = /offline[0-9a-f]{33}/;
+const MOCK_SECRET = /offline-placeholder-secret-[0-9a-f]{13}/;
 
 describe("budget-sync review, as a process", () => {
   it("prints the summary of the default stack, exit 0, nothing on stderr", async () => {

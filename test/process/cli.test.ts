@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../scripts/cli.ts";
-import { runCli } from "./helpers/cli.ts";
+import { COMMANDS } from "../../scripts/cli.ts";
+import { runCli } from "../helpers/cli.ts";
 
 describe("the command line's own messages", () => {
   it("says what is wrong with a value in a command line's words, one problem per flag", async () => {
@@ -65,9 +65,12 @@ describe("the command line's own messages", () => {
     expect(missing.stderr).toBe("budget-sync: /nonexistent/budget.csv: no such file\n");
   });
 
-  it("shows every example in --help as a command that can be copied whole", async () => {
+  it("shows every command's --help (exit 0), each example a command that can be copied whole", async () => {
     for (const command of Object.keys(COMMANDS)) {
-      const { stdout } = await runCli([command, "--help"]);
+      const { code, stdout, stderr } = await runCli([command, "--help"]);
+      // Exit 0, its usage, and nothing on stderr: no runtime warning either.
+      expect([code, stderr], command).toEqual([0, ""]);
+      expect(stdout, command).toMatch(new RegExp(`^budget-sync ${command}\\b`));
       const examples = /\nExamples:\n([\s\S]*?)\n\n/.exec(stdout)?.[1];
       expect(examples, command).toBeDefined();
       const lines = examples!.split("\n").map((line) => line.trim());
@@ -100,5 +103,21 @@ describe("the command line's own messages", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the Node it runs on", () => {
+  // `.ci/run` runs the suites once per Node and says which major it means to test.
+  it.runIf(process.env.BUDGET_SYNC_CI_NODE_MAJOR)(
+    "is the major CI asked for (runCli starts the bin with this very executable)",
+    () => {
+      expect(process.versions.node.split(".")[0]).toBe(process.env.BUDGET_SYNC_CI_NODE_MAJOR);
+    },
+  );
+
+  it("an unknown command: exit 2, the commands named", async () => {
+    const result = await runCli(["uplaod", "x.csv"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/Did you mean upload\?/);
   });
 });
