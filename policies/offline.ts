@@ -149,84 +149,98 @@ export async function judgeDeployment(
   const notApplicable = (reason?: string): never => {
     throw new NotApplicable(reason);
   };
-  // Each judgement runs as it would in a deployment's own analyzer process.
+  // Each judgement runs as it would in a deployment's own analyzer process, and leaves nothing
+  // behind for the next caller in this one (see programInputs.ts).
   newDeployment();
+  try {
+    return await judge();
+  } finally {
+    newDeployment();
+  }
 
-  const resourcePolicies = policies.filter(
-    (p): p is ResourceValidationPolicy => !isStackPolicy(p) && levelOf(p.name) !== "disabled",
-  );
-  for (const r of resources) {
-    for (const policy of resourcePolicies) {
-      const level = levelOf(policy.name);
-      const props = unknownCheckingProxy(r.inputs) as Record<string, unknown>;
-      const args: ResourceValidationArgs = {
-        type: r.type,
-        props,
-        urn: r.urn,
-        name: r.name,
-        opts: optionsOf(r),
-        stackTags,
-        isType: (cls) => isTypeOf(r.type, cls),
-        asType: ((cls: unknown) =>
-          isTypeOf(r.type, cls) ? props : undefined) as ResourceValidationArgs["asType"],
-        getConfig: configOf(policy.name),
-        notApplicable,
-      };
-      const validations = policy.validateResource
-        ? Array.isArray(policy.validateResource)
-          ? policy.validateResource
-          : [policy.validateResource]
-        : [];
-      for (const validate of validations) {
-        try {
-          await validate(args, (message) =>
-            violations.push({ policy: policy.name, level, message, urn: r.urn, stage: "resource" }),
-          );
-        } catch (e) {
-          if (isUnknownValueError(e)) {
-            undecided.push({
-              policy: policy.name,
-              level: active(level),
-              message: e.message,
-              urn: r.urn,
-            });
-          } else if (!(e instanceof NotApplicable)) throw e;
+  async function judge(): Promise<Judgement> {
+    const resourcePolicies = policies.filter(
+      (p): p is ResourceValidationPolicy => !isStackPolicy(p) && levelOf(p.name) !== "disabled",
+    );
+    for (const r of resources) {
+      for (const policy of resourcePolicies) {
+        const level = levelOf(policy.name);
+        const props = unknownCheckingProxy(r.inputs) as Record<string, unknown>;
+        const args: ResourceValidationArgs = {
+          type: r.type,
+          props,
+          urn: r.urn,
+          name: r.name,
+          opts: optionsOf(r),
+          stackTags,
+          isType: (cls) => isTypeOf(r.type, cls),
+          asType: ((cls: unknown) =>
+            isTypeOf(r.type, cls) ? props : undefined) as ResourceValidationArgs["asType"],
+          getConfig: configOf(policy.name),
+          notApplicable,
+        };
+        const validations = policy.validateResource
+          ? Array.isArray(policy.validateResource)
+            ? policy.validateResource
+            : [policy.validateResource]
+          : [];
+        for (const validate of validations) {
+          try {
+            await validate(args, (message) =>
+              violations.push({
+                policy: policy.name,
+                level,
+                message,
+                urn: r.urn,
+                stage: "resource",
+              }),
+            );
+          } catch (e) {
+            if (isUnknownValueError(e)) {
+              undecided.push({
+                policy: policy.name,
+                level: active(level),
+                message: e.message,
+                urn: r.urn,
+              });
+            } else if (!(e instanceof NotApplicable)) throw e;
+          }
         }
       }
     }
-  }
 
-  const stackResources = stackPolicyResources(resources);
-  for (const policy of policies) {
-    if (!isStackPolicy(policy)) continue;
-    const level = levelOf(policy.name);
-    if (level === "disabled") continue;
-    const args: StackValidationArgs = {
-      resources: stackResources,
-      stackTags,
-      getConfig: configOf(policy.name),
-      notApplicable,
-    };
-    try {
-      await policy.validateStack(args, (message, urn) =>
-        violations.push({
-          policy: policy.name,
-          level,
-          message,
-          urn: urn ?? stackUrn,
-          stage: "stack",
-        }),
-      );
-    } catch (e) {
-      if (isUnknownValueError(e)) {
-        undecided.push({ policy: policy.name, level: active(level), message: e.message });
-      } else if (!(e instanceof NotApplicable)) throw e;
+    const stackResources = stackPolicyResources(resources);
+    for (const policy of policies) {
+      if (!isStackPolicy(policy)) continue;
+      const level = levelOf(policy.name);
+      if (level === "disabled") continue;
+      const args: StackValidationArgs = {
+        resources: stackResources,
+        stackTags,
+        getConfig: configOf(policy.name),
+        notApplicable,
+      };
+      try {
+        await policy.validateStack(args, (message, urn) =>
+          violations.push({
+            policy: policy.name,
+            level,
+            message,
+            urn: urn ?? stackUrn,
+            stage: "stack",
+          }),
+        );
+      } catch (e) {
+        if (isUnknownValueError(e)) {
+          undecided.push({ policy: policy.name, level: active(level), message: e.message });
+        } else if (!(e instanceof NotApplicable)) throw e;
+      }
     }
+    // In pack order, as the engine lists them.
+    const order = new Map(policies.map((p, i) => [p.name, i]));
+    violations.sort((a, b) => order.get(a.policy)! - order.get(b.policy)!);
+    return { violations, undecided };
   }
-  // In pack order, as the engine lists them.
-  const order = new Map(policies.map((p, i) => [p.name, i]));
-  violations.sort((a, b) => order.get(a.policy)! - order.get(b.policy)!);
-  return { violations, undecided };
 }
 
 /**

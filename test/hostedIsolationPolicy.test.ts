@@ -321,7 +321,8 @@ describe("hosted-customer-isolation", () => {
         }),
       }),
     );
-    expect((await mandatory(r)).map((v) => v.policy)).toContain("spendflo-read-only");
+    // Refused before the policy exists: its role, tagged read-only, was analyzed before it.
+    expect((await mandatory(r)).map((v) => v.policy)).toContain("spendflo-read-only-resource");
   });
 
   it("reports a customer tag that is not a slug: its prefix would not be one customer's", async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
-  HOSTED_HEAD,
+  HOSTED_POLLER,
   MOCK_SECRET,
+  customerLine,
   ofType,
   planInProcess,
   stackFile,
@@ -13,12 +14,14 @@ describe("a shard stack (hosted.manageBucket: false)", () => {
   it("makes customers' principals for the base stack's bucket and nothing else", async () => {
     const shard = (await planInProcess({
       config: stackFile(
-        `${HOSTED_HEAD}  budget-sync:hosted:\n    manageBucket: false\n  budget-sync:customers:\n    - { id: wayne }\n    - { id: stark }\n`,
+        `config:\n  aws:region: us-east-1\n  budget-sync:bucketName: spendflo-budget-uploads\n  budget-sync:hosted:\n    manageBucket: false\n    pollerRoleArn: ${HOSTED_POLLER}\n  budget-sync:customers:\n${customerLine("wayne")}\n${customerLine("stark")}\n`,
       ),
     })) as PlanJson;
     expect(JSON.stringify(shard)).not.toMatch(MOCK_SECRET);
     expect([...new Set(shard.resources.map((r) => r.type))].sort()).toEqual([
       "aws:iam/accessKey:AccessKey",
+      "aws:iam/role:Role",
+      "aws:iam/rolePolicy:RolePolicy",
       "aws:iam/user:User",
       "aws:iam/userPolicy:UserPolicy",
       "budget-sync:index:HostedCustomer",

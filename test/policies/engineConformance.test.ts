@@ -57,6 +57,8 @@ async function engineVerdict(plan: Awaited<ReturnType<typeof computePlan>>) {
   for (const r of run.resources)
     update.push(...(await analyze(r, run.secretInputPaths.get(r.urn))));
   const afterUpdate = await analyzeStack(run.resources);
+  // The analyzer process of the update ends here: nothing of it stays for the next test.
+  newDeployment();
 
   const undecided = [...preview, ...previewStack]
     .map((d) => CANT_RUN.exec(d.message))

@@ -6,12 +6,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.ts";
 import {
   HOSTED_HEAD,
-  HOSTED_POLLER,
   MOCK_SECRET,
   customerLine as line,
   ofType,
   stackFile,
-  statements,
   type PlanJson,
 } from "../helpers/plan.ts";
 
@@ -67,32 +65,6 @@ describe("onboarding and offboarding change only the customer concerned", () => 
     // The files stay: the bucket is untouched and never force-destroyed.
     const [bucket] = ofType(withoutGlobex, "aws:s3/bucket:Bucket");
     expect(bucket!.inputs.forceDestroy).toBe(false);
-  });
-});
-
-describe("a shard stack (hosted.manageBucket: false)", () => {
-  it("makes customers' principals for the base stack's bucket and nothing else", async () => {
-    const shard = await plan([
-      "--config",
-      stackFile(
-        `config:\n  aws:region: us-east-1\n  budget-sync:bucketName: spendflo-budget-uploads\n  budget-sync:hosted:\n    manageBucket: false\n    pollerRoleArn: ${HOSTED_POLLER}\n  budget-sync:customers:\n${line("wayne")}\n${line("stark")}\n`,
-      ),
-    ]);
-    expect([...new Set(shard.resources.map((r) => r.type))].sort()).toEqual([
-      "aws:iam/accessKey:AccessKey",
-      "aws:iam/role:Role",
-      "aws:iam/rolePolicy:RolePolicy",
-      "aws:iam/user:User",
-      "aws:iam/userPolicy:UserPolicy",
-      "budget-sync:index:HostedCustomer",
-    ]);
-    const policy = ofType(shard, "aws:iam/userPolicy:UserPolicy").find(
-      (p) => p.inputs.user === "spendflo-customer-stark",
-    )!;
-    expect(statements(policy)[1]!.Resource).toBe(
-      "arn:aws:s3:::spendflo-budget-uploads/customers/stark/budgets/*",
-    );
-    expect(shard.outputs).toMatchObject({ manageBucket: false, prefix: "customers/" });
   });
 });
 
