@@ -5,9 +5,11 @@ import { defineConfig } from "vitest/config";
 // (test/pack) and the browser tests (test/browser) have configs of their own.
 
 /**
- * Test files that set Pulumi's mocks in their own process: Pulumi's runtime is global to a
- * process, so each of these files gets a process of its own. (`plan` runs its programs on worker
- * threads, so the files that plan share their workers, and the plans made once per worker.)
+ * Test files that set Pulumi's mocks in this process (`plan` runs its programs on worker threads
+ * instead). Pulumi's runtime is global to a process, so they share a project of their own, one
+ * file after another on the same worker: each file's `setMocks` starts the runtime afresh (new
+ * options, monitor and root stack), as scripts/offlinePass.ts does for each pass of a reused
+ * worker. Shuffled (`--sequence.shuffle`), they pass in any order.
  */
 const PULUMI_RUNTIME = ["test/components/**/*.test.ts", "test/hostedCustomer.test.ts"];
 const ELSEWHERE = [
@@ -25,7 +27,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "pulumi", include: PULUMI_RUNTIME, exclude: ELSEWHERE },
+        test: { name: "pulumi", include: PULUMI_RUNTIME, exclude: ELSEWHERE, isolate: false },
       },
       {
         // Everything else shares its workers' loaded modules (the AWS SDK, exceljs, zod, the

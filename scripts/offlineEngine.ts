@@ -2,14 +2,17 @@ import { Worker } from "node:worker_threads";
 import type { PlannedResource } from "../lib/plannedResource.ts";
 import {
   ProgramError,
+  reusableFor,
   type OfflineRunOptions,
   type PassKind,
   type PassMessage,
   type PassResult,
   type SecretPath,
 } from "./offlinePass.ts";
+import type { PassRequest } from "./offlinePassWorker.ts";
 
 export {
+  OUR_PROGRAM,
   ProgramError,
   type OfflineRunOptions,
   type SecretPath,
@@ -31,10 +34,14 @@ export interface OfflineRunResult extends Omit<PassResult, "pass"> {
   previewSecretInputPaths: Map<string, SecretPath[]>;
 }
 
-export async function runOffline(options: OfflineRunOptions): Promise<OfflineRunResult> {
+export async function runOffline(
+  options: OfflineRunOptions,
+  /** `false`: on new workers, as the command line's one plan runs (for comparing the two). */
+  { reuse = true }: { reuse?: boolean } = {},
+): Promise<OfflineRunResult> {
   const [preview, update] = await Promise.allSettled([
-    runOnWorker(options, "preview"),
-    runOnWorker(options, "update"),
+    runOnWorker(options, "preview", reuse),
+    runOnWorker(options, "update", reuse),
   ]);
   // The update's failure is the one a user meets first in the real engine's output too.
   if (update.status === "rejected") throw update.reason;
@@ -54,43 +61,92 @@ export async function runOffline(options: OfflineRunOptions): Promise<OfflineRun
 }
 
 /**
+ * Idle workers that may run another pass of our own stacks' program (`reusableFor`): a process
+ * that plans again (the test suites, `npm run bench`) skips loading the SDK and the program each
+ * time. Unreferenced while idle, so they never keep a process alive.
+ */
+const idleWorkers: PassWorker[] = [];
+/** Two passes run at once: two idle workers serve the next plan. */
+const MAX_IDLE_WORKERS = 2;
+
+/** A worker, and the pass it is running: told of the worker's errors and exit. */
+interface PassWorker {
+  worker: Worker;
+  reusable: boolean;
+  running?: { pass: PassKind; resolve(r: PassResult): void; reject(e: Error): void };
+}
+
+/**
  * One pass on a worker thread, through tsx as the bin runs our TypeScript. The program's own
  * output (console.log, Pulumi's warnings) goes to stderr, once: from the update pass.
  */
-function runOnWorker(options: OfflineRunOptions, pass: PassKind): Promise<PassResult> {
+function runOnWorker(
+  options: OfflineRunOptions,
+  pass: PassKind,
+  reuse: boolean,
+): Promise<PassResult> {
+  const reusable = reuse && reusableFor(options.programPath);
+  const passWorker =
+    (reusable && idleWorkers.pop()) ||
+    startWorker(reusable ? { reusable } : { reusable, options, pass });
+  const { worker } = passWorker;
+  worker.ref();
+  // A reusable worker sends what the program printed with each pass; its own streams are never
+  // read (a worker whose streams are read keeps the process alive, unreferenced or not).
+  if (!reusable && pass === "update") {
+    worker.stdout.pipe(process.stderr, { end: false });
+    worker.stderr.pipe(process.stderr, { end: false });
+  } else if (!reusable) {
+    worker.stdout.resume();
+    worker.stderr.resume();
+  }
+  return new Promise<PassResult>((resolve, reject) => {
+    passWorker.running = { pass, resolve, reject };
+    if (reusable) worker.postMessage({ options, pass } satisfies PassRequest);
+  });
+}
+
+function startWorker(data: { reusable: boolean } & Partial<PassRequest>): PassWorker {
   const tsxApi = import.meta.resolve("tsx/esm/api");
   const entry = import.meta.resolve("./offlinePassWorker.ts");
   const worker = new Worker(
     `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`,
     {
       eval: true,
-      workerData: { budgetSyncOfflinePass: true, options, pass },
+      workerData: { budgetSyncOfflinePass: true, ...data },
       stdout: true,
       stderr: true,
     },
   );
-  if (pass === "update") {
-    worker.stdout.pipe(process.stderr, { end: false });
-    worker.stderr.pipe(process.stderr, { end: false });
-  } else {
-    worker.stdout.resume();
-    worker.stderr.resume();
-  }
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    worker.once("message", (message: PassMessage) => {
-      settled = true;
-      if (message.type === "result") resolve(message.result);
-      else reject(new ProgramError(message.message));
+  const passWorker: PassWorker = { worker, reusable: data.reusable };
+  const done = () => {
+    const running = passWorker.running;
+    passWorker.running = undefined;
+    return running;
+  };
+  worker.on("message", (message: PassMessage) => {
+    const running = done();
+    if (!running) return;
+    if (message.output && running.pass === "update") process.stderr.write(message.output);
+    // A worker whose program failed may hold what the failure left: never reused.
+    if (passWorker.reusable && message.type === "result" && idleWorkers.length < MAX_IDLE_WORKERS) {
+      worker.unref();
+      idleWorkers.push(passWorker);
+    } else {
       void worker.terminate();
-    });
-    worker.once("error", (error) => {
-      settled = true;
-      reject(error);
-    });
-    worker.once("exit", (code) => {
-      if (!settled)
-        reject(new Error(`the offline engine's ${pass} pass stopped (exit code ${code})`));
-    });
+    }
+    if (message.type === "result") running.resolve(message.result);
+    else running.reject(new ProgramError(message.message));
   });
+  // An error after the pass's answer (a rejection the failed program left) ends the worker only.
+  worker.on("error", (error) => done()?.reject(error));
+  worker.on("exit", (code) => {
+    const idle = idleWorkers.indexOf(passWorker);
+    if (idle >= 0) idleWorkers.splice(idle, 1);
+    const running = done();
+    running?.reject(
+      new Error(`the offline engine's ${running.pass} pass stopped (exit code ${code})`),
+    );
+  });
+  return passWorker;
 }

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { UNKNOWN, type PlannedResource } from "../lib/plannedResource.ts";
 import { deferClosureTooling } from "./deferredModules.ts";
 import {
@@ -28,9 +28,13 @@ import {
  *   outputs after it, filled as AWS fills them on creation.
  */
 
-/** A pass worker's one message: the pass's records, or the program's failure. */
-export type PassMessage =
-  { type: "result"; result: PassResult } | { type: "program-error"; message: string };
+/**
+ * A pass worker's answer: the pass's records, or the program's failure, with (from a reusable
+ * worker) what the program printed during the pass.
+ */
+export type PassMessage = (
+  { type: "result"; result: PassResult } | { type: "program-error"; message: string }
+) & { output?: string };
 
 /** Which of the engine's views a pass records. */
 export type PassKind = "preview" | "update";
@@ -88,8 +92,6 @@ export class ProgramError extends Error {
   }
 }
 
-let used = false;
-
 /** A resource passed as an input; its URN once resolved. */
 class ResourceRef {
   static created = 0;
@@ -99,12 +101,45 @@ class ResourceRef {
   }
 }
 
-export async function runPass(options: OfflineRunOptions, pass: PassKind): Promise<PassResult> {
-  if (used) throw new Error("the offline engine runs one pass per thread");
-  used = true;
-  const preview = pass === "preview";
+/**
+ * Our own stacks' program (stacks/index.ts): it declares resources only when its default export is
+ * called, and nothing it imports declares any or keeps state from one call to the next
+ * (test/offlineEngine.test.ts holds it to that). So a thread may run it again and again, each
+ * call a program run of its own, without loading the SDK and the program again.
+ */
+export const OUR_PROGRAM = fileURLToPath(new URL("../stacks/index.ts", import.meta.url));
+
+/** Whether a thread that has run a pass of `programPath` may run another. */
+export function reusableFor(programPath: string): boolean {
+  return programPath === OUR_PROGRAM;
+}
+
+/** Passes run on this thread so far, and of which program. */
+let passesRun = 0;
+let threadProgram: string | undefined;
+
+/**
+ * The program's copy of `@pulumi/pulumi`, loaded once per thread, with the hooks every pass
+ * shares (they hold nothing of any one pass).
+ */
+interface Sdk {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  pulumi: any;
+  /** `@pulumi/pulumi/runtime/state.js`: its `withLocalStorage` gives a pass a store of its own. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  state: any;
+  /**
+   * Every property of a resource type (inputs and outputs), as the provider SDK's generated
+   * class registers them: during preview, the ones the program did not set are unknown.
+   */
+  propertyNames: Map<string, string[]>;
+}
+let loadedSdk: Sdk | undefined;
+
+function loadSdk(programPath: string): Sdk {
+  if (loadedSdk) return loadedSdk;
   // The program's own copy of the SDK, so mocks apply even to a program with its own node_modules.
-  const requireFromProgram = createRequire(options.programPath);
+  const requireFromProgram = createRequire(programPath);
   let pulumiPath: string;
   try {
     pulumiPath = requireFromProgram.resolve("@pulumi/pulumi");
@@ -114,6 +149,71 @@ export async function runPass(options: OfflineRunOptions, pass: PassKind): Promi
   deferClosureTooling(pulumiPath);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const pulumi: any = requireFromProgram(pulumiPath);
+  const runtimeDir = path.join(path.dirname(pulumiPath), "runtime");
+  const propertyNames = new Map<string, string[]>();
+  // Learn each custom resource type's properties from the SDK's own registration: the generated
+  // constructor passes every input and output property (outputs as undefined).
+  const resourceModule = requireFromProgram(path.join(runtimeDir, "resource.js"));
+  const register = resourceModule.registerResource;
+  resourceModule.registerResource = function (
+    this: unknown,
+    ...registration: [unknown, unknown, string, string, boolean, ...unknown[]]
+  ) {
+    const [, , type, , custom, , , props] = registration;
+    if (custom && props && typeof props === "object" && !propertyNames.has(type)) {
+      propertyNames.set(type, Object.keys(props));
+    }
+    return register.apply(this, registration);
+  };
+  const runtime = pulumi.runtime;
+  const invoke = runtime.invoke;
+  runtime.invoke = (...a: unknown[]) => invoke(...a).then(unanswered);
+  const invokeOutput = runtime.invokeOutput;
+  runtime.invokeOutput = (...a: unknown[]) => invokeOutput(...a).apply(unanswered);
+  const state = requireFromProgram(path.join(runtimeDir, "state.js"));
+  loadedSdk = { pulumi, state, propertyNames };
+  return loadedSdk;
+}
+
+/** An unanswered invoke's result, as the program reads it: any field says where it came from. */
+function unanswered(result: unknown): unknown {
+  const marker = (result as Record<string, unknown> | undefined)?.[UNANSWERED];
+  if (typeof marker !== "string") return result;
+  const prefix = marker.slice(0, marker.lastIndexOf("#") + 1);
+  return new Proxy(
+    {},
+    {
+      get: (_, key) =>
+        typeof key === "string" && key !== "then" && key !== "toJSON"
+          ? `${prefix}${key}`
+          : undefined,
+    },
+  );
+}
+
+/**
+ * One pass, on this thread. A thread runs one pass of any program, or any number of passes of
+ * our own stacks' program (see `reusableFor`). Each pass has a Pulumi store of its own (options,
+ * config, monitor, root stack resource), as the automation API runs an inline program
+ * (`@pulumi/pulumi/automation/server.js`); the loaded SDK and the program's modules are shared.
+ */
+export async function runPass(options: OfflineRunOptions, pass: PassKind): Promise<PassResult> {
+  if (passesRun > 0 && !(threadProgram === options.programPath && reusableFor(threadProgram))) {
+    throw new Error("the offline engine runs one pass per thread of any program but ours");
+  }
+  passesRun++;
+  threadProgram = options.programPath;
+  const sdk = loadSdk(options.programPath);
+  return (await sdk.state.withLocalStorage(() => runPassInStore(sdk, options, pass))) as PassResult;
+}
+
+async function runPassInStore(
+  sdk: Sdk,
+  options: OfflineRunOptions,
+  pass: PassKind,
+): Promise<PassResult> {
+  const preview = pass === "preview";
+  const { pulumi, propertyNames } = sdk;
   const runtime = pulumi.runtime;
   const sigKey: string = runtime.specialSigKey;
   const secretSig: string = runtime.specialSecretSig;
@@ -174,9 +274,6 @@ export async function runPass(options: OfflineRunOptions, pass: PassKind): Promi
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let currentRequest: any;
 
-  // Every property of a resource type (inputs and outputs), as the provider SDK's generated
-  // class registers them: during preview, the ones the program did not set are unknown.
-  const propertyNames = new Map<string, string[]>();
   const unansweredInvokes = new Map<string, UnansweredInvoke>();
   /** Strings built from an unanswered invoke's result become unknown; their uses are recorded. */
   const markUnanswered = (value: unknown, urn: string, at: string[]): unknown => {
@@ -299,43 +396,7 @@ export async function runPass(options: OfflineRunOptions, pass: PassKind): Promi
   };
 
   await runtime.setMocks(mocks, options.project, options.stack, preview);
-  // Learn each custom resource type's properties from the SDK's own registration: the generated
-  // constructor passes every input and output property (outputs as undefined).
-  const resourceModule = requireFromProgram(
-    path.join(path.dirname(pulumiPath), "runtime", "resource.js"),
-  );
-  const register = resourceModule.registerResource;
-  resourceModule.registerResource = function (
-    this: unknown,
-    ...registration: [unknown, unknown, string, string, boolean, ...unknown[]]
-  ) {
-    const [, , type, , custom, , , props] = registration;
-    if (custom && props && typeof props === "object" && !propertyNames.has(type)) {
-      propertyNames.set(type, Object.keys(props));
-    }
-    return register.apply(this, registration);
-  };
   runtime.setAllConfig(options.config, options.secretKeys);
-  // An unanswered invoke's result, as the program reads it: any field says where it came from.
-  const unanswered = (result: unknown): unknown => {
-    const marker = (result as Record<string, unknown> | undefined)?.[UNANSWERED];
-    if (typeof marker !== "string") return result;
-    const prefix = marker.slice(0, marker.lastIndexOf("#") + 1);
-    return new Proxy(
-      {},
-      {
-        get: (_, key) =>
-          typeof key === "string" && key !== "then" && key !== "toJSON"
-            ? `${prefix}${key}`
-            : undefined,
-      },
-    );
-  };
-  const invoke = runtime.invoke;
-  runtime.invoke = (...a: unknown[]) => invoke(...a).then(unanswered);
-  const invokeOutput = runtime.invokeOutput;
-  runtime.invokeOutput = (...a: unknown[]) => invokeOutput(...a).apply(unanswered);
-
   monitor = runtime.getMonitor();
   for (const method of ["registerResource", "readResource"] as const) {
     const original = monitor[method].bind(monitor);

@@ -18,6 +18,7 @@ import { policies as packPolicies } from "../policies/all.ts";
 import { CliError, ExitCode, parseOptions } from "./errors.ts";
 import {
   ProgramError,
+  OUR_PROGRAM,
   runOffline,
   type OfflineRunResult,
   type UnansweredInvoke,
@@ -150,6 +151,20 @@ export async function computePlan(
     );
   }
   if (regionIssue) values.warnings.push(`aws:region ${regionIssue.message}`);
+
+  // Our own program refuses a bad config before declaring anything: check it here first, with
+  // the program's own parser and message, rather than start the engine to be told.
+  if (project.program === OUR_PROGRAM) {
+    const { StackConfigError, namespaceConfig, parseStackConfig } =
+      await import("../stacks/config.ts");
+    try {
+      parseStackConfig(namespaceConfig(values.config));
+    } catch (error) {
+      if (!(error instanceof StackConfigError)) throw error;
+      const message = maskValues(error.message, new Set(values.secretValues)) as string;
+      throw new CliError(`the program failed: ${message}`, ExitCode.Usage);
+    }
+  }
 
   let run: OfflineRunResult;
   try {

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { StackConfigError, exporterScheduleWarnings, parseStackConfig } from "../stacks/config.ts";
-import { REPO, runCli } from "./helpers/cli.ts";
+import { REPO } from "./helpers/cli.ts";
+import { runInProcess as runCli } from "./helpers/inProcess.ts";
 
 const base = { bucketName: "acme-budget-exports" };
 const source = { type: "json", url: "https://fpa.acme.example/budgets" };
@@ -138,10 +139,9 @@ describe("exporter.schedule: one that can never fire, or fires more than hourly"
       );
       return f;
     };
-    const [minutely, never] = await Promise.all([
-      runCli(["plan", "--config", file("rate(1 minute)")]),
-      runCli(["plan", "--config", file("cron(0 2 31 2 ? *)")]),
-    ]);
+    // One after the other: each captures this process's output while it runs.
+    const minutely = await runCli(["plan", "--config", file("rate(1 minute)")]);
+    const never = await runCli(["plan", "--config", file("cron(0 2 31 2 ? *)")]);
     expect(minutely.code, minutely.stderr).toBe(0);
     expect(`${minutely.stdout}${minutely.stderr}`).toContain(
       'budget-sync:exporter.schedule: "rate(1 minute)" runs as often as every 1 minute',

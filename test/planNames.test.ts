@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { RESOURCE_NAME_RULES, nameProblems } from "../lib/awsNames.ts";
-import { REPO, runCli } from "./helpers/cli.ts";
+import { REPO } from "./helpers/cli.ts";
+import { runPlanInProcess as runCli } from "./helpers/inProcess.ts";
 
 const EXAMPLE_STACKS = readdirSync(path.join(REPO, "stacks"))
   .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
