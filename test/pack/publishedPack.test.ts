@@ -53,18 +53,31 @@ function timed<T>(label: string, f: () => T): T {
 }
 
 function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: "utf8", env: cleanEnv() });
+  // Bounded: a registry that cannot be reached fails the test instead of hanging CI.
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: "utf8",
+    env: cleanEnv(),
+    timeout: 300_000,
+  });
+  if (result.error) throw new Error(`${command} ${args.join(" ")}: ${result.error.message}`);
   if (result.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} failed (${result.status}):\n${result.stderr}`);
   }
   return result.stdout;
 }
 
-/** No NODE_OPTIONS or NODE_PATH from the test runner: the pack starts on its own. */
+/**
+ * The environment the Pulumi CLI passes on (the user's, proxies and CA certificates included:
+ * npm needs them to reach the registry), without what the test runner adds: no NODE_OPTIONS,
+ * NODE_PATH or vitest's variables, so the pack starts on its own.
+ */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of ["PATH", "HOME", "TMPDIR", "LANG", "npm_config_cache"]) {
-    if (process.env[key] !== undefined) env[key] = process.env[key];
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key === "NODE_OPTIONS" || key === "NODE_PATH" || /^(VITEST|TSX)/.test(key)) continue;
+    if (/^npm_(lifecycle|package)_/.test(key)) continue;
+    env[key] = value;
   }
   return { ...env, ...extra };
 }
