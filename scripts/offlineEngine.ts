@@ -25,6 +25,7 @@ export {
  * a thread): once as `pulumi preview` of a new stack sees it, once as `pulumi up` does. The
  * update's records are the plan; the preview's say what the engine cannot know before anything
  * exists. Both start together, so the second costs little time on a machine with two cores.
+ * Our own program's workers are kept for the next plan (see `idleWorkers`).
  */
 
 export interface OfflineRunResult extends Omit<PassResult, "pass"> {
@@ -34,14 +35,10 @@ export interface OfflineRunResult extends Omit<PassResult, "pass"> {
   previewSecretInputPaths: Map<string, SecretPath[]>;
 }
 
-export async function runOffline(
-  options: OfflineRunOptions,
-  /** `false`: on new workers, as the command line's one plan runs (for comparing the two). */
-  { reuse = true }: { reuse?: boolean } = {},
-): Promise<OfflineRunResult> {
+export async function runOffline(options: OfflineRunOptions): Promise<OfflineRunResult> {
   const [preview, update] = await Promise.allSettled([
-    runOnWorker(options, "preview", reuse),
-    runOnWorker(options, "update", reuse),
+    runOnWorker(options, "preview"),
+    runOnWorker(options, "update"),
   ]);
   // The update's failure is the one a user meets first in the real engine's output too.
   if (update.status === "rejected") throw update.reason;
@@ -80,12 +77,8 @@ interface PassWorker {
  * One pass on a worker thread, through tsx as the bin runs our TypeScript. The program's own
  * output (console.log, Pulumi's warnings) goes to stderr, once: from the update pass.
  */
-function runOnWorker(
-  options: OfflineRunOptions,
-  pass: PassKind,
-  reuse: boolean,
-): Promise<PassResult> {
-  const reusable = reuse && reusableFor(options.programPath);
+function runOnWorker(options: OfflineRunOptions, pass: PassKind): Promise<PassResult> {
+  const reusable = reusableFor(options.programPath);
   const passWorker =
     (reusable && idleWorkers.pop()) ||
     startWorker(reusable ? { reusable } : { reusable, options, pass });
