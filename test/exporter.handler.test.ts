@@ -233,8 +233,8 @@ describe("the exporter handler against a loopback source and s3rver", () => {
     expect(await keysUnder("invalid/")).toEqual([]);
   });
 
-  it("fails cleanly when the source does not answer in time", async () => {
-    const started = Date.now();
+  it("fails cleanly when the source does not answer in time, and hangs up on it", async () => {
+    // The source never answers: without the timeout the run would never end.
     const run = runExport(settings("timeout/", { url: `${source}/slow`, timeoutMs: 300 }), {
       s3,
       ssm: fakeSsm(),
@@ -244,7 +244,9 @@ describe("the exporter handler against a loopback source and s3rver", () => {
     await expect(run).rejects.toThrow(
       `the source ${source}/slow did not answer within 0.3 s; nothing was uploaded`,
     );
-    expect(Date.now() - started).toBeLessThan(3000);
+    // The exporter closed the request it gave up on, rather than leaving it open.
+    const abandoned = pending.at(-1)!;
+    if (!abandoned.destroyed) await new Promise((resolve) => abandoned.once("close", resolve));
     expect(await keysUnder("timeout/")).toEqual([]);
   });
 

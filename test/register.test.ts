@@ -492,12 +492,11 @@ describe("register: retries", () => {
   });
 
   it("times out each attempt and retries a hanging API", async () => {
+    // The API never answers: without a timeout per attempt the command would never end.
     fallback = "hang";
-    const started = Date.now();
     const run = await register({ timeout: 0.1 }, iamUserOutputs);
     expect(run.code).toBe(1);
     expect(received).toHaveLength(5);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(run.error!.message).toContain("last: no answer within 0.1 s");
   });
 

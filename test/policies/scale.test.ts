@@ -80,15 +80,11 @@ function hostedStack(customers: number) {
 }
 
 describe("scale", () => {
-  it("judges a hosted stack of 1,000 customers (5,000+ resources) well within the minute", async () => {
+  // How long it takes is `npm run bench -- hosted`'s to measure.
+  it("judges a hosted stack of 1,000 customers (5,000+ resources)", async () => {
     const resources = hostedStack(1000);
-    const started = performance.now();
+    expect(resources.length).toBeGreaterThan(5000);
     const violations = await runPolicies(resources, spendfloConfig);
-    const seconds = (performance.now() - started) / 1000;
-    console.log(
-      `scale: ${resources.length} resources, ${violations.length} violations, ${seconds.toFixed(2)} s`,
-    );
     expect(violations.filter((v) => v.level === "mandatory")).toEqual([]);
-    expect(seconds).toBeLessThan(20);
   });
 });
