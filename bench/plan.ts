@@ -3,7 +3,7 @@
  * (`node bin/budget-sync.js plan --stack NAME`), wall and CPU time (the process's own, worker
  * threads included), median of `BENCH_PLAN_RUNS` runs (default 5). A plan runs the program twice
  * (the preview and update passes, on two worker threads at once), so on a machine with two free
- * cores its wall time is about one pass's.
+ * cores its wall time is about one pass's. Then the same plans in one process, on reused workers.
  *
  *   npx tsx bench/plan.ts
  *   BENCH_PLAN_RUNS=3 npx tsx bench/plan.ts own-bucket hosted
@@ -56,6 +56,35 @@ export async function runPlanBench(stacks?: string[]): Promise<void> {
   for (const stack of chosen) {
     const results = [];
     for (let i = 0; i < runs; i++) results.push(await planOnce(stack));
+    console.log(
+      `${stack.padEnd(15)} ${(median(results.map((r) => r.wallMs)) / 1000).toFixed(2).padStart(7)} ${(median(results.map((r) => r.cpuMs)) / 1000).toFixed(2).padStart(7)}`,
+    );
+  }
+  await runInProcessBench(chosen, runs);
+}
+
+/**
+ * The same plans in one process (`computePlan`, as the test suites make them): the first plan of
+ * a stack starts the engine's two workers; the next ones run on them (scripts/offlineEngine.ts).
+ * Wall time, and this process's CPU time (worker threads included), per stack.
+ */
+async function runInProcessBench(stacks: string[], runs: number): Promise<void> {
+  const { computePlan } = await import("../scripts/plan.ts");
+  const measure = async (stack: string) => {
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    await computePlan({ stack });
+    const used = process.cpuUsage(cpu);
+    return { wallMs: performance.now() - t0, cpuMs: (used.user + used.system) / 1000 };
+  };
+  const first = await measure(stacks[0]!);
+  console.log(
+    `\nin one process: the first plan (${stacks[0]}, the engine's workers started) ${(first.wallMs / 1000).toFixed(2)} s wall, ${(first.cpuMs / 1000).toFixed(2)} s CPU; then each stack on the same workers, median of ${runs}:`,
+  );
+  console.log("stack            wall s   CPU s");
+  for (const stack of stacks) {
+    const results = [];
+    for (let i = 0; i < runs; i++) results.push(await measure(stack));
     console.log(
       `${stack.padEnd(15)} ${(median(results.map((r) => r.wallMs)) / 1000).toFixed(2).padStart(7)} ${(median(results.map((r) => r.cpuMs)) / 1000).toFixed(2).padStart(7)}`,
     );
