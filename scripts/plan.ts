@@ -152,6 +152,12 @@ export async function computePlan(
   }
   if (regionIssue) values.warnings.push(`aws:region ${regionIssue.message}`);
 
+  // A secret's offline placeholder is no value of the user's: never shown (a secret prefix).
+  const programFailed = (message: string) =>
+    new CliError(
+      `the program failed: ${maskValues(message, new Set(values.secretValues)) as string}`,
+      ExitCode.Usage,
+    );
   // Our own program refuses a bad config before declaring anything: check it here first, with
   // the program's own parser and message, rather than start the engine to be told.
   if (project.program === OUR_PROGRAM) {
@@ -160,9 +166,8 @@ export async function computePlan(
     try {
       parseStackConfig(namespaceConfig(values.config));
     } catch (error) {
-      if (!(error instanceof StackConfigError)) throw error;
-      const message = maskValues(error.message, new Set(values.secretValues)) as string;
-      throw new CliError(`the program failed: ${message}`, ExitCode.Usage);
+      if (error instanceof StackConfigError) throw programFailed(error.message);
+      throw error;
     }
   }
 
@@ -178,11 +183,7 @@ export async function computePlan(
       cloud: { accountId: options.accountId, region },
     });
   } catch (error) {
-    if (error instanceof ProgramError) {
-      // A secret's offline placeholder is no value of the user's: never shown (a secret prefix).
-      const message = maskValues(error.message, new Set(values.secretValues)) as string;
-      throw new CliError(`the program failed: ${message}`, ExitCode.Usage);
-    }
+    if (error instanceof ProgramError) throw programFailed(error.message);
     throw error;
   }
 
