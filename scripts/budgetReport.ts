@@ -16,7 +16,7 @@ import {
   type BudgetFileReport,
   type ValidateBudgetOptions,
 } from "../lib/budgetFile.ts";
-import { startValidationWorker, type WorkerMessage } from "./validationWorker.ts";
+import { startValidationWorker, type WorkerMessage } from "./validationWorkerClient.ts";
 
 /** How many errors (and warnings) the human report prints per file. */
 export const HUMAN_ISSUE_LIMIT = 20;

@@ -29,7 +29,7 @@ import {
   type PartChecksum,
   type TransferResponse,
 } from "./s3Transfer.ts";
-import { startValidationWorker, type WorkerMessage } from "./validationWorker.ts";
+import { startValidationWorker, type WorkerMessage } from "./validationWorkerClient.ts";
 
 /** Files at least this large get a progress bar on a terminal. */
 const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
