@@ -1,6 +1,19 @@
 // @ts-check
 import js from "@eslint/js";
+import importX from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
+
+/**
+ * The layers and which way they import: `scripts -> stacks -> components -> lib`,
+ * `policies -> lib`, `scripts -> policies`; `lib` imports nothing of ours. Each entry forbids a
+ * layer the imports of the files it names (import specifiers, relative as we write them).
+ */
+const LAYERS = [
+  { files: ["lib/**/*.ts"], forbidden: ["components", "stacks", "policies", "scripts"] },
+  { files: ["components/**/*.ts"], forbidden: ["stacks", "policies", "scripts"] },
+  { files: ["stacks/**/*.ts"], forbidden: ["policies", "scripts"] },
+  { files: ["policies/**/*.ts"], forbidden: ["components", "stacks", "scripts"] },
+];
 
 export default tseslint.config(
   { ignores: ["node_modules/", "coverage/", ".tmp/", ".build/", "bench/out/"] },
@@ -12,4 +25,28 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
+  // No import cycle among our modules (type-only imports included: they tie modules as much).
+  {
+    files: ["**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
+      "import-x/resolver": { node: { extensions: [".ts", ".js"] } },
+    },
+    rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
+  },
+  ...LAYERS.map(({ files, forbidden }) => ({
+    files,
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: forbidden.map((layer) => ({
+            group: [`**/${layer}/*`, `**/${layer}/**`],
+            message: `${files[0].split("/")[0]}/ may not import ${layer}/: our layers import one way (scripts -> stacks -> components -> lib, policies -> lib, scripts -> policies)`,
+          })),
+        },
+      ],
+    },
+  })),
 );
