@@ -5,6 +5,7 @@ import {
   ofType,
   parsePolicy,
   promiseOf,
+  registrationsDone,
   type MockedResource,
 } from "./helpers/componentMocks.ts";
 
@@ -35,7 +36,7 @@ const sync = (id: string) => ({ pollerRoleArn: POLLER, externalId: `${id}-5f0c8e
 
 async function children(customer: InstanceType<typeof HostedCustomer>, name: string) {
   await promiseOf(customer.syncSourceConfig);
-  await new Promise((r) => setTimeout(r, 30));
+  await registrationsDone();
   return resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
 }
 

@@ -5,6 +5,7 @@ import {
   ofType,
   parsePolicy,
   promiseOf,
+  registrationsDone,
   type MockedResource,
 } from "../helpers/componentMocks.ts";
 
@@ -18,7 +19,7 @@ type Bucket = InstanceType<typeof BudgetBucket>;
 async function built(bucket: Bucket) {
   await promiseOf(bucket.policy.urn);
   await promiseOf(bucket.bucketArn);
-  await new Promise((r) => setTimeout(r, 20));
+  await registrationsDone();
   const prefix = `${(bucket as unknown as { __name: string }).__name}`;
   return resources.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
 }

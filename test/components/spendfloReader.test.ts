@@ -6,6 +6,7 @@ import {
   ofType,
   parsePolicy,
   promiseOf,
+  registrationsDone,
   type MockedResource,
 } from "../helpers/componentMocks.ts";
 
@@ -24,7 +25,7 @@ const base = {
 async function children(reader: Reader, name: string) {
   await promiseOf(reader.syncSourceConfig);
   await promiseOf(reader.kmsKeyPolicyStatements);
-  await new Promise((r) => setTimeout(r, 30));
+  await registrationsDone();
   return resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
 }
 

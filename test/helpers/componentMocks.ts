@@ -52,10 +52,19 @@ export async function isSecret(output: pulumi.Output<unknown>): Promise<boolean>
   return await (output as any).isSecret;
 }
 
+/**
+ * Waits until every registration started so far is done, the mocks' answers included: Pulumi's
+ * own queue of outstanding calls to the engine has drained.
+ */
+export async function registrationsDone(): Promise<void> {
+  // The SDK's own wait (`disconnect` uses it), untyped: marked internal in its declarations.
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}
+
 /** Waits until every resource registered so far has been seen by the mocks. */
 export async function settle(resource: pulumi.Resource): Promise<void> {
   await promiseOf(resource.urn);
-  await new Promise((r) => setTimeout(r, 20));
+  await registrationsDone();
 }
 
 export function ofType(resources: MockedResource[], type: string): MockedResource[] {

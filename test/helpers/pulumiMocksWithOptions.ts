@@ -82,7 +82,9 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 /** Waits until the mocks have seen everything a component declared. */
 export async function settle(...outputs: pulumi.Output<unknown>[]): Promise<void> {
   for (const output of outputs) await promiseOf(output);
-  await new Promise((r) => setTimeout(r, 50));
+  // Pulumi's own queue of outstanding calls to the engine drained: every registration done (the
+  // SDK's own wait, which `disconnect` uses; untyped: marked internal in its declarations).
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 }
 
 /** A component's own resources: its name, or names starting with `<name>-`. */
