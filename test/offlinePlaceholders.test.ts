@@ -1,3 +1,5 @@
+import { readdirSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   OFFLINE_PLAN_MARKER,
@@ -6,11 +8,12 @@ import {
   placeholderAccessKeyId,
   placeholderSecretAccessKey,
 } from "../lib/offlinePlaceholders.ts";
-import { stackOutputsSchema } from "../lib/stackOutputs.ts";
+import { hostedStackOutputsSchema, stackOutputsSchema } from "../lib/stackOutputs.ts";
 import { keyPairSourceConfigSchema } from "../lib/syncConfig.ts";
 import { UsageError } from "../scripts/errors.ts";
 import { computePlan, planJson } from "../scripts/plan.ts";
 import { selectStackOutputs } from "../scripts/stackOutputsInput.ts";
+import { REPO } from "./helpers/cli.ts";
 
 const deployed = {
   accessMode: "cross-account-role",
@@ -111,5 +114,22 @@ describe("the plan's placeholders", () => {
       "an access key id starts with OFFLINE_PLACEHOLDER_",
       "a secret access key starts with offline-placeholder-secret-",
     ]);
+  });
+});
+
+describe("every example stack's outputs", () => {
+  const stacks = readdirSync(path.join(REPO, "stacks"))
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined);
+
+  it.each(stacks)("%s: fit the schema register reads", async (stack) => {
+    // The unmasked outputs, as `pulumi stack output --json --show-secrets` prints them.
+    const { run } = await computePlan({ stack });
+    if ("customers" in run.outputs) {
+      const hosted = hostedStackOutputsSchema.parse(run.outputs);
+      expect(Object.keys(hosted.customers).length).toBeGreaterThan(0);
+    } else {
+      expect(stackOutputsSchema.parse(run.outputs).accessMode).toBeTruthy();
+    }
   });
 });
