@@ -4,6 +4,7 @@
  * sync role for it are named after its id. The program, the policy pack and the command line all
  * read them from here.
  */
+import { EXTERNAL_ID_RULE } from "./externalId.ts";
 
 /** The part of the hosted bucket that holds every customer's prefix; one lifecycle covers it. */
 export const HOSTED_PREFIX_ROOT = "customers/";
@@ -52,7 +53,7 @@ export function hostedReaderRoleName(customerId: string): string {
  */
 export function hostedExternalIdProblems(externalId: string): string[] {
   const problems: string[] = [];
-  if (!/^[\w+=,.@:/-]*$/.test(externalId)) {
+  if (!EXTERNAL_ID_RULE.characters.test(externalId)) {
     problems.push("may contain only letters, digits and + = , . @ : / - _ (STS's external id)");
   }
   if (externalId.length < HOSTED_EXTERNAL_ID_MIN_LENGTH) {
@@ -60,8 +61,10 @@ export function hostedExternalIdProblems(externalId: string): string[] {
       `must be at least ${HOSTED_EXTERNAL_ID_MIN_LENGTH} characters (it has ${externalId.length}): a random value such as the output of \`uuidgen\`, which no other tenant can guess`,
     );
   }
-  if (externalId.length > 1224) {
-    problems.push(`must be at most 1224 characters (it has ${externalId.length})`);
+  if (externalId.length > EXTERNAL_ID_RULE.maxLength) {
+    problems.push(
+      `must be at most ${EXTERNAL_ID_RULE.maxLength} characters (it has ${externalId.length})`,
+    );
   }
   return problems;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isAwsRegion } from "./awsRegions.ts";
+import { EXTERNAL_ID_RULE } from "./externalId.ts";
 import { bucketNameProblems, prefixProblems } from "./s3Naming.ts";
 
 /**
@@ -74,12 +75,7 @@ export const roleSourceConfigSchema = z.strictObject({
       /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
       "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
     ),
-  externalId: z
-    .string()
-    .regex(
-      /^[\w+=,.@:/-]{2,1224}$/,
-      "must be 2 to 1224 characters of letters, digits and + = , . @ : / - _",
-    ),
+  externalId: z.string().regex(EXTERNAL_ID_RULE.pattern, EXTERNAL_ID_RULE.message),
   prefix,
 });
 

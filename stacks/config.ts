@@ -8,6 +8,7 @@ import {
 import { GUIDE_COLUMNS } from "../components/exporter/budgetRows.ts";
 import { ACCESS_KEY_SLOTS } from "../components/spendfloReader.ts";
 import { ACCESS_MODES } from "../lib/stackOutputs.ts";
+import { EXTERNAL_ID_RULE } from "../lib/externalId.ts";
 import {
   HOSTED_PREFIX_ROOT,
   customerIdProblems,
@@ -299,13 +300,7 @@ export const stackConfigSchema = z
           .enum(ACCESS_MODES, { error: `must be one of ${ACCESS_MODES.join(", ")}` })
           .default("iam-user"),
         spendfloAccountId: accountId.optional(),
-        externalId: z
-          .string()
-          .regex(
-            /^[\w+=,.@:/-]{2,1224}$/,
-            "must be 2 to 1224 characters of letters, digits and + = , . @ : / - _",
-          )
-          .optional(),
+        externalId: z.string().regex(EXTERNAL_ID_RULE.pattern, EXTERNAL_ID_RULE.message).optional(),
         principalName: z
           .string()
           .regex(/^[\w+=,.@-]{1,64}$/, "must be a valid IAM user or role name (1-64 characters)")
