@@ -3,6 +3,7 @@
  * the duplicate-key check. Format-neutral: the CSV and XLSX readers feed it cells as strings.
  */
 import { BudgetKeySet } from "./budgetKeySet.ts";
+import { plainNumber } from "./plainNumber.ts";
 
 /** One problem in a budget file. `line` is the CSV line or the XLSX row number. */
 export interface BudgetFileIssue {
@@ -249,11 +250,7 @@ export function budgetAmountProblem(text: string): string | null {
   if (/^\d+(?:\.\d+)?[eE][+-]?\d+$/.test(text)) {
     const value = Number(text);
     if (Number.isFinite(value) && value >= 0) {
-      const plain = value.toLocaleString("en-US", {
-        useGrouping: false,
-        maximumFractionDigits: 20,
-      });
-      return `Budget Amount "${clip(text)}" is in scientific notation (a spreadsheet's display of a long number): write ${plain}`;
+      return `Budget Amount "${clip(text)}" is in scientific notation (a spreadsheet's display of a long number): write ${plainNumber(value)}`;
     }
   }
   const bare = text.replace(/^[A-Z]{3}\s*|\s*[A-Z]{3}$/g, "").replace(/[$€£¥₹\s]/g, "");

@@ -28,6 +28,7 @@ import {
 } from "./xlsxArchive.ts";
 import { columnLetters, sheetFormulas, type SheetFormulas } from "./xlsxFormulas.ts";
 import { xmlText } from "./xmlText.ts";
+import { plainNumber } from "./plainNumber.ts";
 
 /**
  * The largest XLSX file read: a workbook is held in memory while it is checked, because the
@@ -423,18 +424,10 @@ type CellReader = (
 
 const COLUMN_BY_HEADER = new Map(BUDGET_COLUMNS.map((c) => [normalizeHeader(c.name), c.id]));
 
-function numberText(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const text = String(value);
-  return /e/i.test(text)
-    ? value.toLocaleString("en-US", { useGrouping: false, maximumFractionDigits: 20 })
-    : text;
-}
-
 function headerText(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
-  if (typeof value === "number") return numberText(value);
+  if (typeof value === "number") return plainNumber(value);
   if (typeof value === "object" && value !== null) {
     const v = value as { richText?: { text: string }[]; text?: unknown; result?: unknown };
     if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join("");
@@ -486,7 +479,7 @@ function cellReader(
         : typeof cell.result === "number"
           ? Number.isNaN(cell.result)
             ? { type: "error" as const, text: "" }
-            : { type: "number" as const, text: numberText(cell.result) }
+            : { type: "number" as const, text: plainNumber(cell.result) }
           : { type: "text" as const, text: String(cell.result) });
     // A column the guide does not name is not imported: only its value matters, quietly.
     if (kind === undefined) return saved?.type === "error" ? "" : (saved?.text ?? "");
@@ -526,12 +519,12 @@ function cellReader(
           checker.warning(
             line,
             column,
-            `Budget Amount ${numberText(value)} is formatted as a percentage (${format}), so Excel shows ${numberText(Number((value * 100).toPrecision(12)))}%: SpendFlo reads ${numberText(value)}; format the column as a number if that is not the amount`,
+            `Budget Amount ${plainNumber(value)} is formatted as a percentage (${format}), so Excel shows ${plainNumber(Number((value * 100).toPrecision(12)))}%: SpendFlo reads ${plainNumber(value)}; format the column as a number if that is not the amount`,
             "xlsx-percent-amount",
           );
         }
       }
-      return numberText(value);
+      return plainNumber(value);
     }
     if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
     if (value instanceof Date) {

@@ -2,6 +2,7 @@
  * From source rows to the guide's budget CSV: the column mapping, cell text and CSV quoting. Pure
  * functions, shared by the exporter Lambda and its tests; no AWS, no I/O.
  */
+import { plainNumber } from "../../lib/plainNumber.ts";
 
 /** The guide's columns, in the order of its example CSV. */
 export const GUIDE_COLUMNS = [
@@ -61,13 +62,7 @@ export function fieldValue(row: SourceRow, field: string): unknown {
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) return String(value);
-    const text = String(value);
-    return /e/i.test(text)
-      ? value.toLocaleString("en-US", { useGrouping: false, maximumFractionDigits: 20 })
-      : text;
-  }
+  if (typeof value === "number") return plainNumber(value);
   if (typeof value === "boolean" || typeof value === "bigint") return String(value);
   // An object where a cell belongs is a mapping mistake: show it, and the validator refuses it.
   return JSON.stringify(value);
