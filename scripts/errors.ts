@@ -1,6 +1,6 @@
 import type { z } from "zod";
 
-/** Exit codes shared by every command (DESIGN.md, "The command line"). */
+/** Exit codes shared by every command, as `budget-sync --help` states them. */
 export const ExitCode = {
   /** All good. */
   Ok: 0,
