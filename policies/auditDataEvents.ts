@@ -33,6 +33,10 @@ export const auditDataEvents: StackValidationPolicy = {
   description:
     "Checks that a CloudTrail trail in the stack records S3 data events for every budget bucket (every bucket that is not itself a trail's log bucket).",
   enforcementLevel: "advisory",
+  severity: "medium",
+  remediationSteps:
+    "Add a CloudTrail trail with a data resource of type AWS::S3::Object for the budget bucket, so every read and write of a budget file is recorded.",
+  url: "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) => {
     const unknowns = new UnknownValues();

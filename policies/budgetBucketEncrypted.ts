@@ -11,6 +11,10 @@ export const budgetBucketEncrypted: StackValidationPolicy = {
   description:
     "Checks that every bucket in the stack has default server-side encryption (AES256 or aws:kms), set by an aws.s3.BucketServerSideEncryptionConfiguration or the inline setting.",
   enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Give the bucket default server-side encryption (AES256 or aws:kms) with an aws.s3.BucketServerSideEncryptionConfiguration, so its files are encrypted by what the stack sets and not only by S3's default.",
+  url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-encryption.html",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
     checkEachBucket(args, (b, unknowns) => {

@@ -17,6 +17,10 @@ export const budgetBucketLifecycle: StackValidationPolicy = {
   description:
     "Checks that every bucket in the stack has an enabled lifecycle rule that expires objects and, when the bucket is versioned, one that expires noncurrent versions too.",
   enforcementLevel: "mandatory",
+  severity: "low",
+  remediationSteps:
+    "Add an enabled lifecycle rule that expires budget files and, when the bucket is versioned, one that expires noncurrent versions (the stack config's retentionDays and noncurrentRetentionDays).",
+  url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
     checkEachBucket(args, (b, unknowns) => {

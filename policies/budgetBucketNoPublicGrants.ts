@@ -13,6 +13,10 @@ export const budgetBucketNoPublicGrants: StackValidationPolicy = {
   description:
     'Checks that no bucket policy, access point policy or ACL of a bucket in the stack allows "*" (or AllUsers/AuthenticatedUsers) without a fixed-value condition such as aws:PrincipalAccount or aws:SourceVpce.',
   enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps:
+    'Remove the statement, access point policy or ACL grant that lets everyone in ("*", AllUsers or AuthenticatedUsers), or bind it with a fixed-value condition such as aws:PrincipalAccount or aws:SourceVpce; keep object ownership BucketOwnerEnforced so that ACLs stay off.',
+  url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
     checkEachBucket(args, (b, unknowns, all) => {

@@ -14,6 +14,10 @@ export const budgetBucketPublicAccessBlocked: StackValidationPolicy = {
   description:
     "Checks that every bucket in the stack has an aws.s3.BucketPublicAccessBlock with all four flags (blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets) true.",
   enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps:
+    "Add an aws.s3.BucketPublicAccessBlock for the budget bucket with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true.",
+  url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
     checkEachBucket(args, (b, unknowns) => {

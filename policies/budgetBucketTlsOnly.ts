@@ -24,6 +24,10 @@ export const budgetBucketTlsOnly: StackValidationPolicy = {
   description:
     "Checks that every bucket in the stack has a bucket policy that denies s3:* to everyone when aws:SecureTransport is false, on the bucket and its objects.",
   enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Add a Deny statement for every principal and s3:* on the bucket and its objects when aws:SecureTransport is false, to the bucket policy.",
+  url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
     checkEachBucket(args, (b, unknowns) => {

@@ -8,6 +8,10 @@ export const budgetBucketVersioned: StackValidationPolicy = {
   description:
     "Checks that every bucket in the stack has versioning enabled, set by an aws.s3.BucketVersioning with status Enabled or the inline setting.",
   enforcementLevel: "mandatory",
+  severity: "medium",
+  remediationSteps:
+    "Enable versioning on the budget bucket (aws.s3.BucketVersioning, status Enabled), so an overwritten or deleted budget file can be recovered.",
+  url: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
   configSchema: bucketConfigSchema,
   validateStack: (args, reportViolation) =>
     checkEachBucket(args, (b, unknowns) => {

@@ -19,6 +19,10 @@ export const exporterTimeout: StackValidationPolicy = {
   description:
     "Checks that every Lambda function that writes budget files (its role may s3:PutObject) has a timeout of at least 60 seconds.",
   enforcementLevel: "advisory",
+  severity: "low",
+  remediationSteps:
+    "Give every Lambda function that writes budget files a timeout of at least 60 seconds, enough to fetch a day's budget data and upload it.",
+  url: "https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html",
   configSchema: {
     properties: {
       minimumTimeoutSeconds: {

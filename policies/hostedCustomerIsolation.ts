@@ -36,6 +36,10 @@ export const hostedCustomerIsolation: StackValidationPolicy = {
   description:
     "Checks that no hosted customer's principal (tagged spendflo:customer = <id>, SpendFlo's read-only sync role for it included) may act outside its own prefix customers/<id>/budgets/, by any identity, resource, group, managed-policy or assume-role path, and that each sync role is assumed only with an external id of its own.",
   enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps:
+    "Limit each hosted customer's user and sync role to its own customers/<id>/budgets/ prefix: name the prefix in Resource, restrict s3:ListBucket with an s3:prefix condition on that prefix, and give each sync role its own external id.",
+  url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_s3_home-directory-console.html",
   validateStack: async (args, reportViolation) => {
     const unknowns = new UnknownValues();
     const resources = stackResources(args);

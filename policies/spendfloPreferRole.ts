@@ -12,6 +12,10 @@ export const spendfloPreferRole: StackValidationPolicy = {
   description:
     "Checks that no SpendFlo principal has a long-lived aws.iam.AccessKey, suggesting the cross-account-role mode instead.",
   enforcementLevel: "advisory",
+  severity: "medium",
+  remediationSteps:
+    "Use the cross-account-role access mode: a role SpendFlo assumes with an external id, in place of an IAM user with a long-lived access key.",
+  url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
   validateStack: async (args, reportViolation) => {
     const unknowns = new UnknownValues();
     const resources = stackResources(args);

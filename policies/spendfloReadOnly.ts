@@ -14,6 +14,10 @@ export const spendfloReadOnly: StackValidationPolicy = {
   description:
     "Checks that no SpendFlo principal is granted any action whose access level is not List or Read, by any identity, resource, key or grant path.",
   enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps:
+    "Remove the write, delete, tagging or permissions action granted to SpendFlo, by whichever path the finding names (a policy, an attachment, a group membership, a role SpendFlo can assume, a bucket or key policy, a grant or an ACL); SpendFlo only lists and reads budget files.",
+  url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html",
   configSchema: spendfloConfigSchema,
   validateStack: async (args, reportViolation) => {
     const unknowns = new UnknownValues();

@@ -24,6 +24,10 @@ export const spendfloReadOnlyResource: ResourceValidationPolicy = {
   description:
     "Checks that each resource, just before its step runs, grants no SpendFlo principal any action beyond List and Read through what it carries, so that pulumi up stops such a grant before it exists.",
   enforcementLevel: "mandatory",
+  severity: "critical",
+  remediationSteps:
+    "Grant SpendFlo's principals List and Read actions only (s3:ListBucket, s3:GetObject, kms:Decrypt through S3): remove every write, delete, tagging or permissions action from the document this resource holds, then preview again.",
+  url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html",
   configSchema: spendfloConfigSchema,
   validateResource: async (args, reportViolation) => {
     const resource: StackResource = {

@@ -31,6 +31,10 @@ export const spendfloScoped: StackValidationPolicy = {
   description:
     'Checks that SpendFlo may only act on the stack\'s budget buckets and their objects: no Resource "*", no other bucket, no other service (kms:Decrypt only through S3), no AWS-managed policy.',
   enforcementLevel: "mandatory",
+  severity: "high",
+  remediationSteps:
+    "Narrow SpendFlo's read to the budget bucket and its budgets/ prefix: name the bucket and prefix in Resource, limit s3:ListBucket with an s3:prefix condition, and let kms:Decrypt work only through S3 (kms:ViaService).",
+  url: "https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html",
   configSchema: {
     properties: {
       spendfloAccountIds: spendfloAccountIdsSchema,

@@ -62,6 +62,10 @@ export interface PolicyInfo {
   name: string;
   enforcementLevel: string;
   configSchema?: { properties?: Record<string, { default?: unknown }> };
+  /** The severity's enum name (`POLICY_SEVERITY_HIGH`...), as the engine receives it. */
+  severity: string;
+  remediationSteps: string;
+  url: string;
 }
 
 let service: AnalyzerService | undefined;
@@ -105,6 +109,10 @@ const LEVELS: Record<number, Diagnostic["level"]> = {
   [analyzerProto.EnforcementLevel.DISABLED]: "disabled",
 };
 
+const SEVERITIES: Record<number, string> = Object.fromEntries(
+  Object.entries(analyzerProto.PolicySeverity as Record<string, number>).map(([k, v]) => [v, k]),
+);
+
 /** The policies the pack declares, as `GetAnalyzerInfo` answers the engine. */
 export async function analyzerInfo(): Promise<PolicyInfo[]> {
   const pack = await startPack();
@@ -117,6 +125,9 @@ export async function analyzerInfo(): Promise<PolicyInfo[]> {
     configSchema: p.getConfigschema()
       ? { properties: p.getConfigschema().getProperties()?.toJavaScript() }
       : undefined,
+    severity: SEVERITIES[p.getSeverity()] ?? String(p.getSeverity()),
+    remediationSteps: p.getRemediationSteps(),
+    url: p.getUrl(),
   }));
 }
 

@@ -16,12 +16,14 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { policies } from "../../policies/all.ts";
 import { newDeployment } from "../../policies/programInputs.ts";
 import { maskValues } from "../../scripts/planRender.ts";
 import { computePlan, type Plan, type PlanStage } from "../../scripts/plan.ts";
 import {
   analyze,
   analyzeStack,
+  analyzerInfo,
   configure,
   startPack,
   type Diagnostic,
@@ -225,5 +227,25 @@ describe("a program that grants SpendFlo a write by every path", () => {
     // AWS encrypts every new bucket with AES256: after up the output says so, and still the
     // program set no encryption, which is what the pack judges.
     expect(bucket.find((f) => f.policy === "budget-bucket-encrypted")!.stage).toBe("preview");
+  });
+});
+
+describe("the pack's policies as GetAnalyzerInfo describes them to the engine", () => {
+  it("each has a severity, the steps that fix a finding, and a link to AWS's documentation", async () => {
+    const info = await analyzerInfo();
+    expect(info).toHaveLength(policies.length);
+    for (const p of info) {
+      expect(p.severity, p.name).toMatch(/^POLICY_SEVERITY_(LOW|MEDIUM|HIGH|CRITICAL)$/);
+      expect(p.remediationSteps.length, p.name).toBeGreaterThan(40);
+      expect(p.url, p.name).toMatch(/^https:\/\/docs\.aws\.amazon\.com\/[\w./-]+\.html$/);
+    }
+    // What stops SpendFlo writing, or one customer reading another's budgets, is the worst kind.
+    const severity = new Map(info.map((p) => [p.name, p.severity]));
+    for (const name of [
+      "spendflo-read-only",
+      "spendflo-read-only-resource",
+      "hosted-customer-isolation",
+    ])
+      expect(severity.get(name), name).toBe("POLICY_SEVERITY_CRITICAL");
   });
 });
