@@ -1,17 +1,11 @@
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { RESOURCE_NAME_RULES } from "../lib/awsNames.ts";
 import { describeResource } from "../scripts/planRender.ts";
 import { REPO } from "./helpers/cli.ts";
+import { programProject } from "./helpers/plan.ts";
 import { runInProcess, runPlanInProcess as runCli } from "./helpers/inProcess.ts";
 
 const EXAMPLE_STACKS = readdirSync(path.join(REPO, "stacks"))
@@ -448,16 +442,8 @@ describe("describeResource of a bucket", () => {
 });
 
 describe("plan --program", () => {
-  function project(program: string, files: Record<string, string> = {}): string {
-    const dir = tempDir();
-    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: other\nruntime: nodejs\n");
-    writeFileSync(path.join(dir, "package.json"), '{ "name": "other", "type": "module" }');
-    symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
-    writeFileSync(path.join(dir, "index.ts"), program);
-    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  other:size: 3\n");
-    for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-    return dir;
-  }
+  const project = (program: string, files: Record<string, string> = {}) =>
+    programProject("other", program, { config: "config:\n  other:size: 3\n", files });
 
   it("plans another program, with its own project namespace and named exports", async () => {
     const dir = project(

@@ -3,13 +3,14 @@
  * the longest stack name Pulumi allows, with dots; two stacks `a.b` and `a-b` side by side; a
  * bucket name with dots; and a program that sets a name AWS refuses.
  */
-import { mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { RESOURCE_NAME_RULES, nameProblems } from "../lib/awsNames.ts";
 import { REPO } from "./helpers/cli.ts";
 import { runPlanInProcess as runCli } from "./helpers/inProcess.ts";
+import { programProject } from "./helpers/plan.ts";
 
 const EXAMPLE_STACKS = readdirSync(path.join(REPO, "stacks"))
   .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
@@ -127,13 +128,8 @@ describe("a bucket name with dots", () => {
 
 describe("a program that sets a name AWS refuses", () => {
   it("fails plan with exit 2, naming the resource, the name and the rule", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-badname-"));
-    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: badname\nruntime: nodejs\n");
-    writeFileSync(path.join(dir, "package.json"), '{ "name": "badname", "type": "module" }');
-    symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
-    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  aws:region: us-east-1\n");
-    writeFileSync(
-      path.join(dir, "index.ts"),
+    const dir = programProject(
+      "badname",
       [
         'import * as aws from "@pulumi/aws";',
         'export const rule = new aws.cloudwatch.EventRule("uploads", {',
@@ -141,6 +137,7 @@ describe("a program that sets a name AWS refuses", () => {
         '  scheduleExpression: "rate(1 day)",',
         "});",
       ].join("\n"),
+      { config: "config:\n  aws:region: us-east-1\n" },
     );
     const result = await runCli(["plan", "--program", path.join(dir, "index.ts")]);
     expect(result.code).toBe(2);

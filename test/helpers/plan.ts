@@ -4,10 +4,11 @@
  * The plan runs the program on worker threads; each distinct set of options is planned once per
  * test worker (`planOnce`), so a file plans in `beforeAll` and its tests read that plan.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { planJson, type PlanOptions } from "../../scripts/plan.ts";
+import { REPO } from "./cli.ts";
 import { planOnce } from "./inProcess.ts";
 
 /** The JSON of `plan --json` for these options (secrets masked, as printed). */
@@ -65,3 +66,24 @@ export const statements = (r: PlannedJson) =>
 
 /** The offline plan's secret access keys look like this; none may ever be printed. */
 export const MOCK_SECRET = /offline-placeholder-secret-[0-9a-f]{13}/;
+
+/**
+ * A Pulumi TypeScript project of its own, in a temporary directory: `Pulumi.yaml` named `name`,
+ * an ES-module package.json, our node_modules linked, `index.ts` holding `program` and the stack
+ * `dev` (`Pulumi.dev.yaml`) holding `config`; `files` are written last, so they may replace any
+ * of those. Returns the directory, which `plan --program` takes.
+ */
+export function programProject(
+  name: string,
+  program: string,
+  { config = "config: {}\n", files = {} }: { config?: string; files?: Record<string, string> } = {},
+): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `budget-sync-${name}-`));
+  writeFileSync(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\n`);
+  writeFileSync(path.join(dir, "package.json"), `{ "name": "${name}", "type": "module" }`);
+  symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
+  writeFileSync(path.join(dir, "index.ts"), program);
+  writeFileSync(path.join(dir, "Pulumi.dev.yaml"), config);
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
+  return dir;
+}

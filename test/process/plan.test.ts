@@ -2,12 +2,10 @@
  * `budget-sync plan` as people run it: the real bin in a child process. Its success path, a
  * policy violation (exit 1) and bad config (exit 2), human and --json.
  */
-import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO, runCli } from "../helpers/cli.ts";
-import { MOCK_SECRET, stackFile } from "../helpers/plan.ts";
+import { MOCK_SECRET, programProject, stackFile } from "../helpers/plan.ts";
 
 const STACKS = "cross-account, exporter, hosted, own-bucket, role, uploader";
 
@@ -26,13 +24,8 @@ describe("budget-sync plan, run as a process", () => {
 
   it("fails (exit 1) a program whose hosted customer reads the whole bucket, the violation in --json", async () => {
     const arn = "arn:aws:s3:::spendflo-budget-uploads";
-    const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-leaky-"));
-    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: leaky\nruntime: nodejs\n");
-    writeFileSync(path.join(dir, "package.json"), '{ "name": "leaky", "type": "module" }');
-    symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
-    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
-    writeFileSync(
-      path.join(dir, "index.ts"),
+    const dir = programProject(
+      "leaky",
       [
         'import * as aws from "@pulumi/aws";',
         'const user = new aws.iam.User("acme", { name: "spendflo-customer-acme", tags: { "spendflo:access": "upload", "spendflo:customer": "acme" } });',
@@ -115,13 +108,8 @@ describe("budget-sync plan, as the engine's verdict", () => {
   });
 
   it("exits 1 for a write grant to SpendFlo, refused at preview", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-plan-"));
-    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: other\nruntime: nodejs\n");
-    writeFileSync(path.join(dir, "package.json"), '{ "name": "other", "type": "module" }');
-    symlinkSync(path.join(REPO, "node_modules"), path.join(dir, "node_modules"));
-    writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config: {}\n");
-    writeFileSync(
-      path.join(dir, "index.ts"),
+    const dir = programProject(
+      "other",
       [
         'import * as aws from "@pulumi/aws";',
         'const user = new aws.iam.User("reader", { name: "spendflo-reader" });',
