@@ -114,8 +114,7 @@ export function reusableFor(programPath: string): boolean {
   return programPath === OUR_PROGRAM;
 }
 
-/** Passes run on this thread so far, and of which program. */
-let passesRun = 0;
+/** The program this thread has run a pass of, if any. */
 let threadProgram: string | undefined;
 
 /**
@@ -198,10 +197,12 @@ function unanswered(result: unknown): unknown {
  * (`@pulumi/pulumi/automation/server.js`); the loaded SDK and the program's modules are shared.
  */
 export async function runPass(options: OfflineRunOptions, pass: PassKind): Promise<PassResult> {
-  if (passesRun > 0 && !(threadProgram === options.programPath && reusableFor(threadProgram))) {
+  if (
+    threadProgram !== undefined &&
+    !(threadProgram === options.programPath && reusableFor(threadProgram))
+  ) {
     throw new Error("the offline engine runs one pass per thread of any program but ours");
   }
-  passesRun++;
   threadProgram = options.programPath;
   const sdk = loadSdk(options.programPath);
   return (await sdk.state.withLocalStorage(() => runPassInStore(sdk, options, pass))) as PassResult;
