@@ -4,15 +4,15 @@ import importX from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 
 /**
- * The layers and which way they import: `scripts -> stacks -> components -> lib`,
- * `policies -> lib`, `scripts -> policies`; `lib` imports nothing of ours. Each entry forbids a
+ * The layers and which way they import: `cli -> stacks -> components -> lib`,
+ * `policies -> lib`, `cli -> policies`; `lib` imports nothing of ours. Each entry forbids a
  * layer the imports of the files it names (import specifiers, relative as we write them).
  */
 const LAYERS = [
-  { files: ["lib/**/*.ts"], forbidden: ["components", "stacks", "policies", "scripts"] },
-  { files: ["components/**/*.ts"], forbidden: ["stacks", "policies", "scripts"] },
-  { files: ["stacks/**/*.ts"], forbidden: ["policies", "scripts"] },
-  { files: ["policies/**/*.ts"], forbidden: ["components", "stacks", "scripts"] },
+  { files: ["lib/**/*.ts"], forbidden: ["components", "stacks", "policies", "cli"] },
+  { files: ["components/**/*.ts"], forbidden: ["stacks", "policies", "cli"] },
+  { files: ["stacks/**/*.ts"], forbidden: ["policies", "cli"] },
+  { files: ["policies/**/*.ts"], forbidden: ["components", "stacks", "cli"] },
 ];
 
 export default tseslint.config(
@@ -43,7 +43,7 @@ export default tseslint.config(
         {
           patterns: forbidden.map((layer) => ({
             group: [`**/${layer}/*`, `**/${layer}/**`],
-            message: `${files[0].split("/")[0]}/ may not import ${layer}/: our layers import one way (scripts -> stacks -> components -> lib, policies -> lib, scripts -> policies)`,
+            message: `${files[0].split("/")[0]}/ may not import ${layer}/: our layers import one way (cli -> stacks -> components -> lib, policies -> lib, cli -> policies)`,
           })),
         },
       ],

@@ -8,10 +8,10 @@ import { defineConfig } from "vitest/config";
  * Test files that set Pulumi's mocks in this process (`plan` runs its programs on worker threads
  * instead). Pulumi's runtime is global to a process, so they share a project of their own, one
  * file after another on the same worker: each file's `setMocks` starts the runtime afresh (new
- * options, monitor and root stack), as scripts/offlinePass.ts does for each pass of a reused
+ * options, monitor and root stack), as cli/plan/offlinePass.ts does for each pass of a reused
  * worker. Shuffled (`--sequence.shuffle`), they pass in any order.
  */
-const PULUMI_RUNTIME = ["test/components/**/*.test.ts", "test/hostedCustomer.test.ts"];
+const PULUMI_RUNTIME = ["test/components/**/*.test.ts", "test/components/hostedCustomer.test.ts"];
 const ELSEWHERE = [
   "test/interop/**",
   "test/process/**",

@@ -137,10 +137,10 @@ async function benchSize(dir: string, customers: number): Promise<SizeResult> {
  * program under Pulumi's mocks, the policy pack, and masking every secret for printing.
  */
 async function phases(file: string): Promise<void> {
-  const { runOffline } = await import("../scripts/offlineEngine.ts");
-  const { loadProject, readStackConfig } = await import("../scripts/stackFiles.ts");
-  const { maskPaths, maskValues } = await import("../scripts/planRender.ts");
-  const { judgeDeployment } = await import("../policies/offline.ts");
+  const { runOffline } = await import("../cli/plan/offlineEngine.ts");
+  const { loadProject, readStackConfig } = await import("../cli/plan/stackFiles.ts");
+  const { maskPaths, maskValues } = await import("../cli/plan/render.ts");
+  const { judgeDeployment } = await import("../policies/support/offline.ts");
   const t0 = performance.now();
   const project = loadProject();
   const values = readStackConfig(file, project);

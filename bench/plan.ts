@@ -65,11 +65,11 @@ export async function runPlanBench(stacks?: string[]): Promise<void> {
 
 /**
  * The same plans in one process (`computePlan`, as the test suites make them): the first plan of
- * a stack starts the engine's two workers; the next ones run on them (scripts/offlineEngine.ts).
+ * a stack starts the engine's two workers; the next ones run on them (cli/plan/offlineEngine.ts).
  * Wall time, and this process's CPU time (worker threads included), per stack.
  */
 async function runInProcessBench(stacks: string[], runs: number): Promise<void> {
-  const { computePlan } = await import("../scripts/plan.ts");
+  const { computePlan } = await import("../cli/commands/plan.ts");
   const measure = async (stack: string) => {
     const cpu = process.cpuUsage();
     const t0 = performance.now();

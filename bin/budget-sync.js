@@ -14,5 +14,5 @@ process.on("uncaughtException", (error) => {
     process.stdout.write(`${JSON.stringify({ error: { message, exitCode: 2 } }, null, 2)}\n`);
   process.exit(2);
 });
-const { main } = await import("../scripts/cli.ts");
+const { main } = await import("../cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

@@ -3,19 +3,19 @@
  * a gRPC server): tests and `budget-sync plan` import this; policies/index.ts builds the pack.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { auditDataEvents } from "./auditDataEvents.ts";
-import { budgetBucketEncrypted } from "./budgetBucketEncrypted.ts";
-import { budgetBucketLifecycle } from "./budgetBucketLifecycle.ts";
-import { budgetBucketNoPublicGrants } from "./budgetBucketNoPublicGrants.ts";
-import { budgetBucketPublicAccessBlocked } from "./budgetBucketPublicAccessBlocked.ts";
-import { budgetBucketTlsOnly } from "./budgetBucketTlsOnly.ts";
-import { budgetBucketVersioned } from "./budgetBucketVersioned.ts";
-import { exporterTimeout } from "./exporterTimeout.ts";
-import { hostedCustomerIsolation } from "./hostedCustomerIsolation.ts";
-import { spendfloPreferRole } from "./spendfloPreferRole.ts";
-import { spendfloReadOnly } from "./spendfloReadOnly.ts";
-import { spendfloReadOnlyResource } from "./spendfloReadOnlyResource.ts";
-import { spendfloScoped } from "./spendfloScoped.ts";
+import { auditDataEvents } from "./rules/audit/auditDataEvents.ts";
+import { budgetBucketEncrypted } from "./rules/bucket/budgetBucketEncrypted.ts";
+import { budgetBucketLifecycle } from "./rules/bucket/budgetBucketLifecycle.ts";
+import { budgetBucketNoPublicGrants } from "./rules/bucket/budgetBucketNoPublicGrants.ts";
+import { budgetBucketPublicAccessBlocked } from "./rules/bucket/budgetBucketPublicAccessBlocked.ts";
+import { budgetBucketTlsOnly } from "./rules/bucket/budgetBucketTlsOnly.ts";
+import { budgetBucketVersioned } from "./rules/bucket/budgetBucketVersioned.ts";
+import { exporterTimeout } from "./rules/exporter/exporterTimeout.ts";
+import { hostedCustomerIsolation } from "./rules/hosted/hostedCustomerIsolation.ts";
+import { spendfloPreferRole } from "./rules/spendflo/spendfloPreferRole.ts";
+import { spendfloReadOnly } from "./rules/spendflo/spendfloReadOnly.ts";
+import { spendfloReadOnlyResource } from "./rules/spendflo/spendfloReadOnlyResource.ts";
+import { spendfloScoped } from "./rules/spendflo/spendfloScoped.ts";
 
 export const PACK_NAME = "budget-sync";
 

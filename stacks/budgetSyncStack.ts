@@ -1,12 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AuditTrail } from "../components/auditTrail.ts";
-import { BudgetBucket } from "../components/budgetBucket.ts";
-import { BudgetExporter, defaultExporterFunctionName } from "../components/budgetExporter.ts";
-import { SpendfloReader, type ReaderKmsKey } from "../components/spendfloReader.ts";
-import { SyncMonitoring } from "../components/syncMonitoring.ts";
-import { UploaderAccess } from "../components/uploaderAccess.ts";
-import { partitionOf } from "../lib/awsRegions.ts";
+import { AuditTrail } from "../components/audit-trail/index.ts";
+import { BudgetBucket } from "../components/budget-bucket/index.ts";
+import {
+  BudgetExporter,
+  defaultExporterFunctionName,
+} from "../components/budget-exporter/index.ts";
+import { SpendfloReader, type ReaderKmsKey } from "../components/spendflo-reader/index.ts";
+import { SyncMonitoring } from "../components/sync-monitoring/index.ts";
+import { UploaderAccess } from "../components/uploader-access/index.ts";
+import { partitionOf } from "../lib/aws/regions.ts";
 import {
   StackConfigError,
   deploymentAccountWarnings,

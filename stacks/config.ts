@@ -4,21 +4,21 @@ import {
   LOG_RETENTION_DAYS,
   isTimeZone,
   scheduleExpressionProblem,
-} from "../components/budgetExporter.ts";
-import { GUIDE_COLUMNS } from "../components/exporter/budgetRows.ts";
-import { ACCESS_KEY_SLOTS } from "../components/spendfloReader.ts";
-import { ACCESS_MODES } from "../lib/stackOutputs.ts";
-import { EXTERNAL_ID_RULE } from "../lib/externalId.ts";
+} from "../components/budget-exporter/index.ts";
+import { GUIDE_COLUMNS } from "../components/budget-exporter/lambda/budgetRows.ts";
+import { ACCESS_KEY_SLOTS } from "../components/spendflo-reader/index.ts";
+import { ACCESS_MODES } from "../lib/spendflo/stackOutputs.ts";
+import { EXTERNAL_ID_RULE } from "../lib/spendflo/externalId.ts";
 import {
   HOSTED_PREFIX_ROOT,
   customerIdProblems,
   hostedExternalIdProblems,
   iamTagValueProblems,
   pollerRoleArnProblems,
-} from "../lib/hostedCustomer.ts";
-import { regionProblem } from "../lib/awsRegions.ts";
-import { frequentScheduleWarning } from "../lib/awsSchedule.ts";
-import { bucketNameProblems, prefixProblems } from "../lib/s3Naming.ts";
+} from "../lib/spendflo/hostedBucket.ts";
+import { regionProblem } from "../lib/aws/regions.ts";
+import { frequentScheduleWarning } from "../lib/aws/schedule.ts";
+import { bucketNameProblems, prefixProblems } from "../lib/aws/s3Naming.ts";
 
 /**
  * The stack config, in one place: every key under the project's namespace (`budget-sync:`),
@@ -141,7 +141,7 @@ const hostedCustomers = z
     ),
   );
 
-/** `exporter`: the guide's Step 4 Option A, a scheduled Lambda (components/budgetExporter.ts). */
+/** `exporter`: the guide's Step 4 Option A, a scheduled Lambda (components/budget-exporter/index.ts). */
 const exporterConfig = z
   .strictObject({
     source: z.strictObject({
@@ -226,7 +226,7 @@ const exporterConfig = z
     }
   });
 
-/** `uploader`: Options B and C, a write-only principal (components/uploaderAccess.ts). */
+/** `uploader`: Options B and C, a write-only principal (components/uploader-access/index.ts). */
 const uploaderConfig = z.strictObject({
   kind: z
     .enum(["iam-user", "instance-role"], { error: 'must be "iam-user" or "instance-role"' })
@@ -238,7 +238,7 @@ const uploaderConfig = z.strictObject({
     .optional(),
 });
 
-/** `monitoring`: alerts topic and alarms (components/syncMonitoring.ts). */
+/** `monitoring`: alerts topic and alarms (components/sync-monitoring/index.ts). */
 const monitoringConfig = z.strictObject({
   emails: z.array(z.email({ error: "must be an email address" })).default([]),
   noUploadHours: z.number().int().min(2).max(168).default(48),
@@ -249,7 +249,7 @@ const monitoringConfig = z.strictObject({
     .default("eventbridge"),
 });
 
-/** `audit`: CloudTrail data events for the budget prefix (components/auditTrail.ts). */
+/** `audit`: CloudTrail data events for the budget prefix (components/audit-trail/index.ts). */
 const auditConfig = z.strictObject({
   enabled: z.boolean({ error: "must be true or false" }).default(true),
   retentionDays: days.default(365),

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BudgetBucket } from "../components/budgetBucket.ts";
-import { HostedCustomer } from "../components/hostedCustomer.ts";
-import { HOSTED_PREFIX_ROOT, hostedCustomerPrefix } from "../lib/hostedCustomer.ts";
-import { bucketArn } from "../lib/policyDocument.ts";
+import { BudgetBucket } from "../components/budget-bucket/index.ts";
+import { HostedCustomer } from "../components/hosted-customer/index.ts";
+import { HOSTED_PREFIX_ROOT, hostedCustomerPrefix } from "../lib/spendflo/hostedBucket.ts";
+import { bucketArn } from "../lib/iam/policyDocument.ts";
 import { auditTrail, deploymentTarget } from "./budgetSyncStack.ts";
 import {
   StackConfigError,

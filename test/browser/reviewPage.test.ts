@@ -9,9 +9,9 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { computeReview, type ReviewCommandOptions } from "../../scripts/review.ts";
-import type { Review } from "../../scripts/reviewContract.ts";
-import { reviewHtml } from "../../scripts/reviewHtml.ts";
+import { computeReview, type ReviewCommandOptions } from "../../cli/commands/review.ts";
+import type { Review } from "../../cli/review/contract.ts";
+import { reviewHtml } from "../../cli/review/html.ts";
 import { launchChromium, type Chromium } from "../helpers/chromium.ts";
 import { REPO } from "../helpers/cli.ts";
 

@@ -12,7 +12,7 @@ import {
 import { simulate } from "../helpers/pulumiMocksIamSimulation.ts";
 
 const resources: RecordedResource[] = installRecordingMocks("prod");
-const { AuditTrail } = await import("../../components/auditTrail.ts");
+const { AuditTrail } = await import("../../components/audit-trail/index.ts");
 
 const TRAIL_ARN = `arn:aws:cloudtrail:${MOCK_REGION}:${MOCK_ACCOUNT}:trail/budget-sync-audit-prod`;
 

@@ -12,7 +12,7 @@ import {
 const resources: MockedResource[] = installMocks();
 // Components are imported after the mocks are in place, as Pulumi's testing guide says.
 const { BudgetBucket, budgetBucketArgsProblems, lifecycleRules } =
-  await import("../../components/budgetBucket.ts");
+  await import("../../components/budget-bucket/index.ts");
 
 type Bucket = InstanceType<typeof BudgetBucket>;
 

@@ -4,7 +4,7 @@
  * kept encryption never names a key the destroy deletes.
  */
 import { describe, expect, it } from "vitest";
-import type { PolicyStatement } from "../../lib/policyDocument.ts";
+import type { PolicyStatement } from "../../lib/iam/policyDocument.ts";
 import {
   MOCK_ACCOUNT,
   childrenOf,
@@ -14,7 +14,7 @@ import {
 } from "../helpers/pulumiMocksWithOptions.ts";
 
 const resources: RecordedResource[] = installRecordingMocks("prod");
-const { BudgetBucket, keptOnDestroy } = await import("../../components/budgetBucket.ts");
+const { BudgetBucket, keptOnDestroy } = await import("../../components/budget-bucket/index.ts");
 type BucketArgs = ConstructorParameters<typeof BudgetBucket>[1];
 
 const T = {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EXPORTER_BUILD_DIR } from "../../components/exporter/bundle.ts";
+import { EXPORTER_BUILD_DIR } from "../../components/budget-exporter/bundle.ts";
 import {
   MOCK_ACCOUNT,
   MOCK_REGION,
@@ -19,8 +19,8 @@ const simulateIdentity = simulate;
 
 const resources: RecordedResource[] = installRecordingMocks("prod");
 const { BudgetExporter, budgetExporterArgsProblems, exporterPolicy, scheduleExpressionProblem } =
-  await import("../../components/budgetExporter.ts");
-const { kmsKeyPolicy } = await import("../../components/budgetBucket.ts");
+  await import("../../components/budget-exporter/index.ts");
+const { kmsKeyPolicy } = await import("../../components/budget-bucket/index.ts");
 type ExporterArgs = ConstructorParameters<typeof BudgetExporter>[1];
 
 const TOPIC = `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:budget-sync-prod-alerts`;

@@ -12,7 +12,7 @@ import {
 
 const resources: MockedResource[] = installMocks("prod");
 const { SpendfloReader, readerStatements, trustPolicy, spendfloReaderArgsProblems } =
-  await import("../../components/spendfloReader.ts");
+  await import("../../components/spendflo-reader/index.ts");
 type Reader = InstanceType<typeof SpendfloReader>;
 
 const base = {

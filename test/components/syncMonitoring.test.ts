@@ -12,7 +12,7 @@ import {
 
 const resources: RecordedResource[] = installRecordingMocks("prod");
 const { SyncMonitoring, noUploadAlarmSettings, syncMonitoringArgsProblems } =
-  await import("../../components/syncMonitoring.ts");
+  await import("../../components/sync-monitoring/index.ts");
 type MonitoringArgs = ConstructorParameters<typeof SyncMonitoring>[1];
 
 const base: MonitoringArgs = {

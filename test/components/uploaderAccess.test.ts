@@ -12,7 +12,7 @@ import {
 import { simulate } from "../helpers/pulumiMocksIamSimulation.ts";
 
 const resources: RecordedResource[] = installRecordingMocks("prod");
-const { UploaderAccess } = await import("../../components/uploaderAccess.ts");
+const { UploaderAccess } = await import("../../components/uploader-access/index.ts");
 type UploaderArgs = ConstructorParameters<typeof UploaderAccess>[1];
 
 const base = {

@@ -25,8 +25,8 @@
  *   (`UnknownStringValue`), secrets as `{ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value }`.
  */
 import { createRequire } from "node:module";
-import type { PlannedResource } from "../../lib/plannedResource.ts";
-import type { SecretPath } from "../../scripts/offlineEngine.ts";
+import type { PlannedResource } from "../../lib/stack/plannedResource.ts";
+import type { SecretPath } from "../../cli/plan/offlineEngine.ts";
 
 const policyRequire = createRequire(createRequire(import.meta.url).resolve("@pulumi/policy"));
 // The exact modules @pulumi/policy's server uses, so `instanceof` checks inside it hold.

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { mockCall, mockResource } from "../../scripts/mockCloud.ts";
+import { mockCall, mockResource } from "../../cli/plan/mockCloud.ts";
 
 /** One resource a component declared, as the mocks saw it. */
 export interface MockedResource {

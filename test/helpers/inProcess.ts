@@ -4,14 +4,14 @@
  * bin: test/process/). `plan` runs each program on worker threads, so many plans run in one test
  * process; `planOnce` plans each distinct set of options once per test file.
  */
-import { main } from "../../scripts/cli.ts";
+import { main } from "../../cli/main.ts";
 import {
   computePlan,
   planExitCode,
   planJson,
   planText,
   type PlanOptions,
-} from "../../scripts/plan.ts";
+} from "../../cli/commands/plan.ts";
 import type { CliResult } from "./cli.ts";
 
 /** `budget-sync ARGS`, in process: exit code, stdout and stderr as the bin would print them. */

@@ -7,7 +7,7 @@
 import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { planJson, type PlanOptions } from "../../scripts/plan.ts";
+import { planJson, type PlanOptions } from "../../cli/commands/plan.ts";
 import { REPO } from "./cli.ts";
 import { planOnce } from "./inProcess.ts";
 

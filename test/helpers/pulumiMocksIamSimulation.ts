@@ -3,7 +3,7 @@
  * an identity policy (and optionally a resource policy) with @cloud-copilot/iam-simulate.
  */
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import type { PolicyDocument } from "../../lib/policyDocument.ts";
+import type { PolicyDocument } from "../../lib/iam/policyDocument.ts";
 
 export type Verdict = "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied";
 

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { mockCall, mockResource } from "../../scripts/mockCloud.ts";
+import { mockCall, mockResource } from "../../cli/plan/mockCloud.ts";
 
 /** One resource as the mocks saw it, with the options the mocks alone do not see. */
 export interface RecordedResource {

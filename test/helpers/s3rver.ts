@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
-import { createS3Client } from "../../scripts/s3Client.ts";
+import { createS3Client } from "../../cli/aws/s3Client.ts";
 
 export interface RunningS3rver {
   endpoint: string;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { T } from "../../lib/stackModel.ts";
-import { auditDataEvents } from "../../policies/auditDataEvents.ts";
-import { exporterTimeout } from "../../policies/exporterTimeout.ts";
-import { spendfloPreferRole } from "../../policies/spendfloPreferRole.ts";
+import { T } from "../../lib/stack/model.ts";
+import { auditDataEvents } from "../../policies/rules/audit/auditDataEvents.ts";
+import { exporterTimeout } from "../../policies/rules/exporter/exporterTimeout.ts";
+import { spendfloPreferRole } from "../../policies/rules/spendflo/spendfloPreferRole.ts";
 import {
   BUCKET,
   budgetBucket,

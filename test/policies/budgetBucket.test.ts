@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { T } from "../../lib/stackModel.ts";
-import { budgetBucketEncrypted } from "../../policies/budgetBucketEncrypted.ts";
-import { budgetBucketLifecycle } from "../../policies/budgetBucketLifecycle.ts";
-import { budgetBucketNoPublicGrants } from "../../policies/budgetBucketNoPublicGrants.ts";
-import { budgetBucketPublicAccessBlocked } from "../../policies/budgetBucketPublicAccessBlocked.ts";
-import { budgetBucketTlsOnly } from "../../policies/budgetBucketTlsOnly.ts";
-import { budgetBucketVersioned } from "../../policies/budgetBucketVersioned.ts";
+import { T } from "../../lib/stack/model.ts";
+import { budgetBucketEncrypted } from "../../policies/rules/bucket/budgetBucketEncrypted.ts";
+import { budgetBucketLifecycle } from "../../policies/rules/bucket/budgetBucketLifecycle.ts";
+import { budgetBucketNoPublicGrants } from "../../policies/rules/bucket/budgetBucketNoPublicGrants.ts";
+import { budgetBucketPublicAccessBlocked } from "../../policies/rules/bucket/budgetBucketPublicAccessBlocked.ts";
+import { budgetBucketTlsOnly } from "../../policies/rules/bucket/budgetBucketTlsOnly.ts";
+import { budgetBucketVersioned } from "../../policies/rules/bucket/budgetBucketVersioned.ts";
 import {
   BUCKET,
   CUSTOMER_ACCOUNT,

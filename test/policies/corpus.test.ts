@@ -1,13 +1,13 @@
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { afterAll, describe, expect, it } from "vitest";
-import { isReadLevel } from "../../lib/iamActions.ts";
-import { parsePolicyDocument, statementActions, statementReaches } from "../../lib/iamAnalysis.ts";
+import { isReadLevel } from "../../lib/iam/actions.ts";
+import { parsePolicyDocument, statementActions, statementReaches } from "../../lib/iam/analysis.ts";
 import { BUCKET_ARN, CORPUS, CUSTOMER, PROBES, SPENDFLO, type CorpusCase } from "./corpus.ts";
-import { expandActionPattern } from "../../lib/iamActions.ts";
-import { collectGrants } from "../../lib/iamStackGrants.ts";
-import type { PlannedResource } from "../../lib/plannedResource.ts";
-import { T, UnknownValues } from "../../lib/stackModel.ts";
-import { spendfloReason } from "../../policies/common.ts";
+import { expandActionPattern } from "../../lib/iam/actions.ts";
+import { collectGrants } from "../../lib/iam/stackGrants.ts";
+import type { PlannedResource } from "../../lib/stack/plannedResource.ts";
+import { T, UnknownValues } from "../../lib/stack/model.ts";
+import { spendfloReason } from "../../policies/support/common.ts";
 import { res } from "./fixtures.ts";
 
 // iam-simulate (AGPL) is a devDependency, used here as an oracle only; runtime code never imports it.

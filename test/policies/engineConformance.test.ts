@@ -17,9 +17,9 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../../policies/all.ts";
-import { newDeployment } from "../../policies/programInputs.ts";
-import { maskValues } from "../../scripts/planRender.ts";
-import { computePlan, type Plan, type PlanStage } from "../../scripts/plan.ts";
+import { newDeployment } from "../../policies/support/programInputs.ts";
+import { maskValues } from "../../cli/plan/render.ts";
+import { computePlan, type Plan, type PlanStage } from "../../cli/commands/plan.ts";
 import {
   analyze,
   analyzeStack,

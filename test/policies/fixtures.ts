@@ -3,8 +3,8 @@
  * SpendFlo's reader in each mode), and a helper to build CrossGuard's arguments by hand.
  */
 import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import type { PlannedResource } from "../../lib/plannedResource.ts";
-import { T } from "../../lib/stackModel.ts";
+import type { PlannedResource } from "../../lib/stack/plannedResource.ts";
+import { T } from "../../lib/stack/model.ts";
 
 export const STACK = "urn:pulumi:dev::budget-sync::pulumi:pulumi:Stack::budget-sync-dev";
 export const SPENDFLO_ACCOUNT = "999988887777";

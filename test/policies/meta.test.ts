@@ -5,10 +5,14 @@ import { policies } from "../../policies/all.ts";
 const dir = "policies";
 const camel = (kebab: string) => kebab.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/** Every TypeScript file under `folder`, as paths relative to it. */
+const tsFiles = (folder: string) =>
+  readdirSync(folder, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+/** The rules: `policies/rules/<area>/<policy>.ts`, one policy each. */
+const ruleFiles = tsFiles(`${dir}/rules`).map((f) => `${dir}/rules/${f}`);
 /** Files that define a policy: they export an object with a `name:` and a validate function. */
-const policyFiles = readdirSync(dir).filter(
-  (f) => f.endsWith(".ts") && /validate(Stack|Resource):/.test(readFileSync(`${dir}/${f}`, "utf8")),
-);
+const definesPolicy = (file: string) =>
+  /validate(Stack|Resource):/.test(readFileSync(file, "utf8"));
 
 describe("the policy pack", () => {
   it("has the policies the issue lists, exactly", () => {
@@ -33,10 +37,15 @@ describe("the policy pack", () => {
     );
   });
 
-  it("has every policy file in the pack array, one policy per file named after it", () => {
-    expect(policyFiles.sort()).toEqual(policies.map((p) => `${camel(p.name)}.ts`).sort());
+  it("has every rule file in the pack array, one policy per file named after it", () => {
+    const byName = new Map(ruleFiles.map((f) => [f.split("/").pop()!, f]));
+    expect([...byName.keys()].sort()).toEqual(policies.map((p) => `${camel(p.name)}.ts`).sort());
+    expect(ruleFiles.length).toBe(byName.size);
+    // No policy is defined outside policies/rules/.
+    const elsewhere = tsFiles(dir).map((f) => `${dir}/${f}`);
+    expect(elsewhere.filter((f) => !f.startsWith(`${dir}/rules/`) && definesPolicy(f))).toEqual([]);
     for (const p of policies) {
-      const src = readFileSync(`${dir}/${camel(p.name)}.ts`, "utf8");
+      const src = readFileSync(byName.get(`${camel(p.name)}.ts`)!, "utf8");
       expect(src.match(/\bname: "/g), p.name).toHaveLength(1);
       expect(src).toContain(`name: "${p.name}"`);
     }
@@ -59,7 +68,7 @@ describe("the policy pack", () => {
     expect(index).toBe(
       'import { PolicyPack } from "@pulumi/policy";\nimport { PACK_NAME, policies } from "./all.ts";\n\nnew PolicyPack(PACK_NAME, { policies, enforcementLevel: "mandatory" });',
     );
-    for (const f of readdirSync(dir).filter((x) => x.endsWith(".ts") && x !== "index.ts")) {
+    for (const f of tsFiles(dir).filter((x) => x !== "index.ts")) {
       expect(readFileSync(`${dir}/${f}`, "utf8"), f).not.toMatch(
         /new PolicyPack\(|from "\.\/index(\.ts)?"/,
       );
@@ -68,7 +77,7 @@ describe("the policy pack", () => {
 
   it("the analysis never imports the AGPL iam-simulate/iam-expand/iam-policy packages", () => {
     for (const d of ["lib", "policies"]) {
-      for (const f of readdirSync(d).filter((x) => x.endsWith(".ts"))) {
+      for (const f of tsFiles(d)) {
         expect(readFileSync(`${d}/${f}`, "utf8"), `${d}/${f}`).not.toMatch(
           /@cloud-copilot\/iam-(simulate|expand|policy)/,
         );

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
-import { T } from "../../lib/stackModel.ts";
-import { loadPolicyConfig, runPolicies } from "../../policies/offline.ts";
+import { T } from "../../lib/stack/model.ts";
+import { loadPolicyConfig, runPolicies } from "../../policies/support/offline.ts";
 import {
   BUCKET,
   SPENDFLO_ACCOUNT,

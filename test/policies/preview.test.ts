@@ -11,8 +11,8 @@ import {
   type StackValidationArgs,
 } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
-import type { PlannedResource } from "../../lib/plannedResource.ts";
-import { T } from "../../lib/stackModel.ts";
+import type { PlannedResource } from "../../lib/stack/plannedResource.ts";
+import { T } from "../../lib/stack/model.ts";
 import { policies } from "../../policies/all.ts";
 import {
   SPENDFLO_ACCOUNT,

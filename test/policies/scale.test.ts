@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ACCESS_TAG, AccessTagValue, CUSTOMER_TAG } from "../../lib/accessTags.ts";
-import { T } from "../../lib/stackModel.ts";
-import { runPolicies } from "../../policies/offline.ts";
+import { ACCESS_TAG, AccessTagValue, CUSTOMER_TAG } from "../../lib/iam/accessTags.ts";
+import { T } from "../../lib/stack/model.ts";
+import { runPolicies } from "../../policies/support/offline.ts";
 import { budgetBucket, json, res, spendfloConfig } from "./fixtures.ts";
 
 const HOSTED = "spendflo-budget-uploads";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { T } from "../../lib/stackModel.ts";
-import { spendfloReadOnly } from "../../policies/spendfloReadOnly.ts";
+import { T } from "../../lib/stack/model.ts";
+import { spendfloReadOnly } from "../../policies/rules/spendflo/spendfloReadOnly.ts";
 import {
   BUCKET,
   CUSTOMER_ACCOUNT,

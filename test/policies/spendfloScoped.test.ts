@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { T } from "../../lib/stackModel.ts";
-import { spendfloScoped } from "../../policies/spendfloScoped.ts";
+import { T } from "../../lib/stack/model.ts";
+import { spendfloScoped } from "../../policies/rules/spendflo/spendfloScoped.ts";
 import {
   BUCKET,
   SPENDFLO_ACCOUNT,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { COMMANDS } from "../../scripts/cli.ts";
+import { COMMANDS } from "../../cli/main.ts";
 import { runCli } from "../helpers/cli.ts";
 
 describe("the command line's own messages", () => {

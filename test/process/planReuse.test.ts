@@ -1,5 +1,5 @@
 /**
- * The plans the unit suite makes in its own process, on reused workers (scripts/offlineEngine.ts),
+ * The plans the unit suite makes in its own process, on reused workers (cli/plan/offlineEngine.ts),
  * are the plans users get: for every example stack, `budget-sync plan --stack NAME --json` run as
  * a process (new workers, one plan) prints exactly what the same plan prints in this process
  * after every other stack has run on the same workers. A module of our program that declared a
@@ -9,7 +9,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO, runCli } from "../helpers/cli.ts";
-import { computePlan, planJson } from "../../scripts/plan.ts";
+import { computePlan, planJson } from "../../cli/commands/plan.ts";
 
 const STACKS = readdirSync(path.join(REPO, "stacks"))
   .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])

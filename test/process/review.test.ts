@@ -1,13 +1,13 @@
 /**
  * `budget-sync review` as people and CI run it: the real bin in a child process (exit code,
  * stdout, stderr, --json, the files --out writes). What the review holds is tested in process
- * (test/accessReview.test.ts, test/reviewDiff.test.ts, test/reviewEscaping.test.ts).
+ * (test/cli/review/accessReview.test.ts, test/cli/review/diff.test.ts, test/cli/review/escaping.test.ts).
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REVIEW_FORMAT, reviewSchema } from "../../scripts/reviewContract.ts";
+import { REVIEW_FORMAT, reviewSchema } from "../../cli/review/contract.ts";
 import { REPO, runCli } from "../helpers/cli.ts";
 
 const dir = mkdtempSync(path.join(tmpdir(), "budget-sync-review-"));

@@ -11,7 +11,7 @@ import { REPO } from "../helpers/cli.ts";
 
 function smoke(args: string[], env: NodeJS.ProcessEnv) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/smokeReal.ts", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "cli/plan/smokeReal.ts", ...args], {
       cwd: REPO,
       env,
     });

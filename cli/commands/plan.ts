@@ -1,0 +1,580 @@
+// First: the packages only Pulumi's closure serialization uses load when used (deferredModules.ts).
+import "../deferOnLoad.ts";
+import path from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { z } from "zod";
+import { regionProblem } from "../../lib/aws/regions.ts";
+import { estimateMonthlyCost, usd, type CostEstimate } from "../../lib/aws/costEstimate.ts";
+import {
+  PLACEHOLDER_ACCOUNT_ID,
+  markOfflineOutputs,
+} from "../../lib/spendflo/offlinePlaceholders.ts";
+import type { PlannedResource } from "../../lib/stack/plannedResource.ts";
+import { describe } from "../../lib/stack/model.ts";
+import {
+  PolicyConfigError,
+  judgeDeployment,
+  loadPolicyConfig,
+  type Violation,
+} from "../../policies/support/offline.ts";
+import { policies as packPolicies } from "../../policies/all.ts";
+import { CliError, ExitCode, parseOptions } from "../errors.ts";
+import {
+  ProgramError,
+  OUR_PROGRAM,
+  runOffline,
+  type OfflineRunResult,
+  type UnansweredInvoke,
+} from "../plan/offlineEngine.ts";
+import { describeResource, maskPaths, maskValues, showUnknowns } from "../plan/render.ts";
+import { defaultStack, loadProject, readStackConfig, stackConfigPath } from "../plan/stackFiles.ts";
+
+export const DEFAULT_STACK = "own-bucket";
+export const DEFAULT_ACCOUNT_ID = PLACEHOLDER_ACCOUNT_ID;
+export const DEFAULT_REGION = "us-east-1";
+
+/** The options that choose what to plan, shared by every command that plans (`plan`, `review`). */
+export const planTargetFields = {
+  stack: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, "must be a stack name (letters, digits, _ . -)")
+    .optional(),
+  config: z.string().min(1).optional(),
+  program: z.string().min(1).optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
+    .optional(),
+  policyConfig: z.string().min(1).optional(),
+};
+
+/** `--stack` and `--config` name the same thing: one of them. */
+export const oneStackSource: [
+  (o: { stack?: string; config?: string }) => boolean,
+  { message: string; path: string[] },
+] = [
+  (o) => !(o.stack && o.config),
+  { message: "give --stack or --config, not both", path: ["config"] },
+];
+
+const optionsSchema = z
+  .object({
+    ...planTargetFields,
+    accountId: planTargetFields.accountId.default(DEFAULT_ACCOUNT_ID),
+    json: z.boolean().default(false),
+  })
+  .refine(...oneStackSource);
+
+export type PlanOptions = z.input<typeof optionsSchema>;
+
+/**
+ * When the real engine reports a finding (pulumi/pulumi `step_generator.go`):
+ * - `preview`: `pulumi preview`, and the preview `pulumi up` runs first, show it before anything
+ *   is created (a mandatory one stops `up` there);
+ * - `before-create`: not decidable at preview (a value comes from a resource not created yet), but
+ *   a resource policy refuses it during `pulumi up`, before the resource that carries it is created
+ *   or updated (the resources before it in the update are created);
+ * - `after-create`: only a stack policy sees it, after `pulumi up` has created the resources; the
+ *   update then fails, and the grant exists until it is fixed.
+ */
+export type PlanStage = "preview" | "before-create" | "after-create";
+
+/** A policy finding of the pack. */
+export interface PlanViolation {
+  policy: string;
+  level: "mandatory" | "advisory";
+  message: string;
+  urn: string;
+  stage: PlanStage;
+}
+
+/**
+ * A policy that cannot decide, and why: `preview`, the real `pulumi preview` of a new stack says
+ * "can't run policy ... during preview" (`pulumi up` decides it); `offline`, this plan cannot decide
+ * it at all (its value is built from a provider function the offline engine cannot answer).
+ */
+export interface PlanUndecided {
+  policy: string;
+  level: "mandatory" | "advisory";
+  message: string;
+  stage: "preview" | "offline";
+}
+
+export interface Plan {
+  stack: string;
+  project: string;
+  program: string;
+  configFile: string;
+  accountId: string;
+  region: string;
+  /** Resources for printing: secrets masked. */
+  resources: PlannedResource[];
+  /** Outputs for printing: secrets masked. */
+  outputs: Record<string, unknown>;
+  violations: PlanViolation[];
+  /** Policies that cannot decide in a preview of a new stack (values unknown until created). */
+  undecided: PlanUndecided[];
+  /** Estimated monthly cost of what the plan creates. */
+  cost: CostEstimate;
+  warnings: string[];
+}
+
+/** Runs a program offline and returns its plan with every secret already masked. */
+export async function computePlan(
+  input: PlanOptions,
+): Promise<{ plan: Plan; run: OfflineRunResult; policyConfig: Record<string, unknown> }> {
+  const options = optionsSchema.parse(input);
+  const project = loadProject(options.program);
+  const stack = options.config
+    ? stackNameOf(options.config)
+    : (options.stack ?? defaultStack(project, DEFAULT_STACK));
+  const configFile = options.config
+    ? path.resolve(options.config)
+    : stackConfigPath(project, stack);
+  const values = readStackConfig(configFile, project);
+  // A bad policy config is bad usage: refuse it before running anything.
+  let policyConfig: Record<string, unknown> = {};
+  if (options.policyConfig) {
+    try {
+      policyConfig = loadPolicyConfig(options.policyConfig);
+    } catch (error) {
+      if (error instanceof PolicyConfigError) throw new CliError(error.message, ExitCode.Usage);
+      throw error;
+    }
+  }
+  const region = values.config["aws:region"] ?? DEFAULT_REGION;
+  values.config["aws:region"] = region;
+  const regionIssue = regionProblem(region);
+  // A well-formed region we do not know is a warning (AWS opens regions faster than any list
+  // is updated); a code of no region's shape is a typo, refused before the program runs.
+  if (regionIssue?.level === "error") {
+    throw new CliError(
+      `invalid stack config:\n  - aws:region: ${regionIssue.message}`,
+      ExitCode.Usage,
+    );
+  }
+  if (regionIssue) values.warnings.push(`aws:region ${regionIssue.message}`);
+
+  // A secret's offline placeholder is no value of the user's: never shown (a secret prefix).
+  const programFailed = (message: string) =>
+    new CliError(
+      `the program failed: ${maskValues(message, new Set(values.secretValues)) as string}`,
+      ExitCode.Usage,
+    );
+  // Our own program refuses a bad config before declaring anything: check it here first, with
+  // the program's own parser and message, rather than start the engine to be told.
+  if (project.program === OUR_PROGRAM) {
+    const { StackConfigError, namespaceConfig, parseStackConfig } =
+      await import("../../stacks/config.ts");
+    try {
+      parseStackConfig(namespaceConfig(values.config));
+    } catch (error) {
+      if (error instanceof StackConfigError) throw programFailed(error.message);
+      throw error;
+    }
+  }
+
+  let run: OfflineRunResult;
+  try {
+    run = await runOffline({
+      programPath: project.program,
+      project: project.name,
+      stack,
+      config: values.config,
+      secretKeys: values.secretKeys,
+      secretValues: values.secretValues,
+      cloud: { accountId: options.accountId, region },
+    });
+  } catch (error) {
+    if (error instanceof ProgramError) throw programFailed(error.message);
+    throw error;
+  }
+
+  for (const invoke of run.unansweredInvokes) values.warnings.push(unansweredWarning(invoke, run));
+  let verdict: { violations: PlanViolation[]; undecided: PlanUndecided[] };
+  const effectiveConfig = withShardBucket(
+    withStackAccounts(policyConfig, values.config, project.name),
+    values.config,
+    project.name,
+  );
+  try {
+    verdict = await judgeAsTheEngine(run, effectiveConfig);
+  } catch (error) {
+    if (error instanceof PolicyConfigError) throw new CliError(error.message, ExitCode.Usage);
+    throw error;
+  }
+  const violations = verdict.violations.map((v) => ({
+    ...v,
+    message: maskValues(v.message, run.secretValues) as string,
+  }));
+  const undecided = verdict.undecided.map((u) => ({
+    ...u,
+    message: maskValues(u.message, run.secretValues) as string,
+  }));
+
+  const shown = run.resources.filter((r) => !isEngineResource(r.type));
+  const resources = shown.map((r) => ({
+    ...r,
+    inputs: showUnknowns(
+      maskValues(maskPaths(r.inputs, run.secretInputPaths.get(r.urn) ?? []), run.secretValues),
+    ) as Record<string, unknown>,
+    outputs: showUnknowns(maskValues(r.outputs, run.secretValues)) as Record<string, unknown>,
+  }));
+  const outputs = showUnknowns(
+    maskValues(maskPaths(run.outputs, run.secretOutputPaths), run.secretValues),
+  ) as Record<string, unknown>;
+  return {
+    plan: {
+      stack,
+      project: project.name,
+      program: project.program,
+      configFile,
+      accountId: options.accountId,
+      region,
+      resources,
+      outputs,
+      violations,
+      undecided,
+      cost: estimateMonthlyCost(shown),
+      warnings: values.warnings,
+    },
+    run,
+    policyConfig: effectiveConfig,
+  };
+}
+
+/** What an invoke the offline engine cannot answer leaves unknown in the plan. */
+function unansweredWarning(invoke: UnansweredInvoke, run: OfflineRunResult): string {
+  const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+  const uses = [
+    ...new Set(
+      invoke.uses.map((u) => {
+        const r = byUrn.get(u.urn);
+        const where = r ? describe(r) : "the stack outputs";
+        return u.path ? `${where} (${u.path})` : where;
+      }),
+    ),
+  ];
+  return `the offline plan cannot answer the provider function ${invoke.token}: its results are unknown here, ${
+    uses.length
+      ? `and so is what is built from them: ${uses.slice(0, 10).join(", ")}${uses.length > 10 ? ` and ${uses.length - 10} more` : ""}; a policy that reads them is undecided, not passed`
+      : "and nothing in the stack uses them"
+  }`;
+}
+
+function pick(u: { policy: string; level: "mandatory" | "advisory"; message: string }) {
+  return { policy: u.policy, level: u.level, message: u.message };
+}
+
+/**
+ * The verdict the real engine gives: the pack judged as `pulumi preview` of a new stack runs it
+ * (the preview pass: values the provider computes unknown), and as `pulumi up` runs it (the update
+ * pass: each resource's inputs before its step, then the stack once every resource exists).
+ * A finding is reported at the earliest stage that shows it; never a kinder verdict than either.
+ */
+async function judgeAsTheEngine(
+  run: OfflineRunResult,
+  policyConfig: Record<string, unknown>,
+): Promise<{ violations: PlanViolation[]; undecided: PlanUndecided[] }> {
+  const preview = await judgeDeployment(run.preview, policyConfig);
+  const update = await judgeDeployment(run.resources, policyConfig);
+  // One finding, one line: the same grant found again later (by the resource-level check, at the
+  // resource that completes it) is shown once, at the earliest stage.
+  const key = (v: Violation) => v.message;
+  const atPreview = new Set(preview.violations.map(key));
+  const seen = new Set<string>();
+  const violations: PlanViolation[] = [];
+  for (const v of [...preview.violations, ...update.violations]) {
+    if (v.level === "disabled" || seen.has(key(v))) continue;
+    seen.add(key(v));
+    const stage: PlanStage = atPreview.has(key(v))
+      ? "preview"
+      : v.stage === "resource"
+        ? "before-create"
+        : "after-create";
+    violations.push({ policy: v.policy, level: v.level, message: v.message, urn: v.urn, stage });
+  }
+  const order = new Map(packPolicies.map((p, i) => [p.name, i]));
+  violations.sort((a, b) => (order.get(a.policy) ?? 0) - (order.get(b.policy) ?? 0));
+  const offline = new Set(update.undecided.map((u) => u.policy));
+  const undecided: PlanUndecided[] = [
+    ...preview.undecided
+      .filter((u) => !offline.has(u.policy))
+      .map((u) => ({ ...pick(u), stage: "preview" as const })),
+    ...update.undecided.map((u) => ({ ...pick(u), stage: "offline" as const })),
+  ];
+  return { violations, undecided };
+}
+
+/**
+ * SpendFlo's account named in our own stack config (`budget-sync:access.spendfloAccountId`, or a
+ * shard's) is SpendFlo's for the pack too, unless the policy config already names accounts.
+ */
+export function withStackAccounts(
+  policyConfig: Record<string, unknown>,
+  stackConfig: Record<string, string>,
+  namespace: string,
+): Record<string, unknown> {
+  const account = spendfloAccountOf(stackConfig, namespace);
+  if (!account || !/^\d{12}$/.test(account)) return policyConfig;
+  const merged: Record<string, unknown> = { ...policyConfig };
+  for (const policy of packPolicies) {
+    if (!policy.configSchema?.properties?.spendfloAccountIds) continue;
+    const entry = merged[policy.name];
+    if (typeof entry === "string") {
+      merged[policy.name] = { enforcementLevel: entry, spendfloAccountIds: [account] };
+    } else if (entry && typeof entry === "object") {
+      if (!("spendfloAccountIds" in entry))
+        merged[policy.name] = { ...entry, spendfloAccountIds: [account] };
+    } else {
+      merged[policy.name] = { spendfloAccountIds: [account] };
+    }
+  }
+  return merged;
+}
+
+/**
+ * A hosted shard (`hosted.manageBucket: false`) makes SpendFlo's read-only sync roles on a bucket
+ * its base stack owns: that bucket is a budget bucket for spendflo-scoped, as the README tells
+ * `pulumi preview` users to say in their policy config (`additionalBuckets`).
+ */
+function withShardBucket(
+  policyConfig: Record<string, unknown>,
+  stackConfig: Record<string, string>,
+  namespace: string,
+): Record<string, unknown> {
+  let manageBucket: unknown;
+  try {
+    manageBucket = (
+      JSON.parse(stackConfig[`${namespace}:hosted`] ?? "{}") as { manageBucket?: unknown }
+    ).manageBucket;
+  } catch {
+    return policyConfig;
+  }
+  const bucket = stackConfig[`${namespace}:bucketName`];
+  if (manageBucket !== false || !bucket) return policyConfig;
+  const entry = policyConfig["spendflo-scoped"];
+  const base: Record<string, unknown> =
+    typeof entry === "string"
+      ? { enforcementLevel: entry }
+      : entry && typeof entry === "object"
+        ? (entry as Record<string, unknown>)
+        : {};
+  const buckets = Array.isArray(base.additionalBuckets)
+    ? (base.additionalBuckets as unknown[])
+    : [];
+  return {
+    ...policyConfig,
+    "spendflo-scoped": { ...base, additionalBuckets: [...new Set([...buckets, bucket])] },
+  };
+}
+
+/** `access.spendfloAccountId` of the stack config, as text (unquoted in YAML it is a number). */
+function spendfloAccountOf(stackConfig: Record<string, string>, namespace: string) {
+  try {
+    const id = (
+      JSON.parse(stackConfig[`${namespace}:access`] ?? "{}") as { spendfloAccountId?: unknown }
+    ).spendfloAccountId;
+    return typeof id === "string" || typeof id === "number" ? String(id) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Pulumi.<stack>.yaml` → `<stack>`; any other file name is the stack name as it is. */
+function stackNameOf(file: string): string {
+  const base = path.basename(file);
+  const match = /^Pulumi\.(.+)\.ya?ml$/.exec(base);
+  return match ? match[1]! : base.replace(/\.ya?ml$/, "");
+}
+
+function isEngineResource(type: string): boolean {
+  return type === "pulumi:pulumi:Stack" || type.startsWith("pulumi:providers:");
+}
+
+/** `plan --json`: `{ stack, resources: [{ urn, type, name, id, parent, inputs }], outputs, violations }`. */
+export function planJson(plan: Plan) {
+  return {
+    stack: plan.stack,
+    project: plan.project,
+    accountId: plan.accountId,
+    region: plan.region,
+    resources: plan.resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      id: r.id ?? null,
+      parent: r.parent ?? null,
+      inputs: r.inputs,
+    })),
+    // Marked inside the object, so `jq .outputs` handed to register still says what it is.
+    outputs: markOfflineOutputs(plan.outputs, plan.accountId),
+    violations: plan.violations,
+    undecided: plan.undecided,
+    cost: plan.cost,
+    warnings: plan.warnings,
+  };
+}
+
+const STAGE_LABELS: Record<PlanStage, string> = {
+  preview: "at preview",
+  "before-create": "during up, before creation",
+  "after-create": "after up",
+};
+
+/** `1 resource`, `2 resources`. */
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** The human plan: resources as a tree under their components, then outputs, then findings. */
+export function planText(plan: Plan): string {
+  const out: string[] = [];
+  const custom = plan.resources.filter((r) => r.custom).length;
+  // An adopted resource (the `import` option) already exists: Pulumi imports it, creates nothing.
+  const imports = plan.resources.filter((r) => r.custom && r.options.importId).length;
+  out.push(
+    `Plan of stack ${plan.stack} (project ${plan.project}, account ${plan.accountId}, ${plan.region}), computed offline`,
+    `${counted(custom - imports, "resource")} to create${imports ? `, ${imports} to import` : ""}, in ${counted(plan.resources.length - custom, "component")}`,
+    "",
+  );
+  const byParent = new Map<string | undefined, PlannedResource[]>();
+  const urns = new Set(plan.resources.map((r) => r.urn));
+  for (const r of plan.resources) {
+    const parent = r.parent && urns.has(r.parent) ? r.parent : undefined;
+    byParent.set(parent, [...(byParent.get(parent) ?? []), r]);
+  }
+  const walk = (parent: string | undefined, indent: string) => {
+    const children = byParent.get(parent) ?? [];
+    children.forEach((r, index) => {
+      const last = index === children.length - 1;
+      out.push(`${indent}${last ? "└─ " : "├─ "}${r.name}  (${r.type})`);
+      const detailIndent = `${indent}${last ? "   " : "│  "}`;
+      for (const line of describeResource(r)) out.push(`${detailIndent}  ${line}`);
+      walk(r.urn, detailIndent);
+    });
+  };
+  walk(undefined, "");
+  out.push("", "Outputs:");
+  const outputs = Object.entries(plan.outputs);
+  if (!outputs.length) out.push("  (none)");
+  for (const [key, value] of outputs) {
+    out.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+  }
+  out.push("");
+  if (plan.violations.length) {
+    out.push(`Policy violations (${plan.violations.length}):`);
+    for (const v of plan.violations) {
+      out.push(`  [${v.level}, ${STAGE_LABELS[v.stage]}] ${v.policy}: ${v.message}`);
+    }
+    const later = plan.violations.filter((v) => v.stage !== "preview");
+    if (later.length) {
+      const before = later.filter((v) => v.stage === "before-create").length;
+      const after = later.length - before;
+      out.push(
+        `  A preview of a new stack does not show ${later.length} of these: pulumi up ${[
+          before ? `stops ${before} before the resource that carries it is created` : "",
+          after ? `reports ${after} only after the resources exist` : "",
+        ]
+          .filter(Boolean)
+          .join(", and ")}.`,
+      );
+    }
+  } else {
+    out.push(`Policy violations: none (${packPolicies.length} policies of the budget-sync pack)`);
+  }
+  const atPreview = plan.undecided.filter((u) => u.stage === "preview");
+  if (atPreview.length) {
+    out.push(
+      "",
+      `Undecided at preview (pulumi preview says "can't run policy ... during preview"; pulumi up decides them, as above):`,
+    );
+    for (const u of atPreview) out.push(`  ${u.policy}: ${u.message}`);
+  }
+  const offline = plan.undecided.filter((u) => u.stage === "offline");
+  if (offline.length) {
+    out.push(
+      "",
+      "Undecided offline (built from provider functions this plan cannot answer, see the warnings; run pulumi preview with the policy pack):",
+    );
+    for (const u of offline) out.push(`  [${u.level}] ${u.policy}: ${u.message}`);
+  }
+  out.push("", `Estimated cost: ${usd(plan.cost.totalUsd)} a month`);
+  for (const item of plan.cost.items) {
+    out.push(`  ${usd(item.usdPerMonth).padStart(9)}  ${item.item}: ${item.assumption}`);
+    // Every line's count x price, so the figure can be checked by hand.
+    for (const line of item.lines) out.push(`             ${line.arithmetic}`);
+  }
+  for (const assumption of plan.cost.assumptions) out.push(`  assuming ${assumption}`);
+  for (const warning of plan.warnings) out.push(`warning: ${warning}`);
+  return `${out.join("\n")}\n`;
+}
+
+/** Computes and prints the plan; returns the exit code. */
+export async function runPlan(input: PlanOptions): Promise<number> {
+  const { plan } = await computePlan(input);
+  if (input.json) {
+    process.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
+  } else {
+    process.stdout.write(planText(plan));
+  }
+  return planExitCode(plan);
+}
+
+/**
+ * 1 for a mandatory violation, or a mandatory policy undecided offline (it has not shown the stack
+ * safe); else 0.
+ */
+export function planExitCode(plan: Plan): number {
+  const failed =
+    plan.violations.some((v) => v.level === "mandatory") ||
+    plan.undecided.some((u) => u.stage === "offline" && u.level === "mandatory");
+  return failed ? ExitCode.Finding : ExitCode.Ok;
+}
+
+export const planCommand: CommandModule = {
+  command: "plan",
+  describe:
+    "Compute the plan of a stack offline: every resource, its key settings, the outputs (secrets masked)",
+  builder: (yargs: Argv) =>
+    yargs
+      .option("stack", {
+        type: "string",
+        describe: `Stack to plan: reads Pulumi.<NAME>.yaml from the project's stack config directory (ours: stacks/, default ${DEFAULT_STACK}; with --program, that project's stackConfigDir or its own directory, default its only stack)`,
+      })
+      .option("config", {
+        type: "string",
+        describe: "Any stack config file (Pulumi.<stack>.yaml) in place of --stack",
+      })
+      .option("program", {
+        type: "string",
+        describe:
+          "Any Pulumi TypeScript or JavaScript program (entry file or project directory); default: ours",
+      })
+      .option("account-id", {
+        type: "string",
+        describe: `AWS account id the offline engine pretends to be (default ${DEFAULT_ACCOUNT_ID})`,
+      })
+      .option("policy-config", {
+        type: "string",
+        describe:
+          "Policy pack config, the JSON `pulumi preview --policy-pack-config` takes (e.g. SpendFlo's account ids)",
+      })
+      .option("json", { type: "boolean", default: false, describe: "Print JSON for machines" })
+      .example("$0 plan", `Plan the default stack (${DEFAULT_STACK})`)
+      .example("$0 plan --stack role --json", "Plan stacks/Pulumi.role.yaml as JSON")
+      .epilogue(
+        "No AWS account, no Pulumi CLI, no network: the program runs under Pulumi's mocks, then the budget-sync policy pack judges every resource. The region comes from aws:region in the stack config (default us-east-1). Exit 0 clean, 1 a mandatory policy violation, 2 bad usage, bad config or a program that throws.",
+      ),
+  handler: async (argv) => {
+    const options = parseOptions(optionsSchema, {
+      stack: argv.stack,
+      config: argv.config,
+      program: argv.program,
+      accountId: argv.accountId,
+      policyConfig: argv.policyConfig,
+      json: argv.json,
+    });
+    process.exitCode = await runPlan(options);
+  },
+};

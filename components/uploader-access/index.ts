@@ -1,0 +1,184 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ACCESS_TAG, AccessTagValue } from "../../lib/iam/accessTags.ts";
+import { NAME_RULES, fitName, nameProblem } from "../../lib/aws/names.ts";
+import {
+  bucketArn,
+  policyDocument,
+  prefixObjectsArn,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "../../lib/iam/policyDocument.ts";
+import { bucketKeyStatement } from "../budget-exporter/index.ts";
+import type { ReaderKmsKey } from "../spendflo-reader/index.ts";
+
+/** Who uploads: an IAM user with an access key (FP&A tools, hosts outside AWS) or an EC2 role. */
+export type UploaderKind = "iam-user" | "instance-role";
+
+export interface UploaderAccessArgs {
+  /** `iam-user` (Option C's FP&A tool, or a cron host outside AWS) or `instance-role` (Option B on EC2). */
+  readonly kind: UploaderKind;
+  /** The budget bucket's name. */
+  readonly bucketName: string;
+  /** The budget-file prefix the uploader writes under, ending in `/`. */
+  readonly prefix: string;
+  /** The region of the uploader. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
+  readonly region: pulumi.Input<string>;
+  /** The customer's AWS account id. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
+  readonly accountId: pulumi.Input<string>;
+  /** AWS partition for ARNs. Default `aws`. */
+  readonly partition?: string;
+  /** Also let it list the prefix (some tools check a file arrived). Default false: write only. */
+  readonly allowList?: boolean;
+  /** Name of the user or role. Default `budget-uploader-<stack>`. */
+  readonly principalName?: string;
+  /** The bucket's encryption key, when SSE-KMS. */
+  readonly kmsKey?: ReaderKmsKey;
+  /** Tags (the `spendflo:access = upload` tag is always set). */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * The guide's Step 4 Options B and C: a principal for the customer's own exporter (a cron host,
+ * or the FP&A tool's S3 destination) that may put budget files under the prefix and nothing
+ * else: no read, no delete, no list unless asked. The guide hands these tools the same
+ * all-powerful keys it never defines; this is the least they need.
+ */
+export class UploaderAccess extends pulumi.ComponentResource {
+  public readonly kind: UploaderKind;
+  public readonly user?: aws.iam.User;
+  public readonly accessKey?: aws.iam.AccessKey;
+  public readonly role?: aws.iam.Role;
+  public readonly instanceProfile?: aws.iam.InstanceProfile;
+  /** The user's or role's ARN, computed from its name. */
+  public readonly principalArn: pulumi.Output<string>;
+  /** The access key id (iam-user). */
+  public readonly accessKeyId?: pulumi.Output<string>;
+  /** The secret access key, a Pulumi secret (iam-user). */
+  public readonly secretAccessKey?: pulumi.Output<string>;
+
+  constructor(name: string, args: UploaderAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("budget-sync:index:UploaderAccess", name, {}, opts);
+    const partition = args.partition ?? "aws";
+    const principalName = args.principalName ?? defaultUploaderPrincipalName(pulumi.getStack());
+    // The user or role, and the instance profile (128 characters) of the same name.
+    const problem = nameProblem(NAME_RULES.iamRole, principalName);
+    if (problem) throw new pulumi.RunError(`UploaderAccess ${name}: principalName ${problem}`);
+    this.kind = args.kind;
+    const tags = { ...args.tags, [ACCESS_TAG]: AccessTagValue.Upload };
+    const policy = pulumi.all([args.region, args.accountId]).apply(([region, accountId]) =>
+      JSON.stringify(
+        uploaderPolicy({
+          partition,
+          region,
+          accountId,
+          bucketName: args.bucketName,
+          prefix: args.prefix,
+          allowList: args.allowList ?? false,
+          kmsKey: args.kmsKey ?? { kind: "none" },
+        }),
+      ),
+    );
+
+    if (args.kind === "iam-user") {
+      this.user = new aws.iam.User(name, { name: principalName, tags }, { parent: this });
+      new aws.iam.UserPolicy(
+        `${name}-upload`,
+        { user: this.user.name, name: "budget-upload", policy },
+        { parent: this },
+      );
+      this.accessKey = new aws.iam.AccessKey(
+        `${name}-key`,
+        { user: this.user.name },
+        { parent: this, additionalSecretOutputs: ["secret"] },
+      );
+      this.accessKeyId = this.accessKey.id;
+      this.secretAccessKey = pulumi.secret(this.accessKey.secret);
+      this.principalArn = pulumi.interpolate`arn:${partition}:iam::${args.accountId}:user/${principalName}`;
+    } else {
+      this.role = new aws.iam.Role(
+        name,
+        {
+          name: principalName,
+          description:
+            "Uploads budget files from an EC2 cron host; may write under one prefix only",
+          assumeRolePolicy: JSON.stringify(ec2TrustPolicy()),
+          tags,
+        },
+        { parent: this },
+      );
+      new aws.iam.RolePolicy(
+        `${name}-upload`,
+        { role: this.role.name, name: "budget-upload", policy },
+        { parent: this },
+      );
+      this.instanceProfile = new aws.iam.InstanceProfile(
+        `${name}-profile`,
+        { name: principalName, role: this.role.name, tags },
+        { parent: this },
+      );
+      this.principalArn = pulumi.interpolate`arn:${partition}:iam::${args.accountId}:role/${principalName}`;
+    }
+
+    this.registerOutputs({ principalArn: this.principalArn, accessKeyId: this.accessKeyId });
+  }
+}
+
+/**
+ * `budget-uploader-<stack>`, kept as it is whenever IAM accepts it; past 64 characters, cut and
+ * suffixed with a hash of the whole name.
+ */
+export function defaultUploaderPrincipalName(stack: string): string {
+  return fitName(NAME_RULES.iamRole, `budget-uploader-${stack}`);
+}
+
+export interface UploaderPolicyInput {
+  partition: string;
+  region: string;
+  accountId: string;
+  bucketName: string;
+  prefix: string;
+  allowList: boolean;
+  kmsKey: ReaderKmsKey;
+}
+
+/** PutObject and AbortMultipartUpload under the prefix; a prefix-scoped list only when asked. */
+export function uploaderPolicy(input: UploaderPolicyInput): PolicyDocument {
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "WriteBudgetFiles",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+      Resource: prefixObjectsArn(input.partition, input.bucketName, input.prefix),
+    },
+  ];
+  if (input.allowList) {
+    statements.push({
+      Sid: "ListBudgetPrefix",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: bucketArn(input.partition, input.bucketName),
+      Condition: { StringLike: { "s3:prefix": [`${input.prefix}*`] } },
+    });
+  }
+  const kms = bucketKeyStatement(
+    input.partition,
+    input.region,
+    input.accountId,
+    input.bucketName,
+    input.kmsKey,
+  );
+  if (kms) statements.push(kms);
+  return policyDocument(statements);
+}
+
+export function ec2TrustPolicy(): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: "Ec2Assumes",
+      Effect: "Allow",
+      Principal: { Service: "ec2.amazonaws.com" },
+      Action: "sts:AssumeRole",
+    },
+  ]);
+}

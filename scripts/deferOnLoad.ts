@@ -1,7 +1,0 @@
-/**
- * Imported first by the command line (scripts/cli.ts), before anything that loads
- * `@pulumi/pulumi` (the policy pack does): see deferredModules.ts.
- */
-import { deferOwnClosureTooling } from "./deferredModules.ts";
-
-deferOwnClosureTooling();
