@@ -354,3 +354,68 @@ export function mockCall(
       return undefined;
   }
 }
+
+/** A registration as Pulumi's mocks see it (`pulumi.runtime.MockResourceArgs`). */
+export interface MockRegistration {
+  type: string;
+  name: string;
+  custom?: boolean;
+  /** The import id, when the resource adopts an existing one. */
+  id?: string;
+}
+
+/**
+ * The mock cloud's answer to a registration: a component resource has no id or state of its own;
+ * a custom resource gets the provider's, an adopted one keeping the id it imports.
+ */
+export function mockRegistration(
+  args: MockRegistration,
+  urn: string,
+  inputs: Record<string, unknown>,
+  settings: MockCloudSettings,
+): MockResult {
+  if (args.custom === false) return { id: undefined, state: {}, secretOutputs: [] };
+  const result = mockResource(args.type, args.name, urn, inputs, settings);
+  return { ...result, id: args.id || result.id };
+}
+
+/**
+ * A registration request as the mock monitor receives it (the SDK's gRPC message): its parent
+ * and options, which Pulumi's mocks are not shown.
+ */
+export interface RegistrationRequest {
+  getParent(): string;
+  getImportid(): string;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getDependenciesList(): string[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  getPropertydependenciesMap(): any;
+}
+
+/**
+ * Lets the mocks read the request they are answering. The mock monitor calls the mocks'
+ * `newResource` synchronously inside its `registerResource` (and `readResource`), before its
+ * first await; each call of the returned function takes that request (undefined once taken).
+ */
+export function watchRegistrations(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  monitor: any,
+): () => RegistrationRequest | undefined {
+  let current: RegistrationRequest | undefined;
+  for (const method of ["registerResource", "readResource"] as const) {
+    const original = monitor[method].bind(monitor);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    monitor[method] = (request: any, callback: any) => {
+      current = request;
+      const result = original(request, callback);
+      current = undefined;
+      return result;
+    };
+  }
+  return () => {
+    const request = current;
+    current = undefined;
+    return request;
+  };
+}

@@ -7,9 +7,11 @@ import { deferClosureTooling } from "../deferredModules.ts";
 import {
   awsFilledOutputs,
   mockCall,
-  mockResource,
+  mockRegistration,
   nameProperty,
+  watchRegistrations,
   type MockCloudSettings,
+  type RegistrationRequest,
 } from "./mockCloud.ts";
 
 /**
@@ -272,8 +274,7 @@ async function runPassInStore(
   let monitor: any = undefined;
 
   // The request being registered: mocks see no parent or options, the monitor does.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let currentRequest: any;
+  let takeRequest: () => RegistrationRequest | undefined = () => undefined;
 
   const unansweredInvokes = new Map<string, UnansweredInvoke>();
   /** Strings built from an unanswered invoke's result become unknown; their uses are recorded. */
@@ -302,8 +303,7 @@ async function runPassInStore(
       custom?: boolean;
       id?: string;
     }) => {
-      const request = currentRequest;
-      currentRequest = undefined;
+      const request = takeRequest();
       const parent: string | undefined = request?.getParent()
         ? ourUrn(request.getParent())
         : undefined;
@@ -318,9 +318,7 @@ async function runPassInStore(
       // An import reads the existing resource, during preview too: its outputs are known.
       const importId = request?.getImportid() || args.id || undefined;
       const planned = preview && custom && !importId;
-      const result = custom
-        ? mockResource(args.type, args.name, urn, inputs, options.cloud)
-        : { id: undefined, state: {}, secretOutputs: [] };
+      const result = mockRegistration(args, urn, inputs, options.cloud);
       if (!planned) for (const secret of result.secretOutputs) secretValues.add(secret);
       // The provider's Check fills in an auto-name before anything else sees the inputs, during
       // preview too; a name from `namePrefix` is only chosen when the resource is created.
@@ -352,7 +350,7 @@ async function runPassInStore(
         urn,
         type: args.type,
         name: args.name,
-        id: planned ? UNKNOWN : args.id || result.id,
+        id: planned ? UNKNOWN : result.id,
         parent,
         custom,
         inputs,
@@ -379,7 +377,7 @@ async function runPassInStore(
           if (v === secret) state[k] = { [sigKey]: secretSig, value: v };
         }
       }
-      return { id: custom ? args.id || result.id : undefined, state };
+      return { id: result.id, state };
     },
     call: (args: { token: string; inputs: Record<string, unknown> }) => {
       const answer = mockCall(
@@ -399,16 +397,7 @@ async function runPassInStore(
   await runtime.setMocks(mocks, options.project, options.stack, preview);
   runtime.setAllConfig(options.config, options.secretKeys);
   monitor = runtime.getMonitor();
-  for (const method of ["registerResource", "readResource"] as const) {
-    const original = monitor[method].bind(monitor);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    monitor[method] = (request: any, callback: any) => {
-      currentRequest = request;
-      const result = original(request, callback);
-      currentRequest = undefined;
-      return result;
-    };
-  }
+  takeRequest = watchRegistrations(monitor);
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   monitor.registerResourceOutputs = (request: any, callback: any) => {

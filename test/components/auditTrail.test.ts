@@ -3,15 +3,15 @@ import {
   MOCK_ACCOUNT,
   MOCK_REGION,
   childrenOf,
-  installRecordingMocks,
+  installMocks,
   onlyOfType,
   promiseOf,
   settle,
-  type RecordedResource,
-} from "../helpers/pulumiMocksWithOptions.ts";
-import { simulate } from "../helpers/pulumiMocksIamSimulation.ts";
+  type MockedResource,
+} from "../helpers/componentMocks.ts";
+import { simulate } from "../helpers/iamSimulation.ts";
 
-const resources: RecordedResource[] = installRecordingMocks("prod");
+const resources: MockedResource[] = installMocks("prod");
 const { AuditTrail } = await import("../../components/audit-trail/index.ts");
 
 const TRAIL_ARN = `arn:aws:cloudtrail:${MOCK_REGION}:${MOCK_ACCOUNT}:trail/budget-sync-audit-prod`;

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   MOCK_ACCOUNT,
+  childrenOf,
   installMocks,
   ofType,
   parsePolicy,
   promiseOf,
-  registrationsDone,
+  settle,
   type MockedResource,
 } from "../helpers/componentMocks.ts";
 
@@ -17,11 +18,8 @@ const { BudgetBucket, budgetBucketArgsProblems, lifecycleRules } =
 type Bucket = InstanceType<typeof BudgetBucket>;
 
 async function built(bucket: Bucket) {
-  await promiseOf(bucket.policy.urn);
-  await promiseOf(bucket.bucketArn);
-  await registrationsDone();
-  const prefix = `${(bucket as unknown as { __name: string }).__name}`;
-  return resources.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
+  await settle(bucket.policy.urn, bucket.bucketArn);
+  return childrenOf(resources, (bucket as unknown as { __name: string }).__name);
 }
 
 const find = (list: MockedResource[], type: string) => {

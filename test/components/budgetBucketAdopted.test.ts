@@ -8,12 +8,12 @@ import type { PolicyStatement } from "../../lib/iam/policyDocument.ts";
 import {
   MOCK_ACCOUNT,
   childrenOf,
-  installRecordingMocks,
+  installMocks,
   settle,
-  type RecordedResource,
-} from "../helpers/pulumiMocksWithOptions.ts";
+  type MockedResource,
+} from "../helpers/componentMocks.ts";
 
-const resources: RecordedResource[] = installRecordingMocks("prod");
+const resources: MockedResource[] = installMocks("prod");
 const { BudgetBucket, keptOnDestroy } = await import("../../components/budget-bucket/index.ts");
 type BucketArgs = ConstructorParameters<typeof BudgetBucket>[1];
 

@@ -7,17 +7,17 @@ import {
   MOCK_ACCOUNT,
   MOCK_REGION,
   childrenOf,
-  installRecordingMocks,
+  installMocks,
   ofType,
   onlyOfType,
   settle,
-  type RecordedResource,
-} from "../helpers/pulumiMocksWithOptions.ts";
-import { simulate } from "../helpers/pulumiMocksIamSimulation.ts";
+  type MockedResource,
+} from "../helpers/componentMocks.ts";
+import { simulate } from "../helpers/iamSimulation.ts";
 
 const simulateIdentity = simulate;
 
-const resources: RecordedResource[] = installRecordingMocks("prod");
+const resources: MockedResource[] = installMocks("prod");
 const { BudgetExporter, budgetExporterArgsProblems, exporterPolicy, scheduleExpressionProblem } =
   await import("../../components/budget-exporter/index.ts");
 const { kmsKeyPolicy } = await import("../../components/budget-bucket/index.ts");
@@ -43,7 +43,7 @@ async function build(name: string, args: ExporterArgs) {
   return { exporter, made: childrenOf(resources, name) };
 }
 
-function policyOf(made: RecordedResource[], name: string) {
+function policyOf(made: MockedResource[], name: string) {
   const policy = made.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === name);
   return JSON.parse(String(policy!.inputs.policy));
 }

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
+  childrenOf,
   installMocks,
   isSecret,
   ofType,
   parsePolicy,
   promiseOf,
-  registrationsDone,
+  settle,
   type MockedResource,
 } from "../helpers/componentMocks.ts";
 
@@ -35,9 +36,8 @@ const POLLER = "arn:aws:iam::999988887777:role/spendflo-budget-poller";
 const sync = (id: string) => ({ pollerRoleArn: POLLER, externalId: `${id}-5f0c8e2a9d31b7c4` });
 
 async function children(customer: InstanceType<typeof HostedCustomer>, name: string) {
-  await promiseOf(customer.syncSourceConfig);
-  await registrationsDone();
-  return resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+  await settle(customer.syncSourceConfig);
+  return childrenOf(resources, name);
 }
 
 describe("hostedCustomerStatements: the customer's identity policy", () => {

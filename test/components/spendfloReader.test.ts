@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   MOCK_ACCOUNT,
+  childrenOf,
   installMocks,
   isSecret,
   ofType,
   parsePolicy,
   promiseOf,
-  registrationsDone,
+  settle,
   type MockedResource,
 } from "../helpers/componentMocks.ts";
 
@@ -23,10 +24,8 @@ const base = {
 };
 
 async function children(reader: Reader, name: string) {
-  await promiseOf(reader.syncSourceConfig);
-  await promiseOf(reader.kmsKeyPolicyStatements);
-  await registrationsDone();
-  return resources.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
+  await settle(reader.syncSourceConfig, reader.kmsKeyPolicyStatements);
+  return childrenOf(resources, name);
 }
 
 const GUIDE_READ = [

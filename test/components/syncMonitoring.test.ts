@@ -3,14 +3,14 @@ import {
   MOCK_ACCOUNT,
   MOCK_REGION,
   childrenOf,
-  installRecordingMocks,
+  installMocks,
   ofType,
   onlyOfType,
   settle,
-  type RecordedResource,
-} from "../helpers/pulumiMocksWithOptions.ts";
+  type MockedResource,
+} from "../helpers/componentMocks.ts";
 
-const resources: RecordedResource[] = installRecordingMocks("prod");
+const resources: MockedResource[] = installMocks("prod");
 const { SyncMonitoring, noUploadAlarmSettings, syncMonitoringArgsProblems } =
   await import("../../components/sync-monitoring/index.ts");
 type MonitoringArgs = ConstructorParameters<typeof SyncMonitoring>[1];
@@ -29,7 +29,7 @@ async function build(name: string, args: MonitoringArgs) {
   return { monitoring, made: childrenOf(resources, name) };
 }
 
-const alarm = (made: RecordedResource[], suffix: string) =>
+const alarm = (made: MockedResource[], suffix: string) =>
   made.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.name.endsWith(suffix))!;
 
 /**

@@ -3,15 +3,15 @@ import {
   MOCK_ACCOUNT,
   MOCK_REGION,
   childrenOf,
-  installRecordingMocks,
+  installMocks,
   ofType,
   onlyOfType,
   settle,
-  type RecordedResource,
-} from "../helpers/pulumiMocksWithOptions.ts";
-import { simulate } from "../helpers/pulumiMocksIamSimulation.ts";
+  type MockedResource,
+} from "../helpers/componentMocks.ts";
+import { simulate } from "../helpers/iamSimulation.ts";
 
-const resources: RecordedResource[] = installRecordingMocks("prod");
+const resources: MockedResource[] = installMocks("prod");
 const { UploaderAccess } = await import("../../components/uploader-access/index.ts");
 type UploaderArgs = ConstructorParameters<typeof UploaderAccess>[1];
 
