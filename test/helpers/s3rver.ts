@@ -2,7 +2,7 @@
  * An in-process s3rver (a real S3 HTTP server on loopback) for end-to-end tests: a free port,
  * its own temporary directory, and the environment that points the SDK and our CLI at it.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, utimes } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +14,11 @@ export interface RunningS3rver {
   endpoint: string;
   /** Environment for the SDK and the CLI: endpoint, s3rver's fixed credentials, a region. */
   env: Record<string, string>;
+  /**
+   * Sets an object's LastModified, as S3 would have set it had the object been written at `when`
+   * (s3rver reads it from the stored file's mtime): a test needs no wait for the clock to move.
+   */
+  setLastModified(bucket: string, key: string, when: Date): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +49,9 @@ export async function startS3rver(buckets: string[] = []): Promise<RunningS3rver
       AWS_EC2_METADATA_DISABLED: "true",
       AWS_CONFIG_FILE: path.join(directory, "no-config"),
       AWS_SHARED_CREDENTIALS_FILE: path.join(directory, "no-credentials"),
+    },
+    async setLastModified(bucket, key, when) {
+      await utimes(server.store.getResourcePath(bucket, key, "object"), when, when);
     },
     async close() {
       await server.close();

@@ -14,5 +14,7 @@ declare module "s3rver" {
     constructor(options?: S3rverOptions);
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
+    /** Where it keeps each object: `resource` "object" is its content, whose mtime is its LastModified. */
+    store: { getResourcePath(bucket: string, key: string, resource: string): string };
   }
 }

@@ -38,12 +38,13 @@ beforeAll(async () => {
   csv = join(dir, "export.csv");
   await writeFile(csv, GOOD_CSV);
   // The later day's file first, then an earlier day's, sent afterwards with --date: uploaded
-  // last, yet not the newest budget. (S3 keeps LastModified in seconds: a second apart.)
-  for (const [date, prefix] of [
+  // last, yet not the newest budget.
+  const uploads = [
     [LATER, "budgets/"],
     [EARLIER, "budgets/"],
     [LATER, "healthy/"],
-  ] as const) {
+  ] as const;
+  for (const [date, prefix] of uploads) {
     const upload = await cli([
       "upload",
       csv,
@@ -55,7 +56,12 @@ beforeAll(async () => {
       date,
     ]);
     expect(upload.code, upload.stderr).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+  }
+  // Each a second after the one before, as S3 would have stamped them uploaded a second apart.
+  const now = Math.floor(Date.now() / 1000) * 1000;
+  for (const [i, [date, prefix]] of uploads.entries()) {
+    const when = new Date(now - (uploads.length - 1 - i) * 1000);
+    await s3.setLastModified(BUCKET, `${prefix}budget_${date}.csv`, when);
   }
 });
 afterAll(async () => {

@@ -66,12 +66,16 @@ beforeAll(async () => {
         Body: "Department,Budget Amount,Fiscal Period\nSales,1,FY 2025\n",
       }),
     );
-  await put("budgets/budget_20250101.csv");
-  await put("budgets/notes.txt");
-  await put("elsewhere/budget_20250301.csv");
-  // S3 keeps LastModified in seconds: the newest file is written a second later.
-  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const earlier = [
+    "budgets/budget_20250101.csv",
+    "budgets/notes.txt",
+    "elsewhere/budget_20250301.csv",
+  ];
+  for (const key of earlier) await put(key);
   await put("budgets/budget_20250205.csv");
+  // S3 keeps LastModified in seconds: the newest file was written a second after the others.
+  const aSecondAgo = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+  for (const key of earlier) await s3rver.setLastModified(BUCKET, key, aSecondAgo);
 });
 
 afterAll(async () => {
