@@ -7,19 +7,19 @@
  * (`validate`, `upload`, `verify`) and by the exporter Lambda.
  */
 import { validateCsvStream } from "./csv.ts";
-import type { BudgetFileFormat, BudgetFileReport } from "./rules.ts";
+import type { BudgetFileFormat, BudgetFileReport } from "./report.ts";
 
 export {
   ACCEPTED_PERIODS,
   BUDGET_COLUMNS,
-  BudgetFileChecker,
   budgetAmountProblem,
   isFormula,
   normalizeHeader,
   parseFiscalPeriod,
-  unreadableReport,
-} from "./rules.ts";
-export type { BudgetFileFormat, BudgetFileIssue, BudgetFileReport } from "./rules.ts";
+} from "./cellRules.ts";
+export { BudgetFileChecker } from "./checker.ts";
+export { unreadableReport } from "./report.ts";
+export type { BudgetFileFormat, BudgetFileIssue, BudgetFileReport } from "./report.ts";
 export { csvHeadProblem } from "./csv.ts";
 export { xlsxHeadProblem } from "./xlsx.ts";
 

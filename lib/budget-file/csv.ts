@@ -3,14 +3,9 @@
  * UTF-8 text (empty, UTF-16, a workbook, binary, semicolons or tabs), then the tokenizer reads the
  * rest chunk by chunk (lib/budget-file/csvTokenizer.ts) and each record goes straight to the checker. Nothing is kept per row.
  */
-import {
-  BudgetFileChecker,
-  onceOnly,
-  unreadableReport,
-  type BudgetCheckerOptions,
-  type BudgetCheckerPart,
-  type BudgetFileReport,
-} from "./rules.ts";
+import type { BudgetCheckerOptions } from "./checker.ts";
+import { onceOnly, unreadableReport, type BudgetFileReport } from "./report.ts";
+import { SplitBudgetFileChecker, type BudgetCheckerPart } from "./split.ts";
 import { isAscii } from "node:buffer";
 import { CsvTokenizer } from "./csvTokenizer.ts";
 
@@ -133,7 +128,7 @@ export interface CsvPart {
  */
 export class CsvValidator {
   private readonly onInvalid: () => void;
-  private checker: BudgetFileChecker;
+  private checker: SplitBudgetFileChecker;
   private readonly tokenizer: CsvTokenizer;
   private unreadable: Unreadable | undefined;
   private head: Buffer[] = [];
@@ -148,7 +143,7 @@ export class CsvValidator {
     rest?: { header: readonly string[] },
   ) {
     this.onInvalid = onceOnly(options.onInvalid);
-    this.checker = new BudgetFileChecker({
+    this.checker = new SplitBudgetFileChecker({
       maxIssues: options.maxIssues,
       onInvalid: this.onInvalid,
       plainRows: options.plainRows,
@@ -281,7 +276,7 @@ export class CsvValidator {
       let lines = 0;
       for (let at = all.indexOf(0x0a); at !== -1; at = all.indexOf(0x0a, at + 1)) lines++;
       const expectedRows = Math.ceil((sizeHint / all.length) * Math.max(1, lines));
-      this.checker = new BudgetFileChecker({
+      this.checker = new SplitBudgetFileChecker({
         maxIssues: this.options.maxIssues,
         expectedRows,
         onInvalid: this.onInvalid,

@@ -9,15 +9,9 @@
  */
 import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
-import {
-  BUDGET_COLUMNS,
-  BudgetFileChecker,
-  normalizeHeader,
-  onceOnly,
-  unreadableReport,
-  type BudgetColumnId,
-  type BudgetFileReport,
-} from "./rules.ts";
+import { BUDGET_COLUMNS, normalizeHeader, type BudgetColumnId } from "./cellRules.ts";
+import { BudgetFileChecker } from "./checker.ts";
+import { onceOnly, unreadableReport, type BudgetFileReport } from "./report.ts";
 import {
   entryBytes,
   orderedEntries,

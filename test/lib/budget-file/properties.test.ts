@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { validateBudgetData, validateBudgetStream } from "../../../lib/budget-file/budgetFile.ts";
 import { validateCsvStream } from "../../../lib/budget-file/csv.ts";
-import { BudgetFileChecker } from "../../../lib/budget-file/rules.ts";
+import { BudgetFileChecker } from "../../../lib/budget-file/checker.ts";
 import { CsvTokenizer } from "../../../lib/budget-file/csvTokenizer.ts";
 
 /** A CSV field, quoted when it must be (RFC 4180). */
