@@ -265,7 +265,7 @@ const SOURCE_DIRS = [
   "tools",
 ];
 const PATH_RE =
-  /(?<![\w./@-])((?:bin|cli|lib|components|policies|stacks|test|bench|tools)\/[\w./<>*{}$-]*[\w>*}/])/g;
+  /(?<![\w./@-])((?:bin|cli|lib|components|policies|stacks|test|bench|tools|docs)\/[\w./<>*{}$-]*[\w>*}/])/g;
 
 /** The comments of a TypeScript or JavaScript file, as the compiler reads them. */
 function comments(file: string, text: string): string[] {
