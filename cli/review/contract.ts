@@ -1,5 +1,5 @@
 /**
- * The JSON contract of `budget-sync review --json` (documented in README.md, "Access review"):
+ * The JSON contract of `budget-sync review --json` (documented in docs/access-review.md):
  * what a review holds, the parties and access levels it names. The schema is the contract: the
  * types are inferred from it, `review --against` reads an earlier review through it, and the tests
  * check every review against it. A change that breaks a reader of it changes REVIEW_FORMAT.

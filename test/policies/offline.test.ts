@@ -184,7 +184,7 @@ describe("policy config", () => {
     );
   });
 
-  it("the example config (shown in the README) is valid and passes our secure shapes", async () => {
+  it("the example config (shown in docs/policy-pack.md) is valid and passes our secure shapes", async () => {
     const example = loadPolicyConfig("policies/policy-config.example.json");
     expect(await mandatory(secure(), example)).toEqual([]);
   });

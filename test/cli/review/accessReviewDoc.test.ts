@@ -1,5 +1,5 @@
 /**
- * The README's GitHub Actions job for `review --against` stays true: it is YAML, it reviews the
+ * The GitHub Actions job for `review --against` in docs/access-review.md stays true: it is YAML, it reviews the
  * merge base and the head, comments or (for a fork) writes the job summary, fails on exit 1, and
  * every `budget-sync review` flag it uses is one the command has.
  */
@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { REPO } from "../../helpers/cli.ts";
 import { runInProcess } from "../../helpers/inProcess.ts";
 
-const README = readFileSync(path.join(REPO, "README.md"), "utf8");
+const DOC = readFileSync(path.join(REPO, "docs/access-review.md"), "utf8");
 
 interface Step {
   name?: string;
@@ -20,8 +20,8 @@ interface Step {
 }
 
 function workflow() {
-  const block = /```yaml\n(# \.github\/workflows\/access-review\.yml\n[\s\S]*?)```/.exec(README);
-  if (!block) throw new Error("README: no access-review workflow");
+  const block = /```yaml\n(# \.github\/workflows\/access-review\.yml\n[\s\S]*?)```/.exec(DOC);
+  if (!block) throw new Error("docs/access-review.md: no access-review workflow");
   return loadYaml(block[1]!) as {
     on: string;
     permissions: Record<string, string>;
@@ -29,7 +29,7 @@ function workflow() {
   };
 }
 
-describe("the README's access-review workflow", () => {
+describe("the access-review workflow of docs/access-review.md", () => {
   it("reviews the merge base and the head, comments or writes the job summary, fails on a flagged diff", () => {
     const flow = workflow();
     expect(flow.on).toBe("pull_request");
@@ -51,7 +51,7 @@ describe("the README's access-review workflow", () => {
   it("uses only flags `budget-sync review` has", async () => {
     const help = (await runInProcess(["review", "--help"])).stdout;
     const known = new Set([...help.matchAll(/^\s+(--[a-z-]+)/gm)].map((m) => m[1]));
-    const used = [...README.matchAll(/budget-sync review([^\n`]*(?:\\\n[^\n`]*)*)/g)].flatMap((m) =>
+    const used = [...DOC.matchAll(/budget-sync review([^\n`]*(?:\\\n[^\n`]*)*)/g)].flatMap((m) =>
       [...m[1]!.matchAll(/(^|\s)(--[a-z-]+)/g)].map((f) => f[2]!),
     );
     expect(used.length).toBeGreaterThanOrEqual(5);
