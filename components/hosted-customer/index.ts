@@ -93,7 +93,9 @@ export class HostedCustomer extends pulumi.ComponentResource {
    * The guide's Step 5 `sourceConfig` for this customer: the reader role and its external id,
    * never the customer's key.
    */
-  public readonly syncSourceConfig: pulumi.Output<SyncSourceConfig>;
+  public readonly syncSourceConfig: pulumi.Output<
+    SyncSourceConfig & { roleArn: string; externalId: string }
+  >;
 
   constructor(name: string, args: HostedCustomerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("budget-sync:index:HostedCustomer", name, {}, opts);
