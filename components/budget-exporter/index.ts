@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_RULES, fitName, nameProblems } from "../../lib/aws/names.ts";
 import { argsOrThrow } from "../shared/componentArgs.ts";
-import type { BudgetLocationArgs, ReaderKmsKey } from "../shared/location.ts";
+import type { BudgetLocationArgs } from "../shared/location.ts";
 import { checkBudgetExporterArgs } from "./args.ts";
 import { EXPORTER_RUNTIME, bundleExporterHandler } from "./bundle.ts";
 import {
@@ -62,8 +62,6 @@ export interface BudgetExporterArgs extends BudgetLocationArgs {
   readonly maxEventAgeSeconds?: number;
   /** SNS topic that receives failed runs (the monitoring topic). Default: none. */
   readonly failureTopicArn?: pulumi.Input<string>;
-  /** The bucket's encryption key, when SSE-KMS. Default: none to name. */
-  readonly kmsKey?: ReaderKmsKey;
   /** Tags for every resource. */
   readonly tags?: Record<string, string>;
 }

@@ -22,16 +22,10 @@ export function hostedCustomerStatements(
   bucket: string,
   customerId: string,
 ): PolicyStatement[] {
-  const prefix = hostedCustomerPrefix(customerId);
-  return [
-    listPrefixStatement("ListOwnPrefix", partition, bucket, prefix),
-    {
-      Sid: "UploadAndReadOwnFiles",
-      Effect: "Allow",
-      Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
-      Resource: prefixObjectsArn(partition, bucket, prefix),
-    },
-  ];
+  return ownPrefixStatements(partition, bucket, customerId, {
+    Sid: "UploadAndReadOwnFiles",
+    Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+  });
 }
 
 export function hostedCustomerPolicy(
@@ -54,16 +48,10 @@ export function hostedReaderStatements(
   bucket: string,
   customerId: string,
 ): PolicyStatement[] {
-  const prefix = hostedCustomerPrefix(customerId);
-  return [
-    listPrefixStatement("ListOwnPrefix", partition, bucket, prefix),
-    {
-      Sid: "ReadOwnFiles",
-      Effect: "Allow",
-      Action: "s3:GetObject",
-      Resource: prefixObjectsArn(partition, bucket, prefix),
-    },
-  ];
+  return ownPrefixStatements(partition, bucket, customerId, {
+    Sid: "ReadOwnFiles",
+    Action: "s3:GetObject",
+  });
 }
 
 export function hostedReaderPolicy(
@@ -85,4 +73,23 @@ export function hostedReaderTrustPolicy(pollerRoleArn: string, externalId: strin
     pollerRoleArn,
     externalId,
   );
+}
+
+/** Listing the customer's prefix, and `objects` (a Sid and actions) on the objects under it. */
+function ownPrefixStatements(
+  partition: string,
+  bucket: string,
+  customerId: string,
+  objects: { Sid: string; Action: string | string[] },
+): PolicyStatement[] {
+  const prefix = hostedCustomerPrefix(customerId);
+  return [
+    listPrefixStatement("ListOwnPrefix", partition, bucket, prefix),
+    {
+      Sid: objects.Sid,
+      Effect: "Allow",
+      Action: objects.Action,
+      Resource: prefixObjectsArn(partition, bucket, prefix),
+    },
+  ];
 }

@@ -19,6 +19,8 @@ export interface BudgetLocationArgs extends AccountArgs {
   readonly bucketName: string;
   /** The budget-file prefix, ending in `/`; every grant is scoped to it. */
   readonly prefix: string;
+  /** The bucket's encryption key, when SSE-KMS. Default: none to name. */
+  readonly kmsKey?: ReaderKmsKey;
 }
 
 /** How the bucket is encrypted, as far as a principal that reads or writes it is concerned. */

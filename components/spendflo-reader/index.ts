@@ -6,7 +6,7 @@ import { policyDocument, type PolicyStatement } from "../../lib/iam/policyDocume
 import type { AccessMode, SyncSourceConfig } from "../../lib/spendflo/stackOutputs.ts";
 import { iamPrincipalArn, userAccessKey, userWithPolicy } from "../shared/accessKeyUser.ts";
 import { argsOrThrow } from "../shared/componentArgs.ts";
-import type { BudgetLocationArgs, ReaderKmsKey } from "../shared/location.ts";
+import type { BudgetLocationArgs } from "../shared/location.ts";
 import { kmsDecryptStatement } from "../shared/statements.ts";
 import { checkSpendfloReaderArgs, type AccessKeySlot } from "./args.ts";
 import { crossAccountBucketStatements, readerStatements, trustPolicy } from "./documents.ts";
@@ -29,8 +29,6 @@ export interface SpendfloReaderArgs extends BudgetLocationArgs {
   readonly accessKeys?: readonly AccessKeySlot[];
   /** The slot handed to SpendFlo in the sync config. Default: the last of `accessKeys`. */
   readonly activeKey?: AccessKeySlot;
-  /** The bucket's encryption key, when SSE-KMS. */
-  readonly kmsKey?: ReaderKmsKey;
   /** Tags for the user or role (the `spendflo:access` tag is always set). */
   readonly tags?: Record<string, string>;
 }

@@ -4,7 +4,7 @@ import { ACCESS_TAG, AccessTagValue } from "../../lib/iam/accessTags.ts";
 import { NAME_RULES, fitName } from "../../lib/aws/names.ts";
 import { iamPrincipalArn, userAccessKey, userWithPolicy } from "../shared/accessKeyUser.ts";
 import { argsOrThrow } from "../shared/componentArgs.ts";
-import type { BudgetLocationArgs, ReaderKmsKey } from "../shared/location.ts";
+import type { BudgetLocationArgs } from "../shared/location.ts";
 import { checkUploaderAccessArgs } from "./args.ts";
 import { ec2TrustPolicy, uploaderPolicy } from "./documents.ts";
 
@@ -21,8 +21,6 @@ export interface UploaderAccessArgs extends BudgetLocationArgs {
   readonly allowList?: boolean;
   /** Name of the user or role. Default `budget-uploader-<stack>`. */
   readonly principalName?: string;
-  /** The bucket's encryption key, when SSE-KMS. */
-  readonly kmsKey?: ReaderKmsKey;
   /** Tags (the `spendflo:access = upload` tag is always set). */
   readonly tags?: Record<string, string>;
 }
