@@ -19,12 +19,13 @@ import {
   isAwsManagedS3Key,
   type StackConfig,
 } from "./config.ts";
+import type { BudgetSyncOutputs } from "./outputs.ts";
 
 /**
  * The customer's own bucket (the guide's Option 2): the budget bucket and SpendFlo's read-only
  * access, composed from config. Returns the stack outputs.
  */
-export async function budgetSyncStack(config: StackConfig) {
+export async function budgetSyncStack(config: StackConfig): Promise<BudgetSyncOutputs> {
   const where = await deploymentTarget();
   const { region, accountId, partition } = where;
   const { access, encryption } = config;
@@ -62,7 +63,7 @@ export async function budgetSyncStack(config: StackConfig) {
     { dependsOn: kmsKey.kind === "created" ? [reader] : [] },
   );
 
-  const outputs: Record<string, unknown> = {
+  const outputs: BudgetSyncOutputs = {
     bucketName: budgetBucket.bucketName,
     bucketArn: budgetBucket.bucketArn,
     region,
@@ -116,7 +117,7 @@ function automationComponents(
     kmsKey: ReaderKmsKey;
     budgetBucket: BudgetBucket;
   },
-): Record<string, unknown> {
+): BudgetSyncOutputs {
   const { region, accountId, partition, kmsKey, budgetBucket } = context;
   const shared = {
     bucketName: config.bucketName,
@@ -125,7 +126,7 @@ function automationComponents(
     accountId,
     partition,
   };
-  const outputs: Record<string, unknown> = {};
+  const outputs: BudgetSyncOutputs = {};
   const exporterFunctionName = config.exporter
     ? (config.exporter.functionName ?? defaultExporterFunctionName(pulumi.getStack()))
     : undefined;
@@ -199,7 +200,7 @@ export function auditTrail(
   config: StackConfig,
   prefix: string,
   where: { region: string; accountId: string; partition: string },
-) {
+): Pick<BudgetSyncOutputs, "auditTrailArn" | "auditLogBucketName"> {
   const audit = new AuditTrail("audit-trail", {
     budgetBucketName: config.bucketName,
     prefix,

@@ -1,102 +1,52 @@
 import { z } from "zod";
+import { auditTrailArgsSchema } from "../components/audit-trail/args.ts";
+import { budgetBucketArgsSchema } from "../components/budget-bucket/args.ts";
 import {
-  BUDGET_EXPORTER_DEFAULTS,
-  LOG_RETENTION_DAYS,
-  isTimeZone,
-  scheduleExpressionProblem,
-} from "../components/budget-exporter/index.ts";
-import { GUIDE_COLUMNS } from "../components/budget-exporter/lambda/budgetRows.ts";
-import { ACCESS_KEY_SLOTS } from "../components/spendflo-reader/index.ts";
-import { ACCESS_MODES } from "../lib/spendflo/stackOutputs.ts";
-import { EXTERNAL_ID_RULE } from "../lib/spendflo/externalId.ts";
-import {
-  HOSTED_PREFIX_ROOT,
-  customerIdProblems,
-  hostedExternalIdProblems,
-  iamTagValueProblems,
-  pollerRoleArnProblems,
-} from "../lib/spendflo/hostedBucket.ts";
+  budgetExporterSettingsShape,
+  exporterCrossChecks,
+} from "../components/budget-exporter/args.ts";
+import { hostedCustomerArgsSchema } from "../components/hosted-customer/args.ts";
+import { flagSchema } from "../components/shared/schemas.ts";
+import { spendfloReaderArgsSchema } from "../components/spendflo-reader/args.ts";
+import { syncMonitoringArgsSchema } from "../components/sync-monitoring/args.ts";
+import { uploaderAccessArgsSchema } from "../components/uploader-access/args.ts";
+import { HOSTED_PREFIX_ROOT } from "../lib/spendflo/hostedBucket.ts";
 import { regionProblem } from "../lib/aws/regions.ts";
 import { frequentScheduleWarning } from "../lib/aws/schedule.ts";
-import { bucketNameProblems, prefixProblems } from "../lib/aws/s3Naming.ts";
+import { bucketNameProblems } from "../lib/aws/s3Naming.ts";
 
 /**
  * The stack config, in one place: every key under the project's namespace (`budget-sync:`),
- * its default and what it allows. Invalid config stops the program before any resource is
- * declared, with one message per problem naming the key.
+ * composed from the components' args schemas (components/<name>/args.ts), which state each
+ * setting's rule, default and range once. Invalid config stops the program before any resource
+ * is declared, with one message per problem naming the key.
  */
 
 export const PROJECT = "budget-sync";
-
-/**
- * A 12-digit account id; unquoted in YAML it is a number, accepted when it still has 12 digits.
- * One that began with 0 has lost its leading zeros as a number: it must be quoted.
- */
-const accountId = z.preprocess(
-  (value) =>
-    typeof value === "number" && Number.isInteger(value) && String(value).length === 12
-      ? String(value)
-      : value,
-  z
-    .string({
-      error: (issue) =>
-        typeof issue.input === "number"
-          ? `is the YAML number ${String(issue.input)}, not a 12-digit account id: quote the id ("012345678901"), since a number loses its leading zeros`
-          : "must be text: a 12-digit AWS account id",
-    })
-    .regex(/^\d{12}$/, "must be a 12-digit AWS account id"),
-);
-
-const days = z
-  .number({ error: "must be a number of days" })
-  .int("must be a whole number of days")
-  .min(1, "must be at least 1 day")
-  .max(36500, "must be at most 36500 days");
-
-const kmsKeyArn = z
-  .string()
-  .regex(
-    /^(alias\/aws\/s3|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[0-9a-f-]{36}|key\/mrk-[0-9a-f]{32}|alias\/aws\/s3))$/,
-    'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) or "alias/aws/s3"; IAM policies cannot name a key by any other alias',
-  );
 
 /** The AWS-managed S3 key, in any of the forms S3 accepts. */
 export function isAwsManagedS3Key(arn: string | undefined): boolean {
   return arn !== undefined && arn.endsWith("alias/aws/s3");
 }
 
-/** A tag value IAM accepts (a hosted customer's name or contact). */
-const iamTagValue = z.string({ error: "must be text" }).superRefine((value, ctx) => {
-  for (const message of iamTagValueProblems(value)) ctx.addIssue({ code: "custom", message });
-});
+const bucket = budgetBucketArgsSchema.shape;
+const reader = spendfloReaderArgsSchema.shape;
+const exporter = budgetExporterSettingsShape;
+const uploader = uploaderAccessArgsSchema.shape;
+const monitoring = syncMonitoringArgsSchema.shape;
+const audit = auditTrailArgsSchema.shape;
+const hosted = hostedCustomerArgsSchema.shape;
 
 /** The hosted stack's customers (the guide's Option 1): one line each, ids unique. */
 const hostedCustomers = z
   .array(
     z.strictObject({
-      id: z
-        .string({
-          error: (issue) =>
-            issue.input === undefined
-              ? "is required: the customer's company id, a lowercase slug (acme-corp)"
-              : `must be text: the customer's company id, a lowercase slug (acme-corp), not a ${typeof issue.input}`,
-        })
-        .superRefine((id, ctx) => {
-          for (const message of customerIdProblems(id)) ctx.addIssue({ code: "custom", message });
-        }),
-      name: iamTagValue.optional(),
-      contact: iamTagValue.optional(),
-      externalId: z
-        .string({
-          error: (issue) =>
-            issue.input === undefined
-              ? "is required: the external id SpendFlo's poller presents for this customer, a random value such as the output of `uuidgen`"
-              : "must be text: a random value such as the output of `uuidgen`",
-        })
-        .superRefine((externalId, ctx) => {
-          for (const message of hostedExternalIdProblems(externalId))
-            ctx.addIssue({ code: "custom", message });
-        }),
+      id: hosted.customerId,
+      name: hosted.displayName.describe(
+        "The customer's display name, tagged on its user and role. Default: none.",
+      ),
+      contact: hosted.contact,
+      externalId: hosted.externalId,
     }),
     { error: "must be a list of customers, each { id, externalId, name?, contact? }" },
   )
@@ -141,124 +91,41 @@ const hostedCustomers = z
     ),
   );
 
-/** `exporter`: the guide's Step 4 Option A, a scheduled Lambda (components/budget-exporter/index.ts). */
+/** `exporter`: the guide's Step 4 Option A, a scheduled Lambda (components/budget-exporter/). */
 const exporterConfig = z
   .strictObject({
-    source: z.strictObject({
-      type: z.enum(["json", "csv"], { error: 'must be "json" (an array of rows) or "csv"' }),
-      url: z
-        .string({ error: "is required: the HTTPS address of the FP&A tool's export" })
-        .refine(
-          (url) => /^https:\/\/[^/@\s]+/.test(url),
-          "must be an https:// address without credentials (put a token in tokenParameterName)",
-        ),
-      rowsPath: z.string().min(1).optional(),
-      tokenParameterName: z
-        .string()
-        .regex(
-          /^\/?[a-zA-Z0-9_.\-/]{1,1011}$/,
-          "must be an SSM parameter name such as /fpa/api-token (a SecureString you create)",
-        )
-        .optional(),
-      tokenKmsKeyArn: z
-        .string()
-        .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/, "must be a KMS key ARN")
-        .optional(),
-      timeoutSeconds: z.number().int().min(1).max(895).optional(),
-    }),
-    mapping: z
-      .partialRecord(
-        z.enum(GUIDE_COLUMNS, { error: `columns are ${GUIDE_COLUMNS.join(", ")}` }),
-        z.string().min(1),
-      )
-      .optional(),
-    schedule: z
-      .string()
-      .default(BUDGET_EXPORTER_DEFAULTS.schedule)
-      .superRefine((expression, ctx) => {
-        const problem = scheduleExpressionProblem(expression);
-        if (problem) ctx.addIssue({ code: "custom", message: problem });
-      }),
-    timezone: z
-      .string()
-      .default("UTC")
-      .refine(isTimeZone, "must be an IANA time zone such as Europe/Paris"),
-    scheduler: z
-      .enum(["scheduler", "eventbridge-rule"], {
-        error: 'must be "scheduler" or "eventbridge-rule"',
-      })
-      .default("scheduler"),
-    memoryMb: z.number().int().min(128).max(10240).default(256),
-    timeoutSeconds: z
-      .number()
-      .int()
-      .min(60, "must be at least 60: the guide's fix for Lambda timeouts")
-      .max(900)
-      .default(60),
-    functionName: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,52}$/, "must be 1 to 52 letters, digits, - or _")
-      .optional(),
-    logRetentionDays: z
-      .number()
-      .refine(
-        (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
-        `must be one of ${LOG_RETENTION_DAYS.join(", ")}`,
-      )
-      .default(30),
-    retryAttempts: z.number().int().min(0).max(2).default(2),
+    source: exporter.source,
+    mapping: exporter.mapping,
+    schedule: exporter.schedule,
+    timezone: exporter.timezone,
+    scheduler: exporter.scheduler,
+    memoryMb: exporter.memoryMb,
+    timeoutSeconds: exporter.timeoutSeconds,
+    functionName: exporter.functionName,
+    logRetentionDays: exporter.logRetentionDays,
+    retryAttempts: exporter.retryAttempts,
   })
-  .superRefine((exporter, ctx) => {
-    if (exporter.scheduler === "eventbridge-rule" && exporter.timezone !== "UTC") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["timezone"],
-        message: 'needs scheduler "scheduler": EventBridge rules run in UTC only',
-      });
-    }
-    const fetch = exporter.source.timeoutSeconds;
-    if (fetch !== undefined && fetch > exporter.timeoutSeconds - 5) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["source", "timeoutSeconds"],
-        message: `must be at most ${exporter.timeoutSeconds - 5}: the upload needs time after the fetch`,
-      });
-    }
-  });
+  .superRefine(exporterCrossChecks);
 
-/** `uploader`: Options B and C, a write-only principal (components/uploader-access/index.ts). */
+/** `uploader`: Options B and C, a write-only principal (components/uploader-access/). */
 const uploaderConfig = z.strictObject({
-  kind: z
-    .enum(["iam-user", "instance-role"], { error: 'must be "iam-user" or "instance-role"' })
-    .default("iam-user"),
-  allowList: z.boolean({ error: "must be true or false" }).default(false),
-  principalName: z
-    .string()
-    .regex(/^[\w+=,.@-]{1,64}$/, "must be a valid IAM user or role name (1-64 characters)")
-    .optional(),
+  kind: uploader.kind,
+  allowList: uploader.allowList,
+  principalName: uploader.principalName,
 });
 
-/** `monitoring`: alerts topic and alarms (components/sync-monitoring/index.ts). */
+/** `monitoring`: alerts topic and alarms (components/sync-monitoring/). */
 const monitoringConfig = z.strictObject({
-  emails: z.array(z.email({ error: "must be an email address" })).default([]),
-  noUploadHours: z.number().int().min(2).max(168).default(48),
-  uploadSignal: z
-    .enum(["eventbridge", "request-metrics"], {
-      error: 'must be "eventbridge" or "request-metrics"',
-    })
-    .default("eventbridge"),
+  emails: monitoring.emails,
+  noUploadHours: monitoring.noUploadHours,
+  uploadSignal: monitoring.uploadSignal,
 });
 
-/** `audit`: CloudTrail data events for the budget prefix (components/audit-trail/index.ts). */
+/** `audit`: CloudTrail data events for the budget prefix (components/audit-trail/). */
 const auditConfig = z.strictObject({
-  enabled: z.boolean({ error: "must be true or false" }).default(true),
-  retentionDays: days.default(365),
-  logBucketName: z
-    .string()
-    .superRefine((name, ctx) => {
-      for (const message of bucketNameProblems(name)) ctx.addIssue({ code: "custom", message });
-    })
-    .optional(),
+  enabled: flagSchema.default(true).describe("Make the trail; false leaves it out."),
+  retentionDays: audit.retentionDays,
+  logBucketName: audit.logBucketName.optional(),
 });
 
 /**
@@ -275,79 +142,57 @@ function whenValid(...keys: string[]) {
 
 export const stackConfigSchema = z
   .strictObject({
-    bucketName: z
-      .string({ error: "is required: the globally unique name of the budget bucket" })
-      .superRefine((name, ctx) => {
-        for (const message of bucketNameProblems(name)) ctx.addIssue({ code: "custom", message });
-      }),
-    prefix: z
-      .string()
-      .default("budgets/")
-      .superRefine((prefix, ctx) => {
-        for (const message of prefixProblems(prefix)) ctx.addIssue({ code: "custom", message });
-      }),
-    retentionDays: days.default(30),
-    noncurrentRetentionDays: days.default(30),
-    encryption: z
-      .strictObject({
-        type: z.enum(["sse-s3", "sse-kms"], { error: 'must be "sse-s3" or "sse-kms"' }),
-        kmsKeyArn: kmsKeyArn.optional(),
-      })
-      .default({ type: "sse-s3" }),
+    bucketName: bucket.bucketName,
+    prefix: bucket.prefix,
+    retentionDays: bucket.retentionDays,
+    noncurrentRetentionDays: bucket.noncurrentRetentionDays,
+    encryption: bucket.encryption,
     access: z
       .strictObject({
-        mode: z
-          .enum(ACCESS_MODES, { error: `must be one of ${ACCESS_MODES.join(", ")}` })
-          .default("iam-user"),
-        spendfloAccountId: accountId.optional(),
-        externalId: z.string().regex(EXTERNAL_ID_RULE.pattern, EXTERNAL_ID_RULE.message).optional(),
-        principalName: z
-          .string()
-          .regex(/^[\w+=,.@-]{1,64}$/, "must be a valid IAM user or role name (1-64 characters)")
-          .optional(),
-        accessKeys: z
-          .array(z.enum(ACCESS_KEY_SLOTS, { error: 'must be "key1" or "key2"' }))
-          .min(1, "must keep at least one key")
-          .max(2)
-          .refine((slots) => new Set(slots).size === slots.length, "must not list a slot twice")
-          .optional(),
-        activeKey: z.enum(ACCESS_KEY_SLOTS, { error: 'must be "key1" or "key2"' }).optional(),
+        mode: reader.mode.default("iam-user"),
+        spendfloAccountId: reader.spendfloAccountId,
+        externalId: reader.externalId,
+        principalName: reader.principalName,
+        accessKeys: reader.accessKeys,
+        activeKey: reader.activeKey,
       })
-      .default({ mode: "iam-user" }),
-    forceDestroy: z.boolean({ error: "must be true or false" }).default(false),
-    adoptExistingBucket: z.boolean({ error: "must be true or false" }).default(false),
-    tags: z
-      .record(z.string(), z.string({ error: "tag values must be strings" }))
-      .default({})
-      .superRefine((tags, ctx) => {
-        for (const [key, value] of Object.entries(tags)) {
-          const problem = key.toLowerCase().startsWith("aws:")
-            ? 'tag keys must not start with "aws:"'
-            : key.length < 1 || key.length > 128
-              ? "tag keys must be 1 to 128 characters"
-              : value.length > 256
-                ? "tag values must be at most 256 characters"
-                : undefined;
-          if (problem) ctx.addIssue({ code: "custom", path: [key], message: problem });
-        }
-      }),
-    exporter: exporterConfig.optional(),
-    uploader: uploaderConfig.optional(),
-    monitoring: monitoringConfig.optional(),
-    audit: auditConfig.optional(),
-    customers: hostedCustomers.optional(),
+      .default({ mode: "iam-user" })
+      .describe("SpendFlo's read-only access to the prefix (components/spendflo-reader/)."),
+    forceDestroy: bucket.forceDestroy.describe(
+      "Let `pulumi destroy` delete a bucket that still holds files; not with `adoptExistingBucket` (an adopted bucket is kept).",
+    ),
+    adoptExistingBucket: bucket.adoptExisting,
+    tags: bucket.tags.describe(
+      "Tags for the bucket, key and principals (keys must not start with `aws:`).",
+    ),
+    exporter: exporterConfig
+      .optional()
+      .describe("The guide's Step 4 Option A: a scheduled Lambda that exports budget files."),
+    uploader: uploaderConfig
+      .optional()
+      .describe("Step 4 Options B and C: a write-only principal for your own exporter."),
+    monitoring: monitoringConfig
+      .optional()
+      .describe("An alerts topic, an alarm on the exporter's errors and a no-upload alarm."),
+    audit: auditConfig
+      .optional()
+      .describe("A CloudTrail trail of every read and write under the prefix."),
+    customers: hostedCustomers
+      .optional()
+      .describe(
+        "The hosted stack's customers, one `{ id, externalId, name?, contact? }` each; present, it makes the stack a hosted one.",
+      ),
     hosted: z
       .strictObject({
-        manageBucket: z.boolean({ error: "must be true or false" }).default(true),
-        pollerRoleArn: z
-          .string({ error: "must be text: the ARN of SpendFlo's poller role" })
-          .superRefine((arn, ctx) => {
-            for (const message of pollerRoleArnProblems(arn))
-              ctx.addIssue({ code: "custom", message });
-          })
-          .optional(),
+        manageBucket: flagSchema
+          .default(true)
+          .describe(
+            "Hosted stack: `true` for the base stack that owns the bucket, `false` for a shard that makes only customers' principals.",
+          ),
+        pollerRoleArn: hosted.pollerRoleArn.optional(),
       })
-      .optional(),
+      .optional()
+      .describe("The hosted stack's own settings (the guide's Option 1)."),
   })
   .superRefine(
     (config, ctx) => {

@@ -11,6 +11,7 @@ import {
   hostedSettings,
   type StackConfig,
 } from "./config.ts";
+import type { HostedCustomerProgramOutputs, HostedProgramOutputs } from "./outputs.ts";
 
 /**
  * The SpendFlo-provided bucket (the guide's Option 1), composed from config: with
@@ -22,7 +23,7 @@ import {
  * principals, for a bucket a base stack owns. Returns the stack outputs, with `customers.<id>`
  * per customer.
  */
-export async function hostedStack(config: StackConfig) {
+export async function hostedStack(config: StackConfig): Promise<HostedProgramOutputs> {
   const where = await deploymentTarget();
   const { region, accountId, partition } = where;
   const { manageBucket, customers, pollerRoleArn } = hostedSettings(config);
@@ -30,7 +31,7 @@ export async function hostedStack(config: StackConfig) {
   if (regionProblems.length) throw new StackConfigError(regionProblems);
   for (const warning of deploymentAccountWarnings(config, accountId)) pulumi.log.warn(warning);
 
-  const outputs: Record<string, unknown> = {
+  const outputs: HostedProgramOutputs = {
     bucketName: config.bucketName,
     bucketArn: bucketArn(partition, config.bucketName),
     region,
@@ -65,7 +66,7 @@ export async function hostedStack(config: StackConfig) {
     }
   }
 
-  const customerOutputs: Record<string, unknown> = {};
+  const customerOutputs: Record<string, HostedCustomerProgramOutputs> = {};
   for (const customer of customers) {
     // Named by id, never by position: reordering the list changes nothing, and removing a line
     // deletes only that customer's user, role, policies and key. The files stay: the bucket is

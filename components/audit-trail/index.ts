@@ -1,22 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { NAME_RULES, fitName, nameProblem } from "../../lib/aws/names.ts";
-import { bucketArn, prefixObjectsArn, type PolicyStatement } from "../../lib/iam/policyDocument.ts";
+import { NAME_RULES, fitName } from "../../lib/aws/names.ts";
 import { BudgetBucket } from "../budget-bucket/index.ts";
+import { argsOrThrow } from "../shared/componentArgs.ts";
+import type { AccountArgs } from "../shared/location.ts";
+import { checkAuditTrailArgs } from "./args.ts";
+import { budgetDataEventSelectors, cloudTrailBucketStatements, trailArn } from "./documents.ts";
 
-export interface AuditTrailArgs {
+export * from "./args.ts";
+export * from "./documents.ts";
+
+export interface AuditTrailArgs extends AccountArgs {
   /** The budget bucket whose files the trail watches. */
   readonly budgetBucketName: string;
   /** The budget-file prefix; every read and write under it is recorded. */
   readonly prefix: string;
   /** The trail's own log bucket (created here with BudgetBucket's protections). */
   readonly logBucketName: string;
-  /** The region of the trail and its log bucket. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly region: pulumi.Input<string>;
-  /** The customer's AWS account id. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly accountId: pulumi.Input<string>;
-  /** AWS partition for ARNs. Default `aws`. */
-  readonly partition?: string;
   /** Trail name, fixed so its ARN is known before it exists. Default `budget-sync-audit-<stack>`. */
   readonly trailName?: string;
   /** Days the trail's log files are kept. Default 365. */
@@ -26,11 +26,8 @@ export interface AuditTrailArgs {
   readonly tags?: Record<string, string>;
 }
 
-export const AUDIT_TRAIL_DEFAULTS = {
-  retentionDays: 365,
-  /** Where CloudTrail writes; the log bucket's lifecycle applies here. */
-  logPrefix: "AWSLogs/",
-} as const;
+/** Where CloudTrail writes; the log bucket's lifecycle applies here. */
+export const AUDIT_LOG_PREFIX = "AWSLogs/";
 
 /**
  * `budget-sync-audit-<stack>`, kept as it is whenever CloudTrail accepts it; a stack name CloudTrail
@@ -39,11 +36,6 @@ export const AUDIT_TRAIL_DEFAULTS = {
  */
 export function defaultTrailName(stack: string): string {
   return fitName(NAME_RULES.trail, `budget-sync-audit-${stack}`);
-}
-
-/** A trail's ARN from its name: CloudTrail's own format, known before the trail exists. */
-export function trailArn(partition: string, region: string, accountId: string, name: string) {
-  return `arn:${partition}:cloudtrail:${region}:${accountId}:trail/${name}`;
 }
 
 /**
@@ -61,10 +53,9 @@ export class AuditTrail extends pulumi.ComponentResource {
 
   constructor(name: string, args: AuditTrailArgs, opts?: pulumi.ComponentResourceOptions) {
     super("budget-sync:index:AuditTrail", name, {}, opts);
+    const settings = argsOrThrow("AuditTrail", name, checkAuditTrailArgs(args));
     const partition = args.partition ?? "aws";
-    const trailName = args.trailName ?? defaultTrailName(pulumi.getStack());
-    const problem = nameProblem(NAME_RULES.trail, trailName);
-    if (problem) throw new pulumi.RunError(`AuditTrail ${name}: trailName ${problem}`);
+    const trailName = settings.trailName ?? defaultTrailName(pulumi.getStack());
     this.trailName = trailName;
     // The bucket policy names the trail and the trail needs the policy: with the ARN computed
     // from the fixed name, the policy comes first and the trail waits for it, with no cycle.
@@ -74,8 +65,8 @@ export class AuditTrail extends pulumi.ComponentResource {
       `${name}-logs`,
       {
         bucketName: args.logBucketName,
-        prefix: AUDIT_TRAIL_DEFAULTS.logPrefix,
-        retentionDays: args.retentionDays ?? AUDIT_TRAIL_DEFAULTS.retentionDays,
+        prefix: AUDIT_LOG_PREFIX,
+        retentionDays: settings.retentionDays,
         partition,
         accountId: args.accountId,
         policyStatements: pulumi
@@ -120,58 +111,4 @@ export class AuditTrail extends pulumi.ComponentResource {
       logBucketName: this.logBucket.bucketName,
     });
   }
-}
-
-/**
- * Data events (reads and writes) of objects under the budget prefix, and nothing else: with
- * advanced selectors naming only data events, the trail records no management events.
- */
-export function budgetDataEventSelectors(partition: string, bucketName: string, prefix: string) {
-  return [
-    {
-      name: "Budget files: every read and write",
-      fieldSelectors: [
-        { field: "eventCategory", equals: ["Data"] },
-        { field: "resources.type", equals: ["AWS::S3::Object"] },
-        {
-          field: "resources.ARN",
-          startsWiths: [prefixObjectsArn(partition, bucketName, prefix).replace(/\*$/, "")],
-        },
-      ],
-    },
-  ];
-}
-
-/**
- * What CloudTrail needs on its log bucket: read the bucket's ACL, and write under
- * `AWSLogs/<account>/` with `bucket-owner-full-control`; both only for this trail
- * (`aws:SourceArn`), so no other trail can deliver into the bucket.
- */
-export function cloudTrailBucketStatements(
-  partition: string,
-  logBucketName: string,
-  accountId: string,
-  trail: string,
-): PolicyStatement[] {
-  const arn = bucketArn(partition, logBucketName);
-  return [
-    {
-      Sid: "CloudTrailAclCheck",
-      Effect: "Allow",
-      Principal: { Service: "cloudtrail.amazonaws.com" },
-      Action: "s3:GetBucketAcl",
-      Resource: arn,
-      Condition: { StringEquals: { "aws:SourceArn": trail } },
-    },
-    {
-      Sid: "CloudTrailWrite",
-      Effect: "Allow",
-      Principal: { Service: "cloudtrail.amazonaws.com" },
-      Action: "s3:PutObject",
-      Resource: `${arn}/AWSLogs/${accountId}/*`,
-      Condition: {
-        StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trail },
-      },
-    },
-  ];
 }

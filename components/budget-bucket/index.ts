@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  bucketArn,
-  policyDocument,
-  type PolicyDocument,
-  type PolicyStatement,
-} from "../../lib/iam/policyDocument.ts";
+import type { PolicyStatement } from "../../lib/iam/policyDocument.ts";
 import { NAME_RULES, fitName } from "../../lib/aws/names.ts";
-import { bucketNameProblems, prefixProblems } from "../../lib/aws/s3Naming.ts";
+import { argsOrThrow } from "../shared/componentArgs.ts";
+import { checkBudgetBucketArgs } from "./args.ts";
+import { bucketPolicy, kmsKeyPolicy, lifecycleRules } from "./documents.ts";
+
+export * from "./args.ts";
+export * from "./documents.ts";
 
 /** How budget files are encrypted at rest. */
 export type BucketEncryption =
@@ -45,12 +45,6 @@ export interface BudgetBucketArgs {
   readonly tags?: Record<string, string>;
 }
 
-export const BUDGET_BUCKET_DEFAULTS = {
-  prefix: "budgets/",
-  retentionDays: 30,
-  noncurrentRetentionDays: 30,
-} as const;
-
 /**
  * The budget bucket with the guide's four security practices and what the guide leaves out:
  * encryption, versioning, a lifecycle that really deletes, Block Public Access, bucket-owner
@@ -70,13 +64,9 @@ export class BudgetBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: BudgetBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("budget-sync:index:BudgetBucket", name, {}, opts);
-    const problems = budgetBucketArgsProblems(args);
-    if (problems.length) {
-      throw new pulumi.RunError(`BudgetBucket ${name}: ${problems.join("; ")}`);
-    }
-    const prefix = args.prefix ?? BUDGET_BUCKET_DEFAULTS.prefix;
+    const settings = argsOrThrow("BudgetBucket", name, checkBudgetBucketArgs(args));
+    const { prefix, encryption } = settings;
     const partition = args.partition ?? "aws";
-    const encryption = args.encryption ?? { type: "sse-s3" };
     this.prefix = prefix;
     const kept = keptOnDestroy(args);
     const keep = (yes: boolean) => (yes ? { retainOnDelete: true } : {});
@@ -85,7 +75,7 @@ export class BudgetBucket extends pulumi.ComponentResource {
       name,
       {
         bucket: args.bucketName,
-        forceDestroy: args.forceDestroy ?? false,
+        forceDestroy: settings.forceDestroy,
         // An adopted bucket gets its tags too: Pulumi CLI 3.174 and later imports it, then
         // updates what differs, in the same `pulumi up`. With none configured, its own are left.
         tags:
@@ -159,11 +149,7 @@ export class BudgetBucket extends pulumi.ComponentResource {
       `${name}-lifecycle`,
       {
         ...bucketRef,
-        rules: lifecycleRules(
-          prefix,
-          args.retentionDays ?? BUDGET_BUCKET_DEFAULTS.retentionDays,
-          args.noncurrentRetentionDays ?? BUDGET_BUCKET_DEFAULTS.noncurrentRetentionDays,
-        ),
+        rules: lifecycleRules(prefix, settings.retentionDays, settings.noncurrentRetentionDays),
       },
       { parent: this, ...keep(kept.settings) },
     );
@@ -259,93 +245,6 @@ export function keptOnDestroy(
 }
 
 /** Problems with the arguments, one message each; empty when usable. */
-export function budgetBucketArgsProblems(args: BudgetBucketArgs): string[] {
-  const problems: string[] = [];
-  for (const p of bucketNameProblems(args.bucketName)) problems.push(`bucket name ${p}`);
-  if (args.adoptExisting && args.forceDestroy) {
-    // retainOnDelete wins: destroy forgets an adopted bucket, so forceDestroy would delete nothing.
-    problems.push(
-      "forceDestroy cannot be used with adoptExisting: an adopted bucket is kept on pulumi destroy (retainOnDelete), with its files",
-    );
-  }
-  for (const p of prefixProblems(args.prefix ?? BUDGET_BUCKET_DEFAULTS.prefix)) {
-    problems.push(`prefix ${p}`);
-  }
-  for (const [key, value] of [
-    ["retentionDays", args.retentionDays],
-    ["noncurrentRetentionDays", args.noncurrentRetentionDays],
-  ] as const) {
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-      problems.push(`${key} must be a whole number of days, at least 1`);
-    }
-  }
-  return problems;
-}
-
-/**
- * Lifecycle rules under the prefix. Versioning keeps every overwritten or expired file as a
- * noncurrent version, so "delete after 30 days" deletes nothing unless noncurrent versions
- * expire too; expiring a current version leaves a delete marker, which a second rule removes
- * (S3 refuses `Days` and `ExpiredObjectDeleteMarker` in one rule).
- */
-export function lifecycleRules(prefix: string, retentionDays: number, noncurrentDays: number) {
-  return [
-    {
-      id: "expire-budget-files",
-      status: "Enabled",
-      filter: { prefix },
-      expiration: { days: retentionDays },
-      noncurrentVersionExpiration: { noncurrentDays },
-      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-    },
-    {
-      id: "remove-expired-delete-markers",
-      status: "Enabled",
-      filter: { prefix },
-      expiration: { expiredObjectDeleteMarker: true },
-    },
-  ];
-}
-
-/** Denies every request that does not use TLS, to anyone, on the bucket and its objects. */
-export function tlsOnlyStatement(partition: string, bucket: string): PolicyStatement {
-  const arn = bucketArn(partition, bucket);
-  return {
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [arn, `${arn}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-  };
-}
-
-/** The bucket's one policy: TLS only, then the statements other components asked for. */
-export function bucketPolicy(
-  partition: string,
-  bucket: string,
-  extra: readonly PolicyStatement[],
-): PolicyDocument {
-  return policyDocument([tlsOnlyStatement(partition, bucket), ...extra]);
-}
-
-/**
- * A created key's policy: the account administers it through IAM (the default key policy),
- * and readers get kms:Decrypt only through S3 (the statements passed in).
- */
-export function kmsKeyPolicy(
-  partition: string,
-  accountId: string,
-  extra: readonly PolicyStatement[],
-): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: "EnableIamPolicies",
-      Effect: "Allow",
-      Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-      Action: "kms:*",
-      Resource: "*",
-    },
-    ...extra,
-  ]);
+export function budgetBucketArgsProblems(args: BudgetBucketArgs): readonly string[] {
+  return checkBudgetBucketArgs(args).problems;
 }

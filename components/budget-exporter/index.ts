@@ -1,18 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_RULES, fitName, nameProblems } from "../../lib/aws/names.ts";
-import {
-  bucketArn,
-  policyDocument,
-  prefixObjectsArn,
-  type PolicyDocument,
-  type PolicyStatement,
-} from "../../lib/iam/policyDocument.ts";
+import { argsOrThrow } from "../shared/componentArgs.ts";
+import type { BudgetLocationArgs } from "../shared/location.ts";
+import { checkBudgetExporterArgs } from "./args.ts";
 import { EXPORTER_RUNTIME, bundleExporterHandler } from "./bundle.ts";
-import { columnMappingProblems, type ColumnMapping } from "./lambda/budgetRows.ts";
+import {
+  exporterPolicy,
+  lambdaFunctionArn,
+  lambdaTrustPolicy,
+  schedulerInvokePolicy,
+  schedulerTrustPolicy,
+} from "./documents.ts";
+import type { ColumnMapping } from "./lambda/budgetRows.ts";
 import { EXPORTER_ENV } from "./lambda/env.ts";
-import type { ReaderKmsKey } from "../spendflo-reader/index.ts";
-import { scheduleProblem } from "../../lib/aws/schedule.ts";
+
+export * from "./args.ts";
+export * from "./documents.ts";
 
 /** Where the exporter reads budget rows. */
 export interface ExporterSource {
@@ -32,17 +36,8 @@ export interface ExporterSource {
 
 export type ExporterScheduler = "scheduler" | "eventbridge-rule";
 
-export interface BudgetExporterArgs {
-  /** The budget bucket's name. Policies are built from names, so a preview can judge them. */
-  readonly bucketName: string;
-  /** The budget-file prefix the exporter writes under, ending in `/`. */
-  readonly prefix: string;
-  /** The region of the function and the bucket. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly region: pulumi.Input<string>;
-  /** The customer's AWS account id. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly accountId: pulumi.Input<string>;
-  /** AWS partition for ARNs. Default `aws`. */
-  readonly partition?: string;
+/** The function and the bucket are in `region`; the exporter writes under `prefix`. */
+export interface BudgetExporterArgs extends BudgetLocationArgs {
   /** Where the budget rows come from. */
   readonly source: ExporterSource;
   /** Source field for each of the guide's columns. Default: fields named like the columns. */
@@ -67,22 +62,9 @@ export interface BudgetExporterArgs {
   readonly maxEventAgeSeconds?: number;
   /** SNS topic that receives failed runs (the monitoring topic). Default: none. */
   readonly failureTopicArn?: pulumi.Input<string>;
-  /** The bucket's encryption key, when SSE-KMS. Default: none to name. */
-  readonly kmsKey?: ReaderKmsKey;
   /** Tags for every resource. */
   readonly tags?: Record<string, string>;
 }
-
-export const BUDGET_EXPORTER_DEFAULTS = {
-  schedule: "cron(0 2 * * ? *)",
-  timezone: "UTC",
-  scheduler: "scheduler" as ExporterScheduler,
-  memoryMb: 256,
-  timeoutSeconds: 60,
-  logRetentionDays: 30,
-  retryAttempts: 2,
-  maxEventAgeSeconds: 3600,
-} as const;
 
 /**
  * The function's code: an archive of one file, `index.js`, read from `bundlePath`. Pulumi hashes
@@ -92,12 +74,6 @@ export const BUDGET_EXPORTER_DEFAULTS = {
 export function exporterCodeArchive(bundlePath: string): pulumi.asset.AssetArchive {
   return new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.FileAsset(bundlePath) });
 }
-
-/** The retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-] as const;
 
 /**
  * A Lambda function name, at most 52 characters so that its scheduler role (`<name>-sched`) fits
@@ -139,15 +115,10 @@ export class BudgetExporter extends pulumi.ComponentResource {
 
   constructor(name: string, args: BudgetExporterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("budget-sync:index:BudgetExporter", name, {}, opts);
-    const problems = budgetExporterArgsProblems(args);
-    if (problems.length) {
-      throw new pulumi.RunError(`BudgetExporter ${name}: ${problems.join("; ")}`);
-    }
+    const settings = argsOrThrow("BudgetExporter", name, checkBudgetExporterArgs(args));
     const partition = args.partition ?? "aws";
-    const functionName = args.functionName ?? defaultExporterFunctionName(pulumi.getStack());
-    const timeoutSeconds = args.timeoutSeconds ?? BUDGET_EXPORTER_DEFAULTS.timeoutSeconds;
-    const scheduler = args.scheduler ?? BUDGET_EXPORTER_DEFAULTS.scheduler;
-    const timezone = args.timezone ?? BUDGET_EXPORTER_DEFAULTS.timezone;
+    const functionName = settings.functionName ?? defaultExporterFunctionName(pulumi.getStack());
+    const { timeoutSeconds, scheduler, timezone } = settings;
     const tags = args.tags;
     this.functionName = functionName;
 
@@ -158,7 +129,7 @@ export class BudgetExporter extends pulumi.ComponentResource {
       `${name}-logs`,
       {
         name: `/aws/lambda/${functionName}`,
-        retentionInDays: args.logRetentionDays ?? BUDGET_EXPORTER_DEFAULTS.logRetentionDays,
+        retentionInDays: settings.logRetentionDays,
         tags,
       },
       { parent: this },
@@ -216,7 +187,7 @@ export class BudgetExporter extends pulumi.ComponentResource {
         code: exporterCodeArchive(bundle.path),
         role: this.role.arn,
         timeout: timeoutSeconds,
-        memorySize: args.memoryMb ?? BUDGET_EXPORTER_DEFAULTS.memoryMb,
+        memorySize: settings.memoryMb,
         environment: {
           variables: exporterEnvironment(args, sourceTimeoutSeconds, timezone),
         },
@@ -233,9 +204,8 @@ export class BudgetExporter extends pulumi.ComponentResource {
       `${name}-async`,
       {
         functionName: this.function.name,
-        maximumRetryAttempts: args.retryAttempts ?? BUDGET_EXPORTER_DEFAULTS.retryAttempts,
-        maximumEventAgeInSeconds:
-          args.maxEventAgeSeconds ?? BUDGET_EXPORTER_DEFAULTS.maxEventAgeSeconds,
+        maximumRetryAttempts: settings.retryAttempts,
+        maximumEventAgeInSeconds: settings.maxEventAgeSeconds,
         destinationConfig: args.failureTopicArn
           ? { onFailure: { destination: args.failureTopicArn } }
           : undefined,
@@ -243,7 +213,7 @@ export class BudgetExporter extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const schedule = args.schedule ?? BUDGET_EXPORTER_DEFAULTS.schedule;
+    const schedule = settings.schedule;
     if (scheduler === "scheduler") {
       const schedulerRole = new aws.iam.Role(
         `${name}-scheduler-role`,
@@ -328,86 +298,8 @@ export class BudgetExporter extends pulumi.ComponentResource {
 }
 
 /** Problems with the arguments, one message each; empty when usable. */
-export function budgetExporterArgsProblems(args: BudgetExporterArgs): string[] {
-  const problems: string[] = [];
-  const { source } = args;
-  let url: URL | undefined;
-  try {
-    url = new URL(source.url);
-  } catch {
-    problems.push(`source.url "${source.url}" is not a URL`);
-  }
-  if (url && url.protocol !== "https:") problems.push("source.url must be an https:// address");
-  if (url && (url.username || url.password)) {
-    problems.push("source.url must not carry credentials: put a token in tokenParameterName");
-  }
-  if (
-    source.tokenParameterName &&
-    !/^\/?[a-zA-Z0-9_.\-/]{1,1011}$/.test(source.tokenParameterName)
-  ) {
-    problems.push("source.tokenParameterName must be an SSM parameter name such as /fpa/api-token");
-  }
-  const timeout = args.timeoutSeconds ?? BUDGET_EXPORTER_DEFAULTS.timeoutSeconds;
-  if (!Number.isInteger(timeout) || timeout < 60 || timeout > 900) {
-    problems.push(
-      "timeoutSeconds must be a whole number from 60 to 900 (the guide's fix for timeouts is 60)",
-    );
-  }
-  if (
-    source.timeoutSeconds !== undefined &&
-    (source.timeoutSeconds < 1 || source.timeoutSeconds > timeout - 5)
-  ) {
-    problems.push(
-      `source.timeoutSeconds must be from 1 to ${timeout - 5}: the upload needs time after the fetch`,
-    );
-  }
-  const memory = args.memoryMb ?? BUDGET_EXPORTER_DEFAULTS.memoryMb;
-  if (!Number.isInteger(memory) || memory < 128 || memory > 10240) {
-    problems.push("memoryMb must be a whole number from 128 to 10240");
-  }
-  const retention = args.logRetentionDays ?? BUDGET_EXPORTER_DEFAULTS.logRetentionDays;
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(retention)) {
-    problems.push(`logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
-  }
-  const retries = args.retryAttempts ?? BUDGET_EXPORTER_DEFAULTS.retryAttempts;
-  if (![0, 1, 2].includes(retries)) problems.push("retryAttempts must be 0, 1 or 2");
-  const age = args.maxEventAgeSeconds ?? BUDGET_EXPORTER_DEFAULTS.maxEventAgeSeconds;
-  if (!Number.isInteger(age) || age < 60 || age > 21600) {
-    problems.push("maxEventAgeSeconds must be a whole number from 60 to 21600");
-  }
-  if (args.functionName !== undefined && !/^[A-Za-z0-9_-]{1,52}$/.test(args.functionName)) {
-    problems.push(
-      "functionName must be 1 to 52 letters, digits, - or _ (its scheduler role adds a suffix)",
-    );
-  }
-  const scheduleProblem = scheduleExpressionProblem(
-    args.schedule ?? BUDGET_EXPORTER_DEFAULTS.schedule,
-  );
-  if (scheduleProblem) problems.push(`schedule ${scheduleProblem}`);
-  const timezone = args.timezone ?? BUDGET_EXPORTER_DEFAULTS.timezone;
-  if (!isTimeZone(timezone)) problems.push(`timezone "${timezone}" is not an IANA time zone`);
-  if (args.scheduler === "eventbridge-rule" && timezone !== "UTC") {
-    problems.push('timezone needs scheduler "scheduler": EventBridge rules run in UTC only');
-  }
-  problems.push(...columnMappingProblems(args.mapping ?? {}));
-  return problems;
-}
-
-/**
- * Why a schedule expression is not one EventBridge accepts, or can never fire (31 February, a
- * year gone by), or undefined.
- */
-export function scheduleExpressionProblem(expression: string): string | undefined {
-  return scheduleProblem(expression);
-}
-
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+export function budgetExporterArgsProblems(args: BudgetExporterArgs): readonly string[] {
+  return checkBudgetExporterArgs(args).problems;
 }
 
 /** The function's environment: where to read and write, never a secret. */
@@ -433,158 +325,4 @@ export function exporterEnvironment(
     env[EXPORTER_ENV.mapping] = JSON.stringify(args.mapping);
   }
   return env;
-}
-
-export function lambdaFunctionArn(
-  partition: string,
-  region: string,
-  accountId: string,
-  functionName: string,
-): string {
-  return `arn:${partition}:lambda:${region}:${accountId}:function:${functionName}`;
-}
-
-/** `arn:...:ssm:<region>:<account>:parameter/<name>` (the name's leading slash is not repeated). */
-export function ssmParameterArn(
-  partition: string,
-  region: string,
-  accountId: string,
-  name: string,
-): string {
-  return `arn:${partition}:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, "")}`;
-}
-
-export function lambdaTrustPolicy(): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: "LambdaAssumes",
-      Effect: "Allow",
-      Principal: { Service: "lambda.amazonaws.com" },
-      Action: "sts:AssumeRole",
-    },
-  ]);
-}
-
-/** Scheduler may assume the role only for schedules of this account (confused deputy). */
-export function schedulerTrustPolicy(accountId: string): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: "SchedulerAssumes",
-      Effect: "Allow",
-      Principal: { Service: "scheduler.amazonaws.com" },
-      Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-    },
-  ]);
-}
-
-export function schedulerInvokePolicy(functionArn: string): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: "InvokeBudgetExporter",
-      Effect: "Allow",
-      Action: "lambda:InvokeFunction",
-      Resource: functionArn,
-    },
-  ]);
-}
-
-/**
- * KMS use of the bucket's key, through S3 only: GenerateDataKey to write an object, Decrypt to
- * complete a multipart upload. A given key is named; a key the stack creates is not known
- * before deployment, so the statement names the account's keys but only for this bucket's
- * encryption context (S3 Bucket Keys use the bucket's ARN), which only the bucket's key sees.
- */
-export function bucketKeyStatement(
-  partition: string,
-  region: string,
-  accountId: string,
-  bucketName: string,
-  kmsKey: ReaderKmsKey,
-): PolicyStatement | undefined {
-  if (kmsKey.kind === "none") return undefined;
-  const viaS3 = { "kms:ViaService": `s3.${region}.amazonaws.com` };
-  return {
-    Sid: "EncryptBudgetFilesThroughS3",
-    Effect: "Allow",
-    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-    Resource:
-      kmsKey.kind === "given" ? kmsKey.arn : `arn:${partition}:kms:${region}:${accountId}:key/*`,
-    Condition: {
-      StringEquals:
-        kmsKey.kind === "given"
-          ? viaS3
-          : { ...viaS3, "kms:EncryptionContext:aws:s3:arn": bucketArn(partition, bucketName) },
-    },
-  };
-}
-
-export interface ExporterPolicyInput {
-  partition: string;
-  region: string;
-  accountId: string;
-  bucketName: string;
-  prefix: string;
-  functionName: string;
-  tokenParameterName?: string;
-  tokenKmsKeyArn?: string;
-  failureTopicArn?: string;
-  kmsKey?: ReaderKmsKey;
-}
-
-/**
- * The exporter role's one policy: exactly what each feature needs. Write (never read, list or
- * delete) under the prefix; its own log group; its one token parameter; the failure topic; the
- * bucket's key through S3.
- */
-export function exporterPolicy(input: ExporterPolicyInput): PolicyDocument {
-  const { partition, region, accountId } = input;
-  const statements: PolicyStatement[] = [
-    {
-      Sid: "WriteBudgetFiles",
-      Effect: "Allow",
-      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
-      Resource: prefixObjectsArn(partition, input.bucketName, input.prefix),
-    },
-    {
-      Sid: "WriteOwnLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/lambda/${input.functionName}:*`,
-    },
-  ];
-  if (input.tokenParameterName) {
-    statements.push({
-      Sid: "ReadSourceToken",
-      Effect: "Allow",
-      Action: "ssm:GetParameter",
-      Resource: ssmParameterArn(partition, region, accountId, input.tokenParameterName),
-    });
-    if (input.tokenKmsKeyArn) {
-      statements.push({
-        Sid: "DecryptSourceToken",
-        Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: input.tokenKmsKeyArn,
-        Condition: { StringEquals: { "kms:ViaService": `ssm.${region}.amazonaws.com` } },
-      });
-    }
-  }
-  if (input.failureTopicArn) {
-    statements.push({
-      Sid: "ReportFailedRuns",
-      Effect: "Allow",
-      Action: "sns:Publish",
-      Resource: input.failureTopicArn,
-    });
-  }
-  const kms = bucketKeyStatement(
-    partition,
-    region,
-    accountId,
-    input.bucketName,
-    input.kmsKey ?? { kind: "none" },
-  );
-  if (kms) statements.push(kms);
-  return policyDocument(statements);
 }

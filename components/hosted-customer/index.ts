@@ -2,23 +2,18 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_TAG, AccessTagValue, CUSTOMER_TAG } from "../../lib/iam/accessTags.ts";
 import {
-  customerIdProblems,
   hostedCustomerPrefix,
   hostedCustomerUserName,
-  hostedExternalIdProblems,
   hostedReaderRoleName,
-  iamTagValueProblems,
-  pollerRoleArnProblems,
 } from "../../lib/spendflo/hostedBucket.ts";
-import {
-  bucketArn,
-  policyDocument,
-  prefixObjectsArn,
-  type PolicyDocument,
-  type PolicyStatement,
-} from "../../lib/iam/policyDocument.ts";
-import { bucketNameProblems } from "../../lib/aws/s3Naming.ts";
 import type { SyncSourceConfig } from "../../lib/spendflo/stackOutputs.ts";
+import { userAccessKey, userWithPolicy } from "../shared/accessKeyUser.ts";
+import { argsOrThrow } from "../shared/componentArgs.ts";
+import { checkHostedCustomerArgs } from "./args.ts";
+import { hostedCustomerPolicy, hostedReaderPolicy, hostedReaderTrustPolicy } from "./documents.ts";
+
+export * from "./args.ts";
+export * from "./documents.ts";
 
 /** Tag keys for what the engineer knows of the customer, beside the access and customer tags. */
 export const CUSTOMER_NAME_TAG = "spendflo:customer-name";
@@ -93,37 +88,25 @@ export class HostedCustomer extends pulumi.ComponentResource {
    * The guide's Step 5 `sourceConfig` for this customer: the reader role and its external id,
    * never the customer's key.
    */
-  public readonly syncSourceConfig: pulumi.Output<SyncSourceConfig>;
+  public readonly syncSourceConfig: pulumi.Output<
+    SyncSourceConfig & { roleArn: string; externalId: string }
+  >;
 
   constructor(name: string, args: HostedCustomerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("budget-sync:index:HostedCustomer", name, {}, opts);
-    const problems = hostedCustomerArgsProblems(args);
-    if (problems.length) {
-      throw new pulumi.RunError(`HostedCustomer ${name}: ${problems.join("; ")}`);
-    }
+    argsOrThrow("HostedCustomer", name, checkHostedCustomerArgs(args));
     const partition = args.partition ?? "aws";
     this.customerId = args.customerId;
     this.prefix = hostedCustomerPrefix(args.customerId);
 
-    this.user = new aws.iam.User(
-      name,
-      { name: hostedCustomerUserName(args.customerId), tags: hostedCustomerTags(args) },
-      { parent: this },
-    );
-    new aws.iam.UserPolicy(
-      `${name}-access`,
-      {
-        user: this.user.name,
-        name: HOSTED_CUSTOMER_POLICY_NAME,
-        policy: JSON.stringify(hostedCustomerPolicy(partition, args.bucketName, args.customerId)),
-      },
-      { parent: this },
-    );
-    this.accessKey = new aws.iam.AccessKey(
-      `${name}-key`,
-      { user: this.user.name },
-      { parent: this, additionalSecretOutputs: ["secret"] },
-    );
+    this.user = userWithPolicy(this, name, {
+      userName: hostedCustomerUserName(args.customerId),
+      tags: hostedCustomerTags(args),
+      policySuffix: "access",
+      policyName: HOSTED_CUSTOMER_POLICY_NAME,
+      policy: JSON.stringify(hostedCustomerPolicy(partition, args.bucketName, args.customerId)),
+    });
+    this.accessKey = userAccessKey(this, `${name}-key`, this.user);
 
     // SpendFlo's sync reads with a principal of its own, never with the customer's key: the key
     // can write, a rotation on the customer's side would break the sync, and one key would be in
@@ -178,70 +161,8 @@ export class HostedCustomer extends pulumi.ComponentResource {
 }
 
 /** Problems with the arguments, one message each; empty when usable. */
-export function hostedCustomerArgsProblems(args: HostedCustomerArgs): string[] {
-  const problems: string[] = [];
-  for (const p of customerIdProblems(args.customerId)) problems.push(`customerId ${p}`);
-  for (const p of bucketNameProblems(args.bucketName)) problems.push(`bucket name ${p}`);
-  if (args.displayName !== undefined) {
-    for (const p of iamTagValueProblems(args.displayName)) problems.push(`displayName ${p}`);
-  }
-  if (args.contact !== undefined) {
-    for (const p of iamTagValueProblems(args.contact)) problems.push(`contact ${p}`);
-  }
-  for (const p of pollerRoleArnProblems(args.pollerRoleArn ?? "")) {
-    problems.push(`pollerRoleArn ${p}`);
-  }
-  for (const p of hostedExternalIdProblems(args.externalId ?? "")) problems.push(`externalId ${p}`);
-  return problems;
-}
-
-/**
- * The customer's identity policy. Listing is allowed only with an `s3:prefix` under the
- * customer's own prefix (a request without a prefix lists nothing); objects may be put and got
- * under it, and an unfinished multipart upload there aborted: `budget-sync upload` aborts one when
- * a large file turns out invalid, and without the grant its parts would linger (billed) until the
- * lifecycle's incomplete-upload rule. The trailing `/` after the id keeps `acme` out of
- * `acme-corp`'s prefix. No delete: aborting removes only parts of an upload that never became an
- * object; versioning and the lifecycle decide what disappears, not a leaked key.
- */
-export function hostedCustomerStatements(
-  partition: string,
-  bucket: string,
-  customerId: string,
-): PolicyStatement[] {
-  const prefix = hostedCustomerPrefix(customerId);
-  return [
-    listOwnPrefixStatement(partition, bucket, prefix),
-    {
-      Sid: "UploadAndReadOwnFiles",
-      Effect: "Allow",
-      Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
-      Resource: prefixObjectsArn(partition, bucket, prefix),
-    },
-  ];
-}
-
-/** Listing the bucket only with an `s3:prefix` under the customer's prefix (none lists nothing). */
-function listOwnPrefixStatement(
-  partition: string,
-  bucket: string,
-  prefix: string,
-): PolicyStatement {
-  return {
-    Sid: "ListOwnPrefix",
-    Effect: "Allow",
-    Action: "s3:ListBucket",
-    Resource: bucketArn(partition, bucket),
-    Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
-  };
-}
-
-export function hostedCustomerPolicy(
-  partition: string,
-  bucket: string,
-  customerId: string,
-): PolicyDocument {
-  return policyDocument(hostedCustomerStatements(partition, bucket, customerId));
+export function hostedCustomerArgsProblems(args: HostedCustomerArgs): readonly string[] {
+  return checkHostedCustomerArgs(args).problems;
 }
 
 /** The user's tags: the caller's, then what the policy pack relies on, which always wins. */
@@ -255,55 +176,6 @@ export function hostedCustomerTags(
     [ACCESS_TAG]: AccessTagValue.Upload,
     [CUSTOMER_TAG]: args.customerId,
   };
-}
-
-/**
- * SpendFlo's sync role's read policy: list the bucket only with an `s3:prefix` under the
- * customer's prefix, get objects only under it. Nothing else: no write, no delete, no abort, no
- * version history. The bucket is SSE-S3 or the AWS-managed `aws/s3` key (a hosted config refuses
- * any other), whose key policy already lets the account's principals decrypt through S3, so no
- * KMS grant is needed (and none would pass hosted-customer-isolation, which allows S3 only).
- */
-export function hostedReaderStatements(
-  partition: string,
-  bucket: string,
-  customerId: string,
-): PolicyStatement[] {
-  const prefix = hostedCustomerPrefix(customerId);
-  return [
-    listOwnPrefixStatement(partition, bucket, prefix),
-    {
-      Sid: "ReadOwnFiles",
-      Effect: "Allow",
-      Action: "s3:GetObject",
-      Resource: prefixObjectsArn(partition, bucket, prefix),
-    },
-  ];
-}
-
-export function hostedReaderPolicy(
-  partition: string,
-  bucket: string,
-  customerId: string,
-): PolicyDocument {
-  return policyDocument(hostedReaderStatements(partition, bucket, customerId));
-}
-
-/**
- * Who may assume the sync role: the poller role SpendFlo configures, named exactly (not its
- * account), and only presenting this customer's external id, so a sync config of one customer
- * that names another's role is refused by STS.
- */
-export function hostedReaderTrustPolicy(pollerRoleArn: string, externalId: string): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: "SpendfloPollerWithThisCustomersExternalId",
-      Effect: "Allow",
-      Principal: { AWS: pollerRoleArn },
-      Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "sts:ExternalId": externalId } },
-    },
-  ]);
 }
 
 /**

@@ -1,42 +1,24 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_TAG, AccessTagValue } from "../../lib/iam/accessTags.ts";
-import { NAME_RULES, fitName, nameProblem } from "../../lib/aws/names.ts";
-import {
-  bucketArn,
-  policyDocument,
-  prefixObjectsArn,
-  type PolicyDocument,
-  type PolicyStatement,
-} from "../../lib/iam/policyDocument.ts";
+import { NAME_RULES, fitName } from "../../lib/aws/names.ts";
+import { policyDocument, type PolicyStatement } from "../../lib/iam/policyDocument.ts";
 import type { AccessMode, SyncSourceConfig } from "../../lib/spendflo/stackOutputs.ts";
+import { iamPrincipalArn, userAccessKey, userWithPolicy } from "../shared/accessKeyUser.ts";
+import { argsOrThrow } from "../shared/componentArgs.ts";
+import type { BudgetLocationArgs } from "../shared/location.ts";
+import { kmsDecryptStatement } from "../shared/statements.ts";
+import { checkSpendfloReaderArgs, type AccessKeySlot } from "./args.ts";
+import { crossAccountBucketStatements, readerStatements, trustPolicy } from "./documents.ts";
 
-/** The two access-key slots of the iam-user mode; two let a key rotate without a gap. */
-export const ACCESS_KEY_SLOTS = ["key1", "key2"] as const;
-export type AccessKeySlot = (typeof ACCESS_KEY_SLOTS)[number];
+export * from "./args.ts";
+export * from "./documents.ts";
+export type { ReaderKmsKey } from "../shared/location.ts";
 
-/** How the bucket is encrypted, as far as a reader is concerned. */
-export type ReaderKmsKey =
-  /** SSE-S3, or the AWS-managed `aws/s3` key (its key policy already admits the account). */
-  | { readonly kind: "none" }
-  /** A key this stack creates: the reader's kms:Decrypt goes into its key policy. */
-  | { readonly kind: "created" }
-  /** A key someone else owns, by ARN. */
-  | { readonly kind: "given"; readonly arn: string };
-
-export interface SpendfloReaderArgs {
+/** The bucket's region is the one of `kms:ViaService` and of the sync config. */
+export interface SpendfloReaderArgs extends BudgetLocationArgs {
   /** `iam-user` (the guide's Option 2), `cross-account-policy` (its FAQ) or `cross-account-role`. */
   readonly mode: AccessMode;
-  /** The budget bucket's name. Policies are built from names, so a preview can judge them. */
-  readonly bucketName: string;
-  /** The budget-file prefix SpendFlo may list and read, ending in `/`. */
-  readonly prefix: string;
-  /** The region of the bucket, for `kms:ViaService` and the sync config. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly region: pulumi.Input<string>;
-  /** The customer's AWS account id (the account of the user or role). Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly accountId: pulumi.Input<string>;
-  /** AWS partition for ARNs. Default `aws`. */
-  readonly partition?: string;
   /** SpendFlo's AWS account id (12 digits); required for both cross-account modes. */
   readonly spendfloAccountId?: string;
   /** The external id SpendFlo presents when assuming the role; required for `cross-account-role`. */
@@ -47,8 +29,6 @@ export interface SpendfloReaderArgs {
   readonly accessKeys?: readonly AccessKeySlot[];
   /** The slot handed to SpendFlo in the sync config. Default: the last of `accessKeys`. */
   readonly activeKey?: AccessKeySlot;
-  /** The bucket's encryption key, when SSE-KMS. */
-  readonly kmsKey?: ReaderKmsKey;
   /** Tags for the user or role (the `spendflo:access` tag is always set). */
   readonly tags?: Record<string, string>;
 }
@@ -79,10 +59,7 @@ export class SpendfloReader extends pulumi.ComponentResource {
 
   constructor(name: string, args: SpendfloReaderArgs, opts?: pulumi.ComponentResourceOptions) {
     super("budget-sync:index:SpendfloReader", name, {}, opts);
-    const problems = spendfloReaderArgsProblems(args);
-    if (problems.length) {
-      throw new pulumi.RunError(`SpendfloReader ${name}: ${problems.join("; ")}`);
-    }
+    argsOrThrow("SpendfloReader", name, checkSpendfloReaderArgs(args));
     this.mode = args.mode;
     const partition = args.partition ?? "aws";
     const principalName = args.principalName ?? defaultReaderPrincipalName(pulumi.getStack());
@@ -104,26 +81,21 @@ export class SpendfloReader extends pulumi.ComponentResource {
 
     switch (args.mode) {
       case "iam-user": {
-        this.user = new aws.iam.User(name, { name: principalName, tags }, { parent: this });
-        new aws.iam.UserPolicy(
-          `${name}-read`,
-          {
-            user: this.user.name,
-            name: "spendflo-budget-read",
-            policy: identityStatements.apply((s) => JSON.stringify(policyDocument(s))),
-          },
-          { parent: this },
-        );
+        const user = userWithPolicy(this, name, {
+          userName: principalName,
+          tags,
+          policySuffix: "read",
+          policyName: "spendflo-budget-read",
+          policy: identityStatements.apply((s) => JSON.stringify(policyDocument(s))),
+        });
+        this.user = user;
         const slots = args.accessKeys ?? ["key1"];
         for (const slot of slots) {
           // The first slot keeps the plain name so a stack that never rotates has no suffix.
-          this.accessKeys[slot] = new aws.iam.AccessKey(
-            slot === "key1" ? `${name}-key` : `${name}-${slot}`,
-            { user: this.user.name },
-            { parent: this, additionalSecretOutputs: ["secret"] },
-          );
+          const keyName = slot === "key1" ? `${name}-key` : `${name}-${slot}`;
+          this.accessKeys[slot] = userAccessKey(this, keyName, user);
         }
-        this.principalArn = pulumi.interpolate`arn:${partition}:iam::${args.accountId}:user/${principalName}`;
+        this.principalArn = iamPrincipalArn(partition, args.accountId, "user", principalName);
         const active = this.accessKeys[args.activeKey ?? slots[slots.length - 1]!]!;
         this.syncSourceConfig = pulumi.secret(
           pulumi.all([args.region, active.id, active.secret]).apply(([region, id, secret]) => ({
@@ -158,7 +130,7 @@ export class SpendfloReader extends pulumi.ComponentResource {
           },
           { parent: this },
         );
-        this.principalArn = pulumi.interpolate`arn:${partition}:iam::${args.accountId}:role/${principalName}`;
+        this.principalArn = iamPrincipalArn(partition, args.accountId, "role", principalName);
         this.syncSourceConfig = pulumi
           .all([args.region, this.principalArn])
           .apply(([region, roleArn]) => ({
@@ -212,107 +184,6 @@ export function defaultReaderPrincipalName(stack: string): string {
 }
 
 /** Problems with the arguments, one message each; empty when usable. */
-export function spendfloReaderArgsProblems(args: SpendfloReaderArgs): string[] {
-  const problems: string[] = [];
-  if (args.principalName !== undefined) {
-    const problem = nameProblem(NAME_RULES.iamUser, args.principalName);
-    if (problem) problems.push(`principalName ${problem}`);
-  }
-  if (args.mode !== "iam-user" && !/^\d{12}$/.test(args.spendfloAccountId ?? "")) {
-    problems.push(`mode ${args.mode} needs SpendFlo's AWS account id (12 digits)`);
-  }
-  if (args.mode === "cross-account-role" && !args.externalId) {
-    problems.push("mode cross-account-role needs an external id");
-  }
-  const slots = args.accessKeys ?? ["key1"];
-  if (args.mode === "iam-user") {
-    if (slots.length < 1 || slots.length > 2 || new Set(slots).size !== slots.length) {
-      problems.push("accessKeys must list one or two distinct slots out of key1, key2");
-    }
-    if (args.activeKey && !slots.includes(args.activeKey)) {
-      problems.push(`activeKey ${args.activeKey} is not one of accessKeys (${slots.join(", ")})`);
-    }
-  }
-  return problems;
-}
-
-/**
- * The reader's identity policy: list the prefix, read under it, and decrypt with a given key
- * through S3 only. Exactly the guide's two actions, scoped to the prefix instead of the bucket.
- */
-export function readerStatements(
-  partition: string,
-  bucket: string,
-  prefix: string,
-  kms?: { arn: string; region: string },
-): PolicyStatement[] {
-  const statements: PolicyStatement[] = [
-    {
-      Sid: "ListBudgetPrefix",
-      Effect: "Allow",
-      Action: "s3:ListBucket",
-      Resource: bucketArn(partition, bucket),
-      Condition: { StringLike: { "s3:prefix": [`${prefix}*`] } },
-    },
-    {
-      Sid: "ReadBudgetFiles",
-      Effect: "Allow",
-      Action: "s3:GetObject",
-      Resource: prefixObjectsArn(partition, bucket, prefix),
-    },
-  ];
-  if (kms) statements.push(kmsDecryptStatement(undefined, kms.arn, kms.region));
-  return statements;
-}
-
-/** The guide's FAQ "Use bucket policy to grant SpendFlo's AWS account read access", scoped. */
-export function crossAccountBucketStatements(
-  partition: string,
-  bucket: string,
-  prefix: string,
-  spendfloAccountId: string,
-): PolicyStatement[] {
-  const principal = { AWS: `arn:${partition}:iam::${spendfloAccountId}:root` };
-  return readerStatements(partition, bucket, prefix).map((statement) => ({
-    ...statement,
-    Sid: `SpendFlo${statement.Sid}`,
-    Principal: principal,
-  }));
-}
-
-/** Trust policy of the role: only SpendFlo's account, and only with the agreed external id. */
-export function trustPolicy(
-  partition: string,
-  spendfloAccountId: string,
-  externalId: string,
-): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: "SpendfloAssumesWithExternalId",
-      Effect: "Allow",
-      Principal: { AWS: `arn:${partition}:iam::${spendfloAccountId}:root` },
-      Action: "sts:AssumeRole",
-      Condition: { StringEquals: { "sts:ExternalId": externalId } },
-    },
-  ]);
-}
-
-/**
- * kms:Decrypt for S3 only: without it a reader cannot open a single SSE-KMS object; with
- * `kms:ViaService` it cannot use the key for anything but reading from S3 in this region.
- * In a key policy, pass `principal` and `Resource: "*"` (the key itself).
- */
-export function kmsDecryptStatement(
-  principal: string | undefined,
-  keyArn: string,
-  region: string,
-): PolicyStatement {
-  return {
-    Sid: "DecryptBudgetFilesThroughS3",
-    Effect: "Allow",
-    ...(principal ? { Principal: { AWS: principal } } : {}),
-    Action: "kms:Decrypt",
-    Resource: keyArn,
-    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
-  };
+export function spendfloReaderArgsProblems(args: SpendfloReaderArgs): readonly string[] {
+  return checkSpendfloReaderArgs(args).problems;
 }

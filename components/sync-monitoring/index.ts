@@ -1,7 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_RULES, fitName, nameProblem } from "../../lib/aws/names.ts";
-import { policyDocument, type PolicyDocument } from "../../lib/iam/policyDocument.ts";
+import { argsOrThrow } from "../shared/componentArgs.ts";
+import type { AccountArgs } from "../shared/location.ts";
+import { checkSyncMonitoringArgs } from "./args.ts";
+import {
+  alertsTopicPolicy,
+  exporterErrorsAlarmSettings,
+  noUploadAlarmSettings,
+  snsTopicArn,
+  uploadEventPattern,
+  uploadsTopicPolicy,
+} from "./documents.ts";
+
+export * from "./args.ts";
+export * from "./documents.ts";
 
 /** How the "no budget file" alarm learns that a file arrived. */
 export type UploadSignal =
@@ -10,19 +23,14 @@ export type UploadSignal =
   /** S3 request metrics on the prefix (`PutRequests`), billed as CloudWatch custom metrics. */
   | "request-metrics";
 
-export interface SyncMonitoringArgs {
+/** The topics are in `region`. */
+export interface SyncMonitoringArgs extends AccountArgs {
   /** The budget bucket (its id, BudgetBucket's `bucket.id`): its notifications are configured here. */
   readonly bucket: pulumi.Input<string>;
   /** The budget bucket's name, for the rule's pattern and the metric dimensions. */
   readonly bucketName: string;
   /** The budget-file prefix, ending in `/`. */
   readonly prefix: string;
-  /** The region of the topics. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly region: pulumi.Input<string>;
-  /** The customer's AWS account id. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly accountId: pulumi.Input<string>;
-  /** AWS partition for ARNs. Default `aws`. */
-  readonly partition?: string;
   /** Addresses subscribed to the alerts topic (each confirms by email). Default none. */
   readonly emails?: readonly string[];
   /** The exporter function whose Errors are alarmed on. Default: no exporter alarm. */
@@ -35,11 +43,6 @@ export interface SyncMonitoringArgs {
   readonly namePrefix?: string;
   readonly tags?: Record<string, string>;
 }
-
-export const SYNC_MONITORING_DEFAULTS = {
-  noUploadHours: 48,
-  uploadSignal: "eventbridge" as UploadSignal,
-} as const;
 
 /**
  * The physical names of a SyncMonitoring with a name prefix (`budget-sync-<stack>`), known before
@@ -56,10 +59,6 @@ export function monitoringNames(namePrefix: string) {
     noUploadAlarm: `${namePrefix}-no-upload`,
     exporterErrorsAlarm: `${namePrefix}-exporter-errors`,
   };
-}
-
-export function snsTopicArn(partition: string, region: string, accountId: string, name: string) {
-  return `arn:${partition}:sns:${region}:${accountId}:${name}`;
 }
 
 /**
@@ -84,14 +83,15 @@ export class SyncMonitoring extends pulumi.ComponentResource {
 
   constructor(name: string, args: SyncMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("budget-sync:index:SyncMonitoring", name, {}, opts);
-    const problems = syncMonitoringArgsProblems(args);
-    if (problems.length) {
-      throw new pulumi.RunError(`SyncMonitoring ${name}: ${problems.join("; ")}`);
-    }
+    const settings = argsOrThrow(
+      "SyncMonitoring",
+      name,
+      checkSyncMonitoringArgs(args, alarmNameProblem(args.namePrefix)),
+    );
     const partition = args.partition ?? "aws";
     const base = args.namePrefix ?? `budget-sync-${pulumi.getStack()}`;
-    const hours = args.noUploadHours ?? SYNC_MONITORING_DEFAULTS.noUploadHours;
-    const signal = args.uploadSignal ?? SYNC_MONITORING_DEFAULTS.uploadSignal;
+    const hours = settings.noUploadHours;
+    const signal = settings.uploadSignal;
     const tags = args.tags;
     const names = monitoringNames(base);
     const topicName = names.alertsTopic;
@@ -123,7 +123,7 @@ export class SyncMonitoring extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    for (const email of args.emails ?? []) {
+    for (const email of settings.emails) {
       new aws.sns.TopicSubscription(
         `${name}-email-${email}`,
         { topic: this.alertsTopic.arn, protocol: "email", endpoint: email },
@@ -244,121 +244,12 @@ export class SyncMonitoring extends pulumi.ComponentResource {
 }
 
 /** Problems with the arguments, one message each; empty when usable. */
-export function syncMonitoringArgsProblems(args: SyncMonitoringArgs): string[] {
-  const problems: string[] = [];
-  if (args.namePrefix !== undefined) {
-    // The longest alarm name must be valid as it is: the topic's policy matches the prefix.
-    const problem = nameProblem(
-      NAME_RULES.alarm,
-      monitoringNames(args.namePrefix).exporterErrorsAlarm,
-    );
-    if (problem) problems.push(`namePrefix makes an alarm name ${problem}`);
-  }
-  for (const email of args.emails ?? []) {
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
-      problems.push(`"${email}" is not an email address`);
-  }
-  const hours = args.noUploadHours ?? SYNC_MONITORING_DEFAULTS.noUploadHours;
-  // CloudWatch evaluates at most 7 days of hourly periods.
-  if (!Number.isInteger(hours) || hours < 2 || hours > 168) {
-    problems.push("noUploadHours must be a whole number of hours from 2 to 168");
-  }
-  return problems;
+export function syncMonitoringArgsProblems(args: SyncMonitoringArgs): readonly string[] {
+  return checkSyncMonitoringArgs(args, alarmNameProblem(args.namePrefix)).problems;
 }
 
-/** S3's "Object Created" events for the budget bucket, under the prefix only. */
-export function uploadEventPattern(bucketName: string, prefix: string) {
-  return {
-    source: ["aws.s3"],
-    "detail-type": ["Object Created"],
-    detail: { bucket: { name: [bucketName] }, object: { key: [{ prefix }] } },
-  };
-}
-
-/**
- * Hourly sums of new files, alarming when every one of the last `hours` hours had none. Hours
- * without a datapoint count as breaching: EventBridge and S3 publish nothing when nothing
- * happens, so "missing" is exactly the signal; a single file in the window keeps it OK.
- */
-export function noUploadAlarmSettings(
-  metric: { namespace: string; metricName: string; dimensions: Record<string, string> },
-  hours: number,
-) {
-  return {
-    ...metric,
-    statistic: "Sum",
-    period: 3600,
-    evaluationPeriods: hours,
-    datapointsToAlarm: hours,
-    threshold: 1,
-    comparisonOperator: "LessThanThreshold",
-    treatMissingData: "breaching",
-  };
-}
-
-/**
- * Any error in five minutes alarms. The guide's `GreaterThanThreshold 1` needed two errors; one
- * failed daily run is one error too many. No invocation means no error: missing data is fine here
- * (the no-upload alarm catches a schedule that stopped).
- */
-export function exporterErrorsAlarmSettings(functionName: string) {
-  return {
-    namespace: "AWS/Lambda",
-    metricName: "Errors",
-    dimensions: { FunctionName: functionName },
-    statistic: "Sum",
-    period: 300,
-    evaluationPeriods: 1,
-    threshold: 1,
-    comparisonOperator: "GreaterThanOrEqualToThreshold",
-    treatMissingData: "notBreaching",
-  };
-}
-
-/** CloudWatch may publish this stack's alarms; nobody may publish without TLS. */
-export function alertsTopicPolicy(
-  topicArn: string,
-  alarmArnPattern: string,
-  accountId: string,
-): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: "CloudWatchAlarmsPublish",
-      Effect: "Allow",
-      Principal: { Service: "cloudwatch.amazonaws.com" },
-      Action: "sns:Publish",
-      Resource: topicArn,
-      Condition: {
-        ArnLike: { "aws:SourceArn": alarmArnPattern },
-        StringEquals: { "aws:SourceAccount": accountId },
-      },
-    },
-    denyInsecurePublish(topicArn),
-  ]);
-}
-
-/** Only the upload rule may publish receipts. */
-export function uploadsTopicPolicy(topicArn: string, ruleArn: string): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: "UploadRulePublishes",
-      Effect: "Allow",
-      Principal: { Service: "events.amazonaws.com" },
-      Action: "sns:Publish",
-      Resource: topicArn,
-      Condition: { ArnEquals: { "aws:SourceArn": ruleArn } },
-    },
-    denyInsecurePublish(topicArn),
-  ]);
-}
-
-function denyInsecurePublish(topicArn: string) {
-  return {
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny" as const,
-    Principal: "*" as const,
-    Action: "sns:Publish",
-    Resource: topicArn,
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-  };
+/** The longest alarm name must be valid as it is: the topic's policy matches the prefix. */
+function alarmNameProblem(namePrefix: string | undefined): string | undefined {
+  if (namePrefix === undefined) return undefined;
+  return nameProblem(NAME_RULES.alarm, monitoringNames(namePrefix).exporterErrorsAlarm);
 }

@@ -1,39 +1,26 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_TAG, AccessTagValue } from "../../lib/iam/accessTags.ts";
-import { NAME_RULES, fitName, nameProblem } from "../../lib/aws/names.ts";
-import {
-  bucketArn,
-  policyDocument,
-  prefixObjectsArn,
-  type PolicyDocument,
-  type PolicyStatement,
-} from "../../lib/iam/policyDocument.ts";
-import { bucketKeyStatement } from "../budget-exporter/index.ts";
-import type { ReaderKmsKey } from "../spendflo-reader/index.ts";
+import { NAME_RULES, fitName } from "../../lib/aws/names.ts";
+import { iamPrincipalArn, userAccessKey, userWithPolicy } from "../shared/accessKeyUser.ts";
+import { argsOrThrow } from "../shared/componentArgs.ts";
+import type { BudgetLocationArgs } from "../shared/location.ts";
+import { checkUploaderAccessArgs } from "./args.ts";
+import { ec2TrustPolicy, uploaderPolicy } from "./documents.ts";
+
+export * from "./args.ts";
+export * from "./documents.ts";
 
 /** Who uploads: an IAM user with an access key (FP&A tools, hosts outside AWS) or an EC2 role. */
 export type UploaderKind = "iam-user" | "instance-role";
 
-export interface UploaderAccessArgs {
+export interface UploaderAccessArgs extends BudgetLocationArgs {
   /** `iam-user` (Option C's FP&A tool, or a cron host outside AWS) or `instance-role` (Option B on EC2). */
   readonly kind: UploaderKind;
-  /** The budget bucket's name. */
-  readonly bucketName: string;
-  /** The budget-file prefix the uploader writes under, ending in `/`. */
-  readonly prefix: string;
-  /** The region of the uploader. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly region: pulumi.Input<string>;
-  /** The customer's AWS account id. Known at preview: feeds a policy document (pass a string, config or an invoke's result, not a new resource's output, or the pack judges the document only during `pulumi up`). */
-  readonly accountId: pulumi.Input<string>;
-  /** AWS partition for ARNs. Default `aws`. */
-  readonly partition?: string;
   /** Also let it list the prefix (some tools check a file arrived). Default false: write only. */
   readonly allowList?: boolean;
   /** Name of the user or role. Default `budget-uploader-<stack>`. */
   readonly principalName?: string;
-  /** The bucket's encryption key, when SSE-KMS. */
-  readonly kmsKey?: ReaderKmsKey;
   /** Tags (the `spendflo:access = upload` tag is always set). */
   readonly tags?: Record<string, string>;
 }
@@ -62,8 +49,11 @@ export class UploaderAccess extends pulumi.ComponentResource {
     const partition = args.partition ?? "aws";
     const principalName = args.principalName ?? defaultUploaderPrincipalName(pulumi.getStack());
     // The user or role, and the instance profile (128 characters) of the same name.
-    const problem = nameProblem(NAME_RULES.iamRole, principalName);
-    if (problem) throw new pulumi.RunError(`UploaderAccess ${name}: principalName ${problem}`);
+    const settings = argsOrThrow(
+      "UploaderAccess",
+      name,
+      checkUploaderAccessArgs(args, principalName),
+    );
     this.kind = args.kind;
     const tags = { ...args.tags, [ACCESS_TAG]: AccessTagValue.Upload };
     const policy = pulumi.all([args.region, args.accountId]).apply(([region, accountId]) =>
@@ -74,27 +64,24 @@ export class UploaderAccess extends pulumi.ComponentResource {
           accountId,
           bucketName: args.bucketName,
           prefix: args.prefix,
-          allowList: args.allowList ?? false,
+          allowList: settings.allowList,
           kmsKey: args.kmsKey ?? { kind: "none" },
         }),
       ),
     );
 
     if (args.kind === "iam-user") {
-      this.user = new aws.iam.User(name, { name: principalName, tags }, { parent: this });
-      new aws.iam.UserPolicy(
-        `${name}-upload`,
-        { user: this.user.name, name: "budget-upload", policy },
-        { parent: this },
-      );
-      this.accessKey = new aws.iam.AccessKey(
-        `${name}-key`,
-        { user: this.user.name },
-        { parent: this, additionalSecretOutputs: ["secret"] },
-      );
+      this.user = userWithPolicy(this, name, {
+        userName: principalName,
+        tags,
+        policySuffix: "upload",
+        policyName: "budget-upload",
+        policy,
+      });
+      this.accessKey = userAccessKey(this, `${name}-key`, this.user);
       this.accessKeyId = this.accessKey.id;
       this.secretAccessKey = pulumi.secret(this.accessKey.secret);
-      this.principalArn = pulumi.interpolate`arn:${partition}:iam::${args.accountId}:user/${principalName}`;
+      this.principalArn = iamPrincipalArn(partition, args.accountId, "user", principalName);
     } else {
       this.role = new aws.iam.Role(
         name,
@@ -117,7 +104,7 @@ export class UploaderAccess extends pulumi.ComponentResource {
         { name: principalName, role: this.role.name, tags },
         { parent: this },
       );
-      this.principalArn = pulumi.interpolate`arn:${partition}:iam::${args.accountId}:role/${principalName}`;
+      this.principalArn = iamPrincipalArn(partition, args.accountId, "role", principalName);
     }
 
     this.registerOutputs({ principalArn: this.principalArn, accessKeyId: this.accessKeyId });
@@ -130,55 +117,4 @@ export class UploaderAccess extends pulumi.ComponentResource {
  */
 export function defaultUploaderPrincipalName(stack: string): string {
   return fitName(NAME_RULES.iamRole, `budget-uploader-${stack}`);
-}
-
-export interface UploaderPolicyInput {
-  partition: string;
-  region: string;
-  accountId: string;
-  bucketName: string;
-  prefix: string;
-  allowList: boolean;
-  kmsKey: ReaderKmsKey;
-}
-
-/** PutObject and AbortMultipartUpload under the prefix; a prefix-scoped list only when asked. */
-export function uploaderPolicy(input: UploaderPolicyInput): PolicyDocument {
-  const statements: PolicyStatement[] = [
-    {
-      Sid: "WriteBudgetFiles",
-      Effect: "Allow",
-      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
-      Resource: prefixObjectsArn(input.partition, input.bucketName, input.prefix),
-    },
-  ];
-  if (input.allowList) {
-    statements.push({
-      Sid: "ListBudgetPrefix",
-      Effect: "Allow",
-      Action: "s3:ListBucket",
-      Resource: bucketArn(input.partition, input.bucketName),
-      Condition: { StringLike: { "s3:prefix": [`${input.prefix}*`] } },
-    });
-  }
-  const kms = bucketKeyStatement(
-    input.partition,
-    input.region,
-    input.accountId,
-    input.bucketName,
-    input.kmsKey,
-  );
-  if (kms) statements.push(kms);
-  return policyDocument(statements);
-}
-
-export function ec2TrustPolicy(): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: "Ec2Assumes",
-      Effect: "Allow",
-      Principal: { Service: "ec2.amazonaws.com" },
-      Action: "sts:AssumeRole",
-    },
-  ]);
 }

@@ -31,6 +31,17 @@ const common = {
   prefix: z.string().min(1),
   kmsKeyArn: z.string().optional(),
   syncSourceConfig: syncSourceConfigSchema,
+  // What the optional parts of the stack add (`exporter`, `uploader`, `monitoring`, `audit`, a
+  // given KMS key in cross-account-policy mode); nothing reads them, the program states them here.
+  kmsKeyPolicyStatementForOwner: z.string().optional(),
+  alertsTopicArn: z.string().optional(),
+  exporterFunctionName: z.string().optional(),
+  uploaderArn: z.string().optional(),
+  uploaderAccessKeyId: z.string().optional(),
+  uploaderSecretAccessKey: z.string().optional(),
+  uploaderInstanceProfile: z.string().optional(),
+  auditTrailArn: z.string().optional(),
+  auditLogBucketName: z.string().optional(),
 };
 
 export const stackOutputsSchema = z.discriminatedUnion("accessMode", [
@@ -82,9 +93,14 @@ export type HostedCustomerOutputs = z.infer<typeof hostedCustomerOutputsSchema>;
 /** The hosted stack's outputs (the guide's Option 1); `register --customer ID` reads one block. */
 export const hostedStackOutputsSchema = z.looseObject({
   bucketName: z.string().min(3),
+  bucketArn: z.string().startsWith("arn:").optional(),
   region: z.string().min(1),
   prefix: z.string().min(1),
   manageBucket: z.boolean(),
   customers: z.record(z.string(), hostedCustomerOutputsSchema),
+  /** Who is onboarded where, readable without --show-secrets (`customers` is one secret). */
+  customerPrefixes: z.record(z.string(), z.string()).optional(),
+  auditTrailArn: z.string().optional(),
+  auditLogBucketName: z.string().optional(),
 });
 export type HostedStackOutputs = z.infer<typeof hostedStackOutputsSchema>;
