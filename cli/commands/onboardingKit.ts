@@ -3,8 +3,8 @@ import { z } from "zod";
 import { customerIdProblems } from "../../lib/spendflo/hostedBucket.ts";
 import { MASK, Redactor } from "../redact.ts";
 import { ExitCode, UsageError, parseOptions } from "../errors.ts";
+import { readAllStdin } from "../io.ts";
 import {
-  readAllStdin,
   readStackOutputsText,
   refuseOfflinePlan,
   selectStackOutputs,

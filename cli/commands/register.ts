@@ -20,7 +20,8 @@ import {
   type PostResult,
   type RetryPolicy,
 } from "../http/retry.ts";
-import { loadStackOutputs, readAllStdin, type LoadedOutputs } from "../stackOutputsInput.ts";
+import { readAllStdin } from "../io.ts";
+import { loadStackOutputs, type LoadedOutputs } from "../stackOutputsInput.ts";
 
 /**
  * `budget-sync register`: the guide's Step 5 "Via API", `POST <api-url>/api/sync/config`, with

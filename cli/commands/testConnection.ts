@@ -20,7 +20,8 @@ import {
   type PermissionCheckNotRun,
   type PermissionVerdict,
 } from "../aws/permissionCheck.ts";
-import { loadStackOutputs, readAllStdin, type LoadedOutputs } from "../stackOutputsInput.ts";
+import { readAllStdin } from "../io.ts";
+import { loadStackOutputs, type LoadedOutputs } from "../stackOutputsInput.ts";
 import {
   explainS3Error,
   makeS3Client,
