@@ -47,6 +47,16 @@ export function declareFlags(yargs: Argv, flags: Flags): Argv {
   return declared;
 }
 
+/** argv with the camelCase key of every kebab-case one (`dry-run` → `dryRun`), as yargs gives it. */
+function withCamelKeys(argv: Record<string, unknown>): Record<string, unknown> {
+  const camel: Record<string, unknown> = { ...argv };
+  for (const [key, value] of Object.entries(argv)) {
+    const name = key.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (!(name in camel)) camel[name] = value;
+  }
+  return camel;
+}
+
 /** yargs' camelCase key as the user types the flag: `maxAgeHours` → `max-age-hours`. */
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -75,13 +85,16 @@ export interface CommandSpec<O> {
 
 /** A yargs command whose handler parses argv once and runs the command on this process. */
 export interface Command<O> extends CommandModule {
-  /** The options argv (as yargs gives it) stands for; a UsageError names each bad flag. */
+  /**
+   * The options argv stands for (its keys as yargs gives them, camelCase or kebab-case); a
+   * UsageError names each bad flag.
+   */
   parse(argv: Record<string, unknown>): O;
 }
 
 export function defineCommand<O>(spec: CommandSpec<O>): Command<O> {
   const parse = (argv: Record<string, unknown>): O =>
-    parseOptions(spec.schema, argv, spec.positionals);
+    parseOptions(spec.schema, withCamelKeys(argv), spec.positionals);
   return {
     command: spec.command,
     describe: spec.describe,
