@@ -7,7 +7,7 @@
 import type { Argv, CommandModule, Options, PositionalOptions } from "yargs";
 import { z } from "zod";
 import { bucketNameProblems, prefixProblems } from "../lib/aws/s3Naming.ts";
-import { parseOptions, UsageError, type ExitCodeValue } from "./errors.ts";
+import { kebab, parseOptions, UsageError, type ExitCodeValue } from "./errors.ts";
 import { processIo, type CommandIo } from "./io.ts";
 
 /** One option or positional argument: how yargs reads it, and what its value must be. */
@@ -37,7 +37,7 @@ export function flagsSchema<F extends Flags>(flags: F) {
 }
 
 /** Declares `flags` on a yargs parser, in their order. */
-export function declareFlags(yargs: Argv, flags: Flags): Argv {
+function declareFlags(yargs: Argv, flags: Flags): Argv {
   let declared = yargs;
   for (const [key, { option, positional: asPositional }] of Object.entries(flags)) {
     declared = asPositional
@@ -55,11 +55,6 @@ function withCamelKeys(argv: Record<string, unknown>): Record<string, unknown> {
     if (!(name in camel)) camel[name] = value;
   }
   return camel;
-}
-
-/** yargs' camelCase key as the user types the flag: `maxAgeHours` → `max-age-hours`. */
-function kebab(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 /** A command's run: typed options, where it writes, and what it needs from outside (tests swap). */

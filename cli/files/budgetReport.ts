@@ -20,17 +20,6 @@ import { runValidationWorker } from "./validationWorkerClient.ts";
 /** How many errors (and warnings) the human report prints per file. */
 export const HUMAN_ISSUE_LIMIT = 20;
 
-/** Where commands write; tests pass their own. */
-export interface Output {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export const processOutput: Output = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
-
 /**
  * What a local file is before its bytes are checked: its format, or why it cannot be a budget
  * file (missing, a directory, `.xls`). A name other than .csv/.xlsx is sniffed and warned about.
