@@ -92,6 +92,6 @@ export function parseOptions<T>(
 }
 
 /** yargs' camelCase key as the user typed the flag: `maxAgeHours` → `max-age-hours`. */
-function kebab(key: string): string {
+export function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

@@ -8,9 +8,7 @@ const VERSION = (createRequire(import.meta.url)("../package.json") as { version:
  * Every command, one file each under cli/commands/, loaded only when it runs: `validate` need not
  * load Pulumi, the policy pack or the AWS SDK's IAM client (start-up time and memory).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyCommand = CommandModule<any, any>;
-export const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
+export const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   plan: async () => (await import("./commands/plan.ts")).planCommand,
   review: async () => (await import("./commands/review.ts")).reviewCommand,
   register: async () => (await import("./commands/register.ts")).registerCommand,
@@ -23,7 +21,7 @@ export const COMMANDS: Record<string, () => Promise<AnyCommand>> = {
 };
 
 /** The commands a run needs: the one named first, or all of them (help, a typo to correct). */
-export async function loadCommands(args: readonly string[]): Promise<AnyCommand[]> {
+export async function loadCommands(args: readonly string[]): Promise<CommandModule[]> {
   const named = args.find((a) => !a.startsWith("-"));
   const loaders = named && COMMANDS[named] ? [COMMANDS[named]] : Object.values(COMMANDS);
   return Promise.all(loaders.map((load) => load()));
@@ -89,7 +87,7 @@ export async function main(argsGiven: string[]): Promise<number> {
  * found the command's arguments, and an unknown option takes the word after it as its value:
  * `validate --bogus file.csv` would be told it names no file, not that --bogus means nothing.
  */
-function unknownOptions(command: AnyCommand, args: readonly string[]): string[] {
+function unknownOptions(command: CommandModule, args: readonly string[]): string[] {
   const scratch = yargs([]);
   if (typeof command.builder === "function") command.builder(scratch);
   else if (command.builder) scratch.options(command.builder);

@@ -9,6 +9,7 @@ import {
   type SyncSourceConfig,
 } from "../lib/spendflo/stackOutputs.ts";
 import { UsageError } from "./errors.ts";
+import { readAllStdin } from "./io.ts";
 
 /**
  * `--stack-outputs FILE|-`: the JSON of `pulumi stack output --json --show-secrets`, from a file
@@ -34,18 +35,6 @@ export interface SelectedOutputs {
 export interface LoadedOutputs extends SelectedOutputs {
   /** Every secret value anywhere in the input, for the redactor (all customers' keys too). */
   secrets: string[];
-}
-
-/** Reads all of stdin as text. */
-export async function readAllStdin(): Promise<string> {
-  if (process.stdin.isTTY) {
-    throw new UsageError(
-      "--stack-outputs -: nothing is piped on stdin; run `pulumi stack output --json --show-secrets | budget-sync ... --stack-outputs -`",
-    );
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The raw text of `--stack-outputs`: a file path, or `-` for stdin. */

@@ -1,10 +1,10 @@
-import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { customerIdProblems } from "../../lib/spendflo/hostedBucket.ts";
 import { MASK, Redactor } from "../redact.ts";
-import { ExitCode, UsageError, parseOptions } from "../errors.ts";
+import { ExitCode, UsageError } from "../errors.ts";
+import { processIo, type CommandIo } from "../io.ts";
+import { defineCommand, flag, flagsSchema, jsonFlag, stackOutputsFlag } from "../options.ts";
 import {
-  readAllStdin,
   readStackOutputsText,
   refuseOfflinePlan,
   selectStackOutputs,
@@ -17,28 +17,29 @@ import {
  * `--show-secrets`; no command it prints carries a secret.
  */
 
-const argvSchema = z
-  .object({
-    "stack-outputs": z.string({
-      error:
-        "is required: a file of `pulumi stack output -s hosted --json --show-secrets`, or - for stdin",
-    }),
-    customer: z
+const flags = {
+  stackOutputs: stackOutputsFlag(
+    "File of `pulumi stack output -s hosted --json --show-secrets`, or - to read it from stdin",
+    "a file of `pulumi stack output -s hosted --json --show-secrets`, or - for stdin",
+  ),
+  customer: flag(
+    z
       .string({ error: "is required: the customer's id in the hosted stack (e.g. acme)" })
       .superRefine((id, ctx) => {
         for (const message of customerIdProblems(id)) ctx.addIssue({ code: "custom", message });
       }),
-    "show-secrets": z.boolean().default(false),
-    json: z.boolean().default(false),
-  })
-  .transform((argv) => ({
-    stackOutputs: argv["stack-outputs"],
-    customer: argv.customer,
-    showSecrets: argv["show-secrets"],
-    json: argv.json,
-  }));
+    { type: "string", describe: "The customer's id in the hosted stack's customers (e.g. acme)" },
+  ),
+  showSecrets: flag(z.boolean().default(false), {
+    type: "boolean",
+    default: false,
+    describe: "Print the secret access key (masked by default)",
+  }),
+  json: jsonFlag("Print JSON for machines"),
+};
+const optionsSchema = flagsSchema(flags);
 
-export type OnboardingKitOptions = z.output<typeof argvSchema>;
+export type OnboardingKitOptions = z.output<typeof optionsSchema>;
 
 /** One customer's kit: the guide's Step 1 fields and the commands that use them. */
 export interface OnboardingKit {
@@ -101,25 +102,12 @@ export function onboardingKitText(kit: OnboardingKit): string {
   return `${step1Block(kit)}\n\n${kit.commands.join("\n")}\n`;
 }
 
-export interface OnboardingKitDeps {
-  readStdin: () => Promise<string>;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const realDeps: OnboardingKitDeps = {
-  readStdin: readAllStdin,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-};
-
 /** Prints the kit of one hosted customer; returns the exit code. Bad input throws UsageError. */
 export async function runOnboardingKit(
   options: OnboardingKitOptions,
-  deps: Partial<OnboardingKitDeps> = {},
+  io: CommandIo = processIo,
 ): Promise<number> {
-  const d = { ...realDeps, ...deps };
-  const text = await readStackOutputsText(options.stackOutputs, d.readStdin);
+  const text = await readStackOutputsText(options.stackOutputs, io.readStdin);
   requireCustomer(text, options.customer);
   const loaded = selectStackOutputs(text, options.customer);
   const source = loaded.syncSourceConfig;
@@ -145,12 +133,12 @@ export async function runOnboardingKit(
   });
   if (options.json) {
     const json = { ...kit, secretMasked: !options.showSecrets, step1: step1Block(kit) };
-    d.stdout(`${redactor.text(JSON.stringify(json, null, 2))}\n`);
+    io.stdout(`${redactor.text(JSON.stringify(json, null, 2))}\n`);
   } else {
-    d.stdout(redactor.text(onboardingKitText(kit)));
+    io.stdout(redactor.text(onboardingKitText(kit)));
   }
   if (!options.showSecrets) {
-    d.stderr(
+    io.stderr(
       "budget-sync: the secret access key is masked; add --show-secrets to print it for the handover (send it through a channel meant for secrets)\n",
     );
   }
@@ -196,28 +184,14 @@ function customerName(text: string, customer: string): string | undefined {
   return typeof name === "string" ? name : undefined;
 }
 
-export const onboardingKitCommand: CommandModule = {
+export const onboardingKitCommand = defineCommand({
   command: "onboarding-kit",
   describe:
     "Print the guide's Option 1 Step 1 block for one hosted customer, then the commands to test and upload",
-  builder: (yargs: Argv) =>
+  flags,
+  schema: optionsSchema,
+  help: (yargs) =>
     yargs
-      .option("stack-outputs", {
-        type: "string",
-        nargs: 1,
-        describe:
-          "File of `pulumi stack output -s hosted --json --show-secrets`, or - to read it from stdin",
-      })
-      .option("customer", {
-        type: "string",
-        describe: "The customer's id in the hosted stack's customers (e.g. acme)",
-      })
-      .option("show-secrets", {
-        type: "boolean",
-        default: false,
-        describe: "Print the secret access key (masked by default)",
-      })
-      .option("json", { type: "boolean", default: false, describe: "Print JSON for machines" })
       .example(
         "# Acme's Step 1 block, secret masked\npulumi stack output -s hosted --json --show-secrets \\\n  | $0 onboarding-kit --stack-outputs - --customer acme",
         "",
@@ -225,8 +199,5 @@ export const onboardingKitCommand: CommandModule = {
       .epilogue(
         "Exit codes: 0 printed; 2 bad usage, unreadable or foreign stack outputs, or a customer the outputs do not have.",
       ),
-  handler: async (argv) => {
-    const options = parseOptions(argvSchema, argv);
-    process.exitCode = await runOnboardingKit(options);
-  },
-};
+  run: runOnboardingKit,
+});

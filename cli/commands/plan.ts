@@ -1,7 +1,6 @@
 // First: the packages only Pulumi's closure serialization uses load when used (deferredModules.ts).
 import "../deferOnLoad.ts";
 import path from "node:path";
-import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { regionProblem } from "../../lib/aws/regions.ts";
 import { estimateMonthlyCost, usd, type CostEstimate } from "../../lib/aws/costEstimate.ts";
@@ -18,7 +17,15 @@ import {
   type Violation,
 } from "../../policies/support/offline.ts";
 import { policies as packPolicies } from "../../policies/all.ts";
-import { CliError, ExitCode, parseOptions } from "../errors.ts";
+import { CliError, ExitCode } from "../errors.ts";
+import { processIo, type CommandIo } from "../io.ts";
+import {
+  defineCommand,
+  flagsSchema,
+  jsonFlag,
+  oneStackSource,
+  planTargetFlags,
+} from "../options.ts";
 import {
   ProgramError,
   OUR_PROGRAM,
@@ -33,39 +40,23 @@ export const DEFAULT_STACK = "own-bucket";
 export const DEFAULT_ACCOUNT_ID = PLACEHOLDER_ACCOUNT_ID;
 export const DEFAULT_REGION = "us-east-1";
 
-/** The options that choose what to plan, shared by every command that plans (`plan`, `review`). */
-export const planTargetFields = {
-  stack: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, "must be a stack name (letters, digits, _ . -)")
-    .optional(),
-  config: z.string().min(1).optional(),
-  program: z.string().min(1).optional(),
-  accountId: z
-    .string()
-    .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
-    .optional(),
-  policyConfig: z.string().min(1).optional(),
+const flags = {
+  ...planTargetFlags({
+    stack: `Stack to plan: reads Pulumi.<NAME>.yaml from the project's stack config directory (ours: stacks/, default ${DEFAULT_STACK}; with --program, that project's stackConfigDir or its own directory, default its only stack)`,
+    accountId: `AWS account id the offline engine pretends to be (default ${DEFAULT_ACCOUNT_ID})`,
+    policyConfig:
+      "Policy pack config, the JSON `pulumi preview --policy-pack-config` takes (e.g. SpendFlo's account ids)",
+  }),
+  json: jsonFlag("Print JSON for machines"),
 };
+const optionsSchema = flagsSchema(flags).refine(...oneStackSource);
 
-/** `--stack` and `--config` name the same thing: one of them. */
-export const oneStackSource: [
-  (o: { stack?: string; config?: string }) => boolean,
-  { message: string; path: string[] },
-] = [
-  (o) => !(o.stack && o.config),
-  { message: "give --stack or --config, not both", path: ["config"] },
-];
+export type PlanOptions = z.output<typeof optionsSchema>;
 
-const optionsSchema = z
-  .object({
-    ...planTargetFields,
-    accountId: planTargetFields.accountId.default(DEFAULT_ACCOUNT_ID),
-    json: z.boolean().default(false),
-  })
-  .refine(...oneStackSource);
-
-export type PlanOptions = z.input<typeof optionsSchema>;
+/** What to plan: a stack (or config file) of a program, as the options of `plan` and `review` say. */
+export type PlanTarget = Partial<
+  Pick<PlanOptions, "stack" | "config" | "program" | "accountId" | "policyConfig">
+>;
 
 /**
  * When the real engine reports a finding (pulumi/pulumi `step_generator.go`):
@@ -121,9 +112,9 @@ export interface Plan {
 
 /** Runs a program offline and returns its plan with every secret already masked. */
 export async function computePlan(
-  input: PlanOptions,
+  target: PlanTarget,
 ): Promise<{ plan: Plan; run: OfflineRunResult; policyConfig: Record<string, unknown> }> {
-  const options = optionsSchema.parse(input);
+  const options = { ...target, accountId: target.accountId ?? DEFAULT_ACCOUNT_ID };
   const project = loadProject(options.program);
   const stack = options.config
     ? stackNameOf(options.config)
@@ -511,13 +502,9 @@ export function planText(plan: Plan): string {
 }
 
 /** Computes and prints the plan; returns the exit code. */
-export async function runPlan(input: PlanOptions): Promise<number> {
-  const { plan } = await computePlan(input);
-  if (input.json) {
-    process.stdout.write(`${JSON.stringify(planJson(plan), null, 2)}\n`);
-  } else {
-    process.stdout.write(planText(plan));
-  }
+export async function runPlan(options: PlanOptions, io: CommandIo = processIo): Promise<number> {
+  const { plan } = await computePlan(options);
+  io.stdout(options.json ? `${JSON.stringify(planJson(plan), null, 2)}\n` : planText(plan));
   return planExitCode(plan);
 }
 
@@ -532,49 +519,18 @@ export function planExitCode(plan: Plan): number {
   return failed ? ExitCode.Finding : ExitCode.Ok;
 }
 
-export const planCommand: CommandModule = {
+export const planCommand = defineCommand({
   command: "plan",
   describe:
     "Compute the plan of a stack offline: every resource, its key settings, the outputs (secrets masked)",
-  builder: (yargs: Argv) =>
+  flags,
+  schema: optionsSchema,
+  help: (yargs) =>
     yargs
-      .option("stack", {
-        type: "string",
-        describe: `Stack to plan: reads Pulumi.<NAME>.yaml from the project's stack config directory (ours: stacks/, default ${DEFAULT_STACK}; with --program, that project's stackConfigDir or its own directory, default its only stack)`,
-      })
-      .option("config", {
-        type: "string",
-        describe: "Any stack config file (Pulumi.<stack>.yaml) in place of --stack",
-      })
-      .option("program", {
-        type: "string",
-        describe:
-          "Any Pulumi TypeScript or JavaScript program (entry file or project directory); default: ours",
-      })
-      .option("account-id", {
-        type: "string",
-        describe: `AWS account id the offline engine pretends to be (default ${DEFAULT_ACCOUNT_ID})`,
-      })
-      .option("policy-config", {
-        type: "string",
-        describe:
-          "Policy pack config, the JSON `pulumi preview --policy-pack-config` takes (e.g. SpendFlo's account ids)",
-      })
-      .option("json", { type: "boolean", default: false, describe: "Print JSON for machines" })
       .example("$0 plan", `Plan the default stack (${DEFAULT_STACK})`)
       .example("$0 plan --stack role --json", "Plan stacks/Pulumi.role.yaml as JSON")
       .epilogue(
         "No AWS account, no Pulumi CLI, no network: the program runs under Pulumi's mocks, then the budget-sync policy pack judges every resource. The region comes from aws:region in the stack config (default us-east-1). Exit 0 clean, 1 a mandatory policy violation, 2 bad usage, bad config or a program that throws.",
       ),
-  handler: async (argv) => {
-    const options = parseOptions(optionsSchema, {
-      stack: argv.stack,
-      config: argv.config,
-      program: argv.program,
-      accountId: argv.accountId,
-      policyConfig: argv.policyConfig,
-      json: argv.json,
-    });
-    process.exitCode = await runPlan(options);
-  },
-};
+  run: runPlan,
+});

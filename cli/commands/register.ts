@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { MASK, Redactor } from "../redact.ts";
 import {
@@ -10,7 +9,7 @@ import {
   syncConfigRequestSchema,
   type SyncConfigRequest,
 } from "../../lib/spendflo/syncConfig.ts";
-import { CliError, ExitCode, parseOptions, UsageError, type ExitCodeValue } from "../errors.ts";
+import { CliError, ExitCode, UsageError, type ExitCodeValue } from "../errors.ts";
 import {
   DEFAULT_RETRY_POLICY,
   postWithRetry,
@@ -20,7 +19,16 @@ import {
   type PostResult,
   type RetryPolicy,
 } from "../http/retry.ts";
-import { loadStackOutputs, readAllStdin, type LoadedOutputs } from "../stackOutputsInput.ts";
+import { processIo, type CommandIo } from "../io.ts";
+import {
+  defineCommand,
+  dryRunFlag,
+  flag,
+  flagsSchema,
+  jsonFlag,
+  stackOutputsFlag,
+} from "../options.ts";
+import { loadStackOutputs, type LoadedOutputs } from "../stackOutputsInput.ts";
 
 /**
  * `budget-sync register`: the guide's Step 5 "Via API", `POST <api-url>/api/sync/config`, with
@@ -30,64 +38,95 @@ import { loadStackOutputs, readAllStdin, type LoadedOutputs } from "../stackOutp
 
 export const API_KEY_ENV = "SPENDFLO_API_KEY";
 
-const argvSchema = z
-  .object({
-    "api-url": z.string({
-      error: "is required: the API's base URL, such as https://api.spendflo.com",
-    }),
-    "customer-id": z.string({ error: "is required: the customer's SpendFlo id" }),
-    "stack-outputs": z.string({
-      error: "is required: a file of `pulumi stack output --json --show-secrets`, or - for stdin",
-    }),
-    customer: z.string().min(1).optional(),
-    frequency: z.string().default(DEFAULT_FREQUENCY),
-    disabled: z.boolean().default(false),
-    "dry-run": z.boolean().default(false),
-    json: z.boolean().default(false),
-    "api-key-file": z.string().min(1).optional(),
-    "idempotency-key": z
+const flags = {
+  apiUrl: flag(
+    z.string({ error: "is required: the API's base URL, such as https://api.spendflo.com" }),
+    {
+      type: "string",
+      describe: "SpendFlo API base URL; the config is POSTed to <url>/api/sync/config (https only)",
+    },
+  ),
+  customerId: flag(z.string({ error: "is required: the customer's SpendFlo id" }), {
+    type: "string",
+    describe: "The customer's SpendFlo id (customerId in the request)",
+  }),
+  stackOutputs: stackOutputsFlag(
+    "File of `pulumi stack output --json --show-secrets`, or - to read it from stdin",
+    "a file of `pulumi stack output --json --show-secrets`, or - for stdin",
+  ),
+  customer: flag(z.string().min(1).optional(), {
+    type: "string",
+    describe:
+      "Hosted stack only: the customer slug whose customers.<slug>.syncSourceConfig is sent (SpendFlo's read-only role for that customer and its external id, never the customer's key)",
+  }),
+  frequency: flag(z.string().default(DEFAULT_FREQUENCY), {
+    type: "string",
+    default: DEFAULT_FREQUENCY,
+    describe: 'How often SpendFlo polls: "hourly", "daily" or "every_<N>_hours" (2-23)',
+  }),
+  disabled: flag(z.boolean().default(false), {
+    type: "boolean",
+    default: false,
+    describe: "Register the sync switched off (enabled: false)",
+  }),
+  dryRun: dryRunFlag("Print the request that would be sent (secrets masked) and send nothing"),
+  json: jsonFlag("Print the result as JSON (secrets masked)"),
+  apiKeyFile: flag(z.string().min(1).optional(), {
+    type: "string",
+    describe: `File holding the SpendFlo API key (default: the ${API_KEY_ENV} environment variable)`,
+  }),
+  idempotencyKey: flag(
+    z
       .string()
       .regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 visible ASCII characters")
       .optional(),
-    timeout: z
+    {
+      type: "string",
+      describe:
+        "Reuse the Idempotency-Key of an earlier run that may have arrived (default: a new one per run)",
+    },
+  ),
+  timeout: flag(
+    z
       .number({ error: "must be a number of seconds" })
       .positive("must be more than 0 seconds")
       .max(600, "must be at most 600 seconds")
       .default(30),
-    // Declared only to refuse it without echoing its value (yargs would list it as unknown).
-    "api-key": z.unknown().optional(),
-  })
+    { type: "number", default: 30, describe: "Seconds to wait for each attempt" },
+  ),
+  // Declared only to refuse it without echoing its value (yargs would list it as unknown).
+  apiKey: flag(z.unknown().optional(), { type: "string", hidden: true }),
+};
+
+const optionsSchema = flagsSchema(flags)
   .superRefine((argv, ctx) => {
-    if (argv["api-key"] !== undefined) {
+    if (argv.apiKey !== undefined) {
       ctx.addIssue({
         code: "custom",
-        path: ["api-key"],
+        path: ["apiKey"],
         message: `is not accepted: a key on the command line shows in \`ps\` and shell history; set ${API_KEY_ENV} or use --api-key-file`,
       });
     }
   })
   .transform((argv) => ({
-    apiUrl: argv["api-url"],
-    customerId: argv["customer-id"],
-    stackOutputs: argv["stack-outputs"],
+    apiUrl: argv.apiUrl,
+    customerId: argv.customerId,
+    stackOutputs: argv.stackOutputs,
     customer: argv.customer,
     frequency: argv.frequency,
     enabled: !argv.disabled,
-    dryRun: argv["dry-run"],
+    dryRun: argv.dryRun,
     json: argv.json,
-    apiKeyFile: argv["api-key-file"],
-    idempotencyKey: argv["idempotency-key"],
+    apiKeyFile: argv.apiKeyFile,
+    idempotencyKey: argv.idempotencyKey,
     timeoutMs: Math.round(argv.timeout * 1000),
   }));
 
-export type RegisterOptions = z.output<typeof argvSchema>;
+export type RegisterOptions = z.output<typeof optionsSchema>;
 
 export interface RegisterDeps {
   http: HttpDeps;
   env: Record<string, string | undefined>;
-  readStdin: () => Promise<string>;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
   newIdempotencyKey: () => string;
   retryPolicy: Partial<RetryPolicy>;
 }
@@ -95,9 +134,6 @@ export interface RegisterDeps {
 export const defaultRegisterDeps = (): RegisterDeps => ({
   http: realHttpDeps,
   env: process.env,
-  readStdin: readAllStdin,
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
   newIdempotencyKey: randomUUID,
   retryPolicy: {},
 });
@@ -311,16 +347,17 @@ interface RegisterReport {
  */
 export async function runRegister(
   options: RegisterOptions,
+  io: CommandIo = processIo,
   deps: Partial<RegisterDeps> = {},
 ): Promise<ExitCodeValue> {
   const d: RegisterDeps = { ...defaultRegisterDeps(), ...deps };
   const redactor = new Redactor();
-  const out = (text: string) => d.stdout(redactor.text(text));
-  const err = (text: string) => d.stderr(redactor.text(text));
+  const out = (text: string) => io.stdout(redactor.text(text));
+  const err = (text: string) => io.stderr(redactor.text(text));
   try {
     const apiKey = await readApiKey(options, d.env);
     redactor.add(apiKey);
-    const outputs = await loadStackOutputs(options.stackOutputs, options.customer, d.readStdin);
+    const outputs = await loadStackOutputs(options.stackOutputs, options.customer, io.readStdin);
     redactor.add(...outputs.secrets);
     refuseCustomerKey(outputs);
     const url = syncConfigUrl(options.apiUrl);
@@ -483,65 +520,13 @@ export async function runRegister(
   }
 }
 
-export const registerCommand: CommandModule = {
+export const registerCommand = defineCommand({
   command: "register",
   describe: "Register the S3 sync with SpendFlo's API (the guide's Step 5), from the stack outputs",
-  builder: (yargs: Argv) =>
+  flags,
+  schema: optionsSchema,
+  help: (yargs) =>
     yargs
-      .option("api-url", {
-        type: "string",
-        describe:
-          "SpendFlo API base URL; the config is POSTed to <url>/api/sync/config (https only)",
-      })
-      .option("customer-id", {
-        type: "string",
-        describe: "The customer's SpendFlo id (customerId in the request)",
-      })
-      .option("stack-outputs", {
-        type: "string",
-        describe: "File of `pulumi stack output --json --show-secrets`, or - to read it from stdin",
-        nargs: 1,
-      })
-      .option("customer", {
-        type: "string",
-        describe:
-          "Hosted stack only: the customer slug whose customers.<slug>.syncSourceConfig is sent (SpendFlo's read-only role for that customer and its external id, never the customer's key)",
-      })
-      .option("frequency", {
-        type: "string",
-        default: DEFAULT_FREQUENCY,
-        describe: 'How often SpendFlo polls: "hourly", "daily" or "every_<N>_hours" (2-23)',
-      })
-      .option("disabled", {
-        type: "boolean",
-        default: false,
-        describe: "Register the sync switched off (enabled: false)",
-      })
-      .option("dry-run", {
-        type: "boolean",
-        default: false,
-        describe: "Print the request that would be sent (secrets masked) and send nothing",
-      })
-      .option("json", {
-        type: "boolean",
-        default: false,
-        describe: "Print the result as JSON (secrets masked)",
-      })
-      .option("api-key-file", {
-        type: "string",
-        describe: `File holding the SpendFlo API key (default: the ${API_KEY_ENV} environment variable)`,
-      })
-      .option("idempotency-key", {
-        type: "string",
-        describe:
-          "Reuse the Idempotency-Key of an earlier run that may have arrived (default: a new one per run)",
-      })
-      .option("timeout", {
-        type: "number",
-        default: 30,
-        describe: "Seconds to wait for each attempt",
-      })
-      .option("api-key", { type: "string", hidden: true })
       .example(
         "# Register a customer's own stack\npulumi stack output --json --show-secrets \\\n  | $0 register --api-url https://api.spendflo.com --customer-id acme --stack-outputs -",
         "",
@@ -549,13 +534,5 @@ export const registerCommand: CommandModule = {
       .epilog(
         `The API key comes from ${API_KEY_ENV} or --api-key-file, never from the command line. Up to 5 attempts, with backoff, on network errors, timeouts, 429 and 5xx.\nExit codes: 0 registered (or dry run); 1 the API refused, or stayed unreachable after the retries; 2 bad usage or bad stack outputs.`,
       ),
-  handler: async (argv) => {
-    const options = parseOptions(argvSchema, argv);
-    process.exitCode = await runRegister(options);
-  },
-};
-
-/** Parses argv (as yargs gives it) into options: for tests of the flag handling. */
-export function parseRegisterOptions(argv: Record<string, unknown>): RegisterOptions {
-  return parseOptions(argvSchema, argv);
-}
+  run: runRegister,
+});

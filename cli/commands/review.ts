@@ -1,16 +1,23 @@
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { buildReview } from "../review/accessReview.ts";
-import { CliError, ExitCode, parseOptions } from "../errors.ts";
+import { CliError, ExitCode } from "../errors.ts";
+import { processIo, type CommandIo } from "../io.ts";
+import {
+  defineCommand,
+  flag,
+  flagsSchema,
+  jsonFlag,
+  oneStackSource,
+  planTargetFlags,
+} from "../options.ts";
 import {
   DEFAULT_ACCOUNT_ID,
   DEFAULT_STACK,
   computePlan,
-  oneStackSource,
   planExitCode,
-  planTargetFields,
+  type PlanTarget,
 } from "./plan.ts";
 import type { Review } from "../review/contract.ts";
 import { diffReviews, readReviewFile, type ReviewDiff } from "../review/diff.ts";
@@ -26,29 +33,43 @@ const FORMATS: Record<string, "html" | "md" | "json"> = {
   ".json": "json",
 };
 
-const optionsSchema = z
-  .object({
-    ...planTargetFields,
-    out: z
+const flags = {
+  ...planTargetFlags({
+    stack: `Stack to review: Pulumi.<NAME>.yaml in the project's stack config directory (ours: stacks/, default ${DEFAULT_STACK})`,
+    accountId: `Your AWS account id, for the ARNs (default: the offline placeholder ${DEFAULT_ACCOUNT_ID}, labelled so)`,
+    policyConfig:
+      "Policy pack config, the JSON `pulumi preview --policy-pack-config` takes (SpendFlo's account ids)",
+  }),
+  out: flag(
+    z
       .string()
       .min(1)
       .refine((f) => FORMATS[path.extname(f).toLowerCase()] !== undefined, {
         message: "must end in .html, .md or .json (the format to write)",
       })
       .optional(),
-    against: z.string().min(1).optional(),
-    json: z.boolean().default(false),
-  })
-  .refine(...oneStackSource);
+    {
+      type: "string",
+      describe:
+        "Write the review to FILE: .html (a self-contained page), .md (Markdown; with --against, the diff) or .json (the contract)",
+    },
+  ),
+  against: flag(z.string().min(1).optional(), {
+    type: "string",
+    describe:
+      "An earlier `review --json`: show the grants added and removed, worst first; exit 1 on a new Write or any new grant to SpendFlo",
+  }),
+  json: jsonFlag("Print the review as JSON (with --against: the diff)"),
+};
+const optionsSchema = flagsSchema(flags).refine(...oneStackSource);
 
-export type ReviewCommandOptions = z.input<typeof optionsSchema>;
+export type ReviewCommandOptions = z.output<typeof optionsSchema>;
 
 /** The review of a stack or program: its plan, then the access analysis over it. */
 export async function computeReview(
-  input: ReviewCommandOptions,
+  options: PlanTarget,
   now?: Date,
 ): Promise<{ review: Review; exitCode: number }> {
-  const options = optionsSchema.parse(input);
   const { plan, run, policyConfig } = await computePlan({
     stack: options.stack,
     config: options.config,
@@ -105,8 +126,10 @@ function counted(n: number, noun: string): string {
 }
 
 /** Runs `budget-sync review`; returns the exit code. */
-export async function runReview(input: ReviewCommandOptions): Promise<number> {
-  const options = optionsSchema.parse(input);
+export async function runReview(
+  options: ReviewCommandOptions,
+  io: CommandIo = processIo,
+): Promise<number> {
   // A bad earlier review is bad input: refused before the plan runs.
   const old = options.against ? readReviewFile(options.against) : undefined;
   if (options.out && !existsSync(path.dirname(path.resolve(options.out)))) {
@@ -124,13 +147,13 @@ export async function runReview(input: ReviewCommandOptions): Promise<number> {
     );
   }
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(diff ?? review, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(diff ?? review, null, 2)}\n`);
   } else {
-    if (diff) process.stdout.write(diffText(diff, review, options.against!));
-    if (!options.out) process.stdout.write(`${diff ? "\n" : ""}${reviewText(review)}`);
+    if (diff) io.stdout(diffText(diff, review, options.against!));
+    if (!options.out) io.stdout(`${diff ? "\n" : ""}${reviewText(review)}`);
     else {
       const marked = review.summary.filter((l) => l.writes).length;
-      process.stdout.write(
+      io.stdout(
         `Wrote ${options.out}: ${counted(review.principals.length, "principal")} on ${counted(
           review.buckets.length,
           "budget bucket",
@@ -141,49 +164,14 @@ export async function runReview(input: ReviewCommandOptions): Promise<number> {
   return Math.max(exitCode, diff?.failing ? ExitCode.Finding : ExitCode.Ok);
 }
 
-export const reviewCommand: CommandModule = {
+export const reviewCommand = defineCommand({
   command: "review",
   describe:
     "Who can do what on the budget bucket and its key: a page to sign off, Markdown, JSON, and a diff for pull requests",
-  builder: (yargs: Argv) =>
+  flags,
+  schema: optionsSchema,
+  help: (yargs) =>
     yargs
-      .option("stack", {
-        type: "string",
-        describe: `Stack to review: Pulumi.<NAME>.yaml in the project's stack config directory (ours: stacks/, default ${DEFAULT_STACK})`,
-      })
-      .option("config", {
-        type: "string",
-        describe: "Any stack config file (Pulumi.<stack>.yaml) in place of --stack",
-      })
-      .option("program", {
-        type: "string",
-        describe:
-          "Any Pulumi TypeScript or JavaScript program (entry file or project directory); default: ours",
-      })
-      .option("account-id", {
-        type: "string",
-        describe: `Your AWS account id, for the ARNs (default: the offline placeholder ${DEFAULT_ACCOUNT_ID}, labelled so)`,
-      })
-      .option("policy-config", {
-        type: "string",
-        describe:
-          "Policy pack config, the JSON `pulumi preview --policy-pack-config` takes (SpendFlo's account ids)",
-      })
-      .option("out", {
-        type: "string",
-        describe:
-          "Write the review to FILE: .html (a self-contained page), .md (Markdown; with --against, the diff) or .json (the contract)",
-      })
-      .option("against", {
-        type: "string",
-        describe:
-          "An earlier `review --json`: show the grants added and removed, worst first; exit 1 on a new Write or any new grant to SpendFlo",
-      })
-      .option("json", {
-        type: "boolean",
-        default: false,
-        describe: "Print the review as JSON (with --against: the diff)",
-      })
       .example(`# Who can do what in the default stack (${DEFAULT_STACK})\n$0 review`, "")
       .example(
         "# The page a customer's security team signs off\n$0 review --stack role --account-id 111122223333 --out review.html",
@@ -196,17 +184,5 @@ export const reviewCommand: CommandModule = {
       .epilogue(
         "Offline: the plan's own engine and the policy pack's IAM analysis, no AWS account. For every budget bucket and its KMS key: who (SpendFlo, uploaders, the exporter, hosted customers, accounts, AWS services, the public), what (actions by access level), where (bucket, prefix, key), when (conditions), through what (resource and Sid), the explicit denies, and the pack's verdict. Identity policies outside the stack are not visible offline: IAM Access Analyzer covers them once deployed. Exit 0 clean; 1 a mandatory policy finding, or (with --against) a new Write or a new grant to SpendFlo; 2 bad usage, bad config, an unreadable --against file or a program that throws.",
       ),
-  handler: async (argv) => {
-    const options = parseOptions(optionsSchema, {
-      stack: argv.stack,
-      config: argv.config,
-      program: argv.program,
-      accountId: argv.accountId,
-      policyConfig: argv.policyConfig,
-      out: argv.out,
-      against: argv.against,
-      json: argv.json,
-    });
-    process.exitCode = await runReview(options);
-  },
-};
+  run: runReview,
+});

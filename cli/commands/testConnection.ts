@@ -6,13 +6,12 @@ import {
   type _Object,
 } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import { isAwsRegion } from "../../lib/aws/regions.ts";
 import { newestBudgetFile, ordersDisagreeNote } from "../../lib/budget-file/order.ts";
 import { Redactor } from "../redact.ts";
 import { bucketNameProblems, prefixProblems } from "../../lib/aws/s3Naming.ts";
-import { CliError, ExitCode, parseOptions, UsageError, type ExitCodeValue } from "../errors.ts";
+import { CliError, ExitCode, UsageError, type ExitCodeValue } from "../errors.ts";
 import {
   checkPermissions,
   describeVerdict,
@@ -20,7 +19,9 @@ import {
   type PermissionCheckNotRun,
   type PermissionVerdict,
 } from "../aws/permissionCheck.ts";
-import { loadStackOutputs, readAllStdin, type LoadedOutputs } from "../stackOutputsInput.ts";
+import { processIo, type CommandIo } from "../io.ts";
+import { defineCommand, flag, flagsSchema, jsonFlag, stackOutputsFlag } from "../options.ts";
+import { loadStackOutputs, type LoadedOutputs } from "../stackOutputsInput.ts";
 import {
   explainS3Error,
   makeS3Client,
@@ -37,35 +38,46 @@ import {
  * `--check-permissions`, IAM's simulator also judges what the reader may do.
  */
 
-const argvSchema = z
-  .object({
-    bucket: z.string().optional(),
-    prefix: z.string().optional(),
-    region: z.string().optional(),
-    "stack-outputs": z.string().min(1).optional(),
-    customer: z.string().min(1).optional(),
-    credentials: z.enum(["auto", "reader", "default"]).default("auto"),
-    "check-permissions": z.boolean().default(false),
-    json: z.boolean().default(false),
-  })
-  .transform((argv) => ({
-    bucket: argv.bucket,
-    prefix: argv.prefix,
-    region: argv.region,
-    stackOutputs: argv["stack-outputs"],
-    customer: argv.customer,
-    credentials: argv.credentials,
-    checkPermissions: argv["check-permissions"],
-    json: argv.json,
-  }));
+const flags = {
+  bucket: flag(z.string().optional(), {
+    type: "string",
+    describe: "Bucket to list (default: the bucketName of --stack-outputs)",
+  }),
+  prefix: flag(z.string().optional(), {
+    type: "string",
+    describe: 'Prefix to list, ending in "/" (default: the prefix of --stack-outputs)',
+  }),
+  region: flag(z.string().optional(), {
+    type: "string",
+    describe: "The bucket's region (default: the stack outputs', then AWS_REGION)",
+  }),
+  stackOutputs: stackOutputsFlag(
+    "File of `pulumi stack output --json --show-secrets`, or - for stdin: test with the reader's own credentials",
+  ),
+  customer: flag(z.string().min(1).optional(), {
+    type: "string",
+    describe: "Hosted stack only: the customer slug whose block of the outputs to test",
+  }),
+  credentials: flag(z.enum(["auto", "reader", "default"]).default("auto"), {
+    choices: ["auto", "reader", "default"] as const,
+    default: "auto",
+    describe:
+      "reader: the key pair of the outputs, or the role assumed with its external id; default: the SDK's default chain (AWS_PROFILE, ...); auto: reader when the outputs have one",
+  }),
+  checkPermissions: flag(z.boolean().default(false), {
+    type: "boolean",
+    default: false,
+    describe:
+      "Also ask IAM's policy simulator that the reader can read the prefix and write nothing (needs iam:SimulatePrincipalPolicy)",
+  }),
+  json: jsonFlag(),
+};
+const optionsSchema = flagsSchema(flags);
 
-export type TestConnectionOptions = z.output<typeof argvSchema>;
+export type TestConnectionOptions = z.output<typeof optionsSchema>;
 
 export interface TestConnectionDeps {
   env: Record<string, string | undefined>;
-  readStdin: () => Promise<string>;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
   /** The S3 client for a region and credentials (undefined: the default chain). */
   s3: (region: string | undefined, credentials: Credentials | undefined) => S3Client;
   sts: (region: string | undefined) => STSClient;
@@ -74,9 +86,6 @@ export interface TestConnectionDeps {
 
 export const defaultTestConnectionDeps = (): TestConnectionDeps => ({
   env: process.env,
-  readStdin: readAllStdin,
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
   s3: (region, credentials) => makeS3Client(region, credentials),
   sts: (region) => new STSClient(region ? { region } : {}),
   iam: (region) => new IAMClient(region ? { region } : {}),
@@ -285,15 +294,16 @@ async function chooseCredentials(
  */
 export async function runTestConnection(
   options: TestConnectionOptions,
+  io: CommandIo = processIo,
   deps: Partial<TestConnectionDeps> = {},
 ): Promise<ExitCodeValue> {
   const d: TestConnectionDeps = { ...defaultTestConnectionDeps(), ...deps };
   const redactor = new Redactor();
-  const out = (text: string) => d.stdout(redactor.text(text));
-  const err = (text: string) => d.stderr(redactor.text(text));
+  const out = (text: string) => io.stdout(redactor.text(text));
+  const err = (text: string) => io.stderr(redactor.text(text));
   try {
     const outputs = options.stackOutputs
-      ? await loadStackOutputs(options.stackOutputs, options.customer, d.readStdin)
+      ? await loadStackOutputs(options.stackOutputs, options.customer, io.readStdin)
       : undefined;
     if (!outputs && options.customer) throw new UsageError("--customer needs --stack-outputs");
     if (!outputs && options.credentials === "reader") {
@@ -446,46 +456,13 @@ async function simulate(
   }
 }
 
-export const testConnectionCommand: CommandModule = {
+export const testConnectionCommand = defineCommand({
   command: "test-connection",
   describe: "List the budget prefix as SpendFlo would (the guide's Step 2 and Test Connection)",
-  builder: (yargs: Argv) =>
+  flags,
+  schema: optionsSchema,
+  help: (yargs) =>
     yargs
-      .option("bucket", {
-        type: "string",
-        describe: "Bucket to list (default: the bucketName of --stack-outputs)",
-      })
-      .option("prefix", {
-        type: "string",
-        describe: 'Prefix to list, ending in "/" (default: the prefix of --stack-outputs)',
-      })
-      .option("region", {
-        type: "string",
-        describe: "The bucket's region (default: the stack outputs', then AWS_REGION)",
-      })
-      .option("stack-outputs", {
-        type: "string",
-        nargs: 1,
-        describe:
-          "File of `pulumi stack output --json --show-secrets`, or - for stdin: test with the reader's own credentials",
-      })
-      .option("customer", {
-        type: "string",
-        describe: "Hosted stack only: the customer slug whose block of the outputs to test",
-      })
-      .option("credentials", {
-        choices: ["auto", "reader", "default"] as const,
-        default: "auto",
-        describe:
-          "reader: the key pair of the outputs, or the role assumed with its external id; default: the SDK's default chain (AWS_PROFILE, ...); auto: reader when the outputs have one",
-      })
-      .option("check-permissions", {
-        type: "boolean",
-        default: false,
-        describe:
-          "Also ask IAM's policy simulator that the reader can read the prefix and write nothing (needs iam:SimulatePrincipalPolicy)",
-      })
-      .option("json", { type: "boolean", default: false, describe: "Print the result as JSON" })
       .example(
         "# List the prefix with the reader key the stack created\npulumi stack output --json --show-secrets | $0 test-connection --stack-outputs -",
         "",
@@ -497,13 +474,5 @@ export const testConnectionCommand: CommandModule = {
       .epilog(
         "AWS access through the SDK's default chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, ...). A wrong key fails at once, with the guide's troubleshooting; a key created a minute ago may not work yet (IAM is eventually consistent).\n--check-permissions needs AWS IAM and STS: against an S3-compatible store, leave it off.\nExit codes: 0 the prefix lists (and the permissions check passes); 1 it does not, or the permissions check fails or could not run (the listing is still reported), the cause named; 2 bad usage or bad stack outputs.",
       ),
-  handler: async (argv) => {
-    const options = parseOptions(argvSchema, argv);
-    process.exitCode = await runTestConnection(options);
-  },
-};
-
-/** Parses argv (as yargs gives it) into options: for tests of the flag handling. */
-export function parseTestConnectionOptions(argv: Record<string, unknown>): TestConnectionOptions {
-  return parseOptions(argvSchema, argv);
-}
+  run: runTestConnection,
+});

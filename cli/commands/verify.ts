@@ -1,5 +1,4 @@
 import type { S3Client, _Object } from "@aws-sdk/client-s3";
-import type { Argv, CommandModule } from "yargs";
 import { z } from "zod";
 import {
   validateBudgetStream,
@@ -11,15 +10,18 @@ import {
   ordersDisagreeNote,
   type ListedFile,
 } from "../../lib/budget-file/order.ts";
-import { bucketNameProblems, prefixProblems } from "../../lib/aws/s3Naming.ts";
-import { ExitCode, UsageError, parseOptions, type ExitCodeValue } from "../errors.ts";
+import { ExitCode, type ExitCodeValue } from "../errors.ts";
+import { HUMAN_ISSUE_LIMIT, reportJson, reportText } from "../files/budgetReport.ts";
+import { processIo, type CommandIo } from "../io.ts";
 import {
-  HUMAN_ISSUE_LIMIT,
-  processOutput,
-  reportJson,
-  reportText,
-  type Output,
-} from "../files/budgetReport.ts";
+  budgetLocationFlags,
+  defineCommand,
+  flag,
+  flagsSchema,
+  jsonFlag,
+  refuseBadLocation,
+  sheetFlag,
+} from "../options.ts";
 import {
   describeS3Error,
   S3CommandError,
@@ -27,22 +29,34 @@ import {
   type S3ErrorContext,
 } from "../aws/s3Errors.ts";
 
-const optionsSchema = z.object({
-  bucket: z.string().min(1),
-  prefix: z.string().default("budgets/"),
-  maxAgeHours: z.number().positive("must be more than 0").default(48),
-  expectReadOnly: z.boolean().default(false),
-  sheet: z.string().min(1).optional(),
-  json: z.boolean().default(false),
-});
+const flags = {
+  ...budgetLocationFlags,
+  maxAgeHours: flag(z.number().positive("must be more than 0").default(48), {
+    type: "number",
+    default: 48,
+    describe: "The newest budget file must be younger than this",
+  }),
+  expectReadOnly: flag(z.boolean().default(false), {
+    type: "boolean",
+    default: false,
+    describe:
+      "Also prove these credentials cannot write: a test PutObject must be refused (if it succeeds, that is a finding and the test object is removed where allowed)",
+  }),
+  sheet: sheetFlag(
+    "XLSX: the worksheet expected; a finding unless it is the first sheet, the one SpendFlo reads (default: the first)",
+  ),
+  json: jsonFlag(),
+};
+const optionsSchema = flagsSchema(flags);
 
-export type VerifyOptions = z.input<typeof optionsSchema>;
+export type VerifyOptions = z.output<typeof optionsSchema>;
 
 export interface VerifyDeps {
-  client?: S3Client;
-  now?: () => Date;
+  /** Default: the SDK's default chain (cli/aws/s3Client.ts). */
+  client: S3Client;
+  now: () => Date;
   /** Keys per ListObjectsV2 page; default S3's 1000. */
-  pageSize?: number;
+  pageSize: number;
 }
 
 /** The guide's file name: `budget_YYYYMMDD.csv` or `.xlsx`, directly under the prefix. */
@@ -91,15 +105,11 @@ interface ReadOnlyProbe {
  * as S3CommandError.
  */
 export async function runVerify(
-  input: VerifyOptions,
-  output: Output = processOutput,
-  deps: VerifyDeps = {},
+  options: VerifyOptions,
+  io: CommandIo = processIo,
+  deps: Partial<VerifyDeps> = {},
 ): Promise<ExitCodeValue> {
-  const options = optionsSchema.parse(input);
-  const bucketProblems = bucketNameProblems(options.bucket);
-  if (bucketProblems.length) throw new UsageError(`--bucket: ${bucketProblems.join("; ")}`);
-  const prefixIssues = prefixProblems(options.prefix);
-  if (prefixIssues.length) throw new UsageError(`--prefix: ${prefixIssues.join("; ")}`);
+  refuseBadLocation(options.bucket, options.prefix);
 
   const { createS3Client, configuredEndpoint } = await import("../aws/s3Client.ts");
   const { GetObjectCommand, PutObjectCommand, DeleteObjectCommand, paginateListObjectsV2 } =
@@ -275,7 +285,7 @@ export async function runVerify(
       findings,
       warnings,
     };
-    output.out(`${JSON.stringify(json, null, 2)}\n`);
+    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
   } else {
     const lines: string[] = [
       `${where}: ${objects.length} ${objects.length === 1 ? "object" : "objects"}, ${budgetFiles.length} budget ${budgetFiles.length === 1 ? "file" : "files"}`,
@@ -285,63 +295,39 @@ export async function runVerify(
         `newest: ${newest.Key} (${newest.Size ?? 0} bytes, uploaded ${newest.LastModified?.toISOString() ?? "at an unknown time"}${ageHours === undefined ? "" : `, ${ageHours.toFixed(1)} h ago`})`,
       );
     }
-    output.out(`${lines.join("\n")}\n`);
-    if (report && newest) output.out(reportText(newest.Key!, report));
-    for (const warning of warnings.slice(0, HUMAN_ISSUE_LIMIT)) output.out(`warning: ${warning}\n`);
+    io.stdout(`${lines.join("\n")}\n`);
+    if (report && newest) io.stdout(reportText(newest.Key!, report));
+    for (const warning of warnings.slice(0, HUMAN_ISSUE_LIMIT)) io.stdout(`warning: ${warning}\n`);
     if (warnings.length > HUMAN_ISSUE_LIMIT) {
-      output.out(
+      io.stdout(
         `... and ${warnings.length - HUMAN_ISSUE_LIMIT} more ignored objects (--json lists them all)\n`,
       );
     }
     if (probe && !probe.writable) {
-      output.out(
+      io.stdout(
         `read-only: a test write was refused (${probe.refusedWith}): these credentials cannot write\n`,
       );
     }
-    for (const finding of findings) output.out(`FINDING: ${finding}\n`);
-    output.out(healthy ? "healthy\n" : "not healthy\n");
+    for (const finding of findings) io.stdout(`FINDING: ${finding}\n`);
+    io.stdout(healthy ? "healthy\n" : "not healthy\n");
   }
   return healthy ? ExitCode.Ok : ExitCode.Finding;
 }
 
-export const verifyCommand: CommandModule<object, VerifyOptions> = {
+export const verifyCommand = defineCommand({
   command: "verify",
   describe:
     "Check the sync works (the guide's Step 6): newest budget file present, fresh and valid",
-  builder: (yargs: Argv) =>
+  flags,
+  schema: optionsSchema,
+  help: (yargs) =>
     yargs
-      .option("bucket", { type: "string", demandOption: true, describe: "The budget bucket" })
-      .option("prefix", {
-        type: "string",
-        default: "budgets/",
-        describe: "Key prefix the sync reads (ends with /)",
-      })
-      .option("max-age-hours", {
-        type: "number",
-        default: 48,
-        describe: "The newest budget file must be younger than this",
-      })
-      .option("expect-read-only", {
-        type: "boolean",
-        default: false,
-        describe:
-          "Also prove these credentials cannot write: a test PutObject must be refused (if it succeeds, that is a finding and the test object is removed where allowed)",
-      })
-      .option("sheet", {
-        type: "string",
-        describe:
-          "XLSX: the worksheet expected; a finding unless it is the first sheet, the one SpendFlo reads (default: the first)",
-      })
-      .option("json", { type: "boolean", default: false, describe: "Print the result as JSON" })
       .example(
         "# As SpendFlo would read it\nAWS_PROFILE=spendflo-reader $0 verify \\\n  --bucket your-company-budget-exports --expect-read-only",
         "",
       )
       .epilogue(
         "Lists the prefix (every page), takes the newest budget_YYYYMMDD.csv/.xlsx (by the date in its name; the upload time breaks ties), checks its age, downloads and validates it as it streams, and warns about files the sync ignores. S3 errors are explained with the guide's troubleshooting (a wrong key fails at once; one created a minute ago may not work yet). Credentials and region come from the AWS SDK's default chain.\nExit codes: 0 healthy; 1 a finding (no budget file, stale, invalid, writable with --expect-read-only) or S3 refused; 2 bad usage or missing configuration.",
-      ) as unknown as Argv<VerifyOptions>,
-  handler: async (argv) => {
-    const options = parseOptions(optionsSchema, argv);
-    process.exitCode = await runVerify(options);
-  },
-};
+      ),
+  run: runVerify,
+});

@@ -4,7 +4,6 @@
 import { createReadStream, fstat, read } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import type { Worker } from "node:worker_threads";
 import type { CsvPart } from "../../lib/budget-file/csv.ts";
 import {
   budgetFormatFromName,
@@ -16,21 +15,10 @@ import {
   type BudgetFileReport,
   type ValidateBudgetOptions,
 } from "../../lib/budget-file/budgetFile.ts";
-import { startValidationWorker, type WorkerMessage } from "./validationWorkerClient.ts";
+import { runValidationWorker } from "./validationWorkerClient.ts";
 
 /** How many errors (and warnings) the human report prints per file. */
 export const HUMAN_ISSUE_LIMIT = 20;
-
-/** Where commands write; tests pass their own. */
-export interface Output {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-export const processOutput: Output = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
 
 /**
  * What a local file is before its bytes are checked: its format, or why it cannot be a budget
@@ -272,39 +260,22 @@ function checkRestOnWorker(
   start: number,
   options: ValidateBudgetOptions,
 ): { part: Promise<CsvPart | undefined>; stop(): Promise<void> } {
-  let worker: Worker;
-  try {
-    worker = startValidationWorker({
-      budgetSyncValidation: true,
-      fd,
-      format: "csv",
-      maxIssues: options.maxIssues,
-      rest: { start },
-    });
-  } catch {
+  const worker = runValidationWorker({
+    budgetSyncValidation: true,
+    fd,
+    format: "csv",
+    maxIssues: options.maxIssues,
+    rest: { start },
+  });
+  if (worker === undefined)
     return { part: Promise.resolve(undefined), stop: () => Promise.resolve() };
-  }
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    worker.once("exit", () => {
-      exited = true;
-      resolve();
-    }),
-  );
   const part = new Promise<CsvPart | undefined>((resolve) => {
-    worker.on("message", (message: WorkerMessage) => {
+    worker.onMessage((message) => {
       if (message.type === "part") resolve(message.part);
     });
-    worker.once("error", () => resolve(undefined));
-    void exit.then(() => resolve(undefined));
+    worker.onEnd(() => resolve(undefined));
   });
-  return {
-    part,
-    stop: async () => {
-      if (!exited) await worker.terminate();
-      await exit;
-    },
-  };
+  return { part, stop: () => worker.stop() };
 }
 
 /**

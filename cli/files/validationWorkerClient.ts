@@ -1,6 +1,8 @@
 /**
- * Starting budget-file validation on a worker thread (cli/files/validationWorker.ts is the
- * worker's entry): the messages it posts, what it is started with, and the bundle it runs.
+ * Budget-file validation on a worker thread (cli/files/validationWorker.ts is the worker's
+ * entry), for every caller (`validate`'s two-part check of a large CSV file, `upload`'s check
+ * beside the transfer): what it is started with, the messages it posts, its end and its stop, and
+ * the bundle it runs.
  */
 import { createHash } from "node:crypto";
 import {
@@ -37,13 +39,60 @@ export interface ValidationWorkerData extends Omit<ValidateBudgetOptions, "onInv
   splitMinBytes?: number;
 }
 
+/** A validation worker at work. */
+export interface ValidationWorkerRun {
+  /** Calls `listener` with each message the worker posts. */
+  onMessage(listener: (message: WorkerMessage) => void): void;
+  /** Calls `listener` once, when the worker fails (with its error) or exits (without one). */
+  onEnd(listener: (error?: Error) => void): void;
+  /** Ends the worker if it still runs; resolves once it has exited, so no longer reads the file. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a validation on a worker thread; undefined when no worker can start (the caller then
+ * checks the file in its own thread).
+ */
+export function runValidationWorker(data: ValidationWorkerData): ValidationWorkerRun | undefined {
+  let worker: Worker;
+  try {
+    worker = startValidationWorker(data);
+  } catch {
+    return undefined;
+  }
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    worker.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  return {
+    onMessage: (listener) => void worker.on("message", listener),
+    onEnd: (listener) => {
+      let ended = false;
+      const end = (error?: Error): void => {
+        if (ended) return;
+        ended = true;
+        listener(error);
+      };
+      worker.on("error", end);
+      void exit.then(() => end());
+    },
+    stop: async () => {
+      if (!exited) await worker.terminate();
+      await exit;
+    },
+  };
+}
+
 /**
  * Starts the worker. It runs the worker's code bundled into one JavaScript file (see
  * `workerBundle`): a worker that ran our TypeScript through tsx, as the bin does, would first
  * start tsx's own loader thread and wait on it for every module, about half a second of CPU.
  * Where no bundle can be had, it does just that.
  */
-export function startValidationWorker(data: ValidationWorkerData): Worker {
+function startValidationWorker(data: ValidationWorkerData): Worker {
   const bundle = workerBundle();
   if (bundle !== undefined) return new Worker(bundle, { workerData: data });
   const tsxApi = import.meta.resolve("tsx/esm/api");

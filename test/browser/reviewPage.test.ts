@@ -9,7 +9,8 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { computeReview, type ReviewCommandOptions } from "../../cli/commands/review.ts";
+import type { PlanTarget } from "../../cli/commands/plan.ts";
+import { computeReview } from "../../cli/commands/review.ts";
 import type { Review } from "../../cli/review/contract.ts";
 import { reviewHtml } from "../../cli/review/html.ts";
 import { launchChromium, type Chromium } from "../helpers/chromium.ts";
@@ -23,7 +24,7 @@ const STACKS = readdirSync(path.join(REPO, "stacks"))
   .filter((s): s is string => s !== undefined)
   .sort();
 
-const CASES: { name: string; options: ReviewCommandOptions }[] = [
+const CASES: { name: string; options: PlanTarget }[] = [
   ...STACKS.map((stack) => ({ name: stack, options: { stack } })),
   {
     name: "spendflo-writes",

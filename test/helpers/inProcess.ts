@@ -7,10 +7,11 @@
 import { main } from "../../cli/main.ts";
 import {
   computePlan,
+  planCommand,
   planExitCode,
   planJson,
   planText,
-  type PlanOptions,
+  type PlanTarget,
 } from "../../cli/commands/plan.ts";
 import type { CliResult } from "./cli.ts";
 
@@ -47,7 +48,7 @@ export async function runInProcess(args: string[]): Promise<CliResult> {
 const plans = new Map<string, ReturnType<typeof computePlan>>();
 
 /** `computePlan(options)`, once per distinct options in this test file. */
-export function planOnce(options: PlanOptions): ReturnType<typeof computePlan> {
+export function planOnce(options: PlanTarget): ReturnType<typeof computePlan> {
   const key = JSON.stringify(options, Object.keys(options).sort());
   let plan = plans.get(key);
   if (!plan) {
@@ -59,7 +60,7 @@ export function planOnce(options: PlanOptions): ReturnType<typeof computePlan> {
   return plan;
 }
 
-const PLAN_FLAGS: Record<string, keyof PlanOptions> = {
+const PLAN_FLAGS: Record<string, keyof PlanTarget> = {
   "--stack": "stack",
   "--config": "config",
   "--program": "program",
@@ -75,7 +76,7 @@ const PLAN_FLAGS: Record<string, keyof PlanOptions> = {
  */
 export async function runPlanInProcess(args: string[]): Promise<CliResult> {
   const [command, ...rest] = args;
-  const options: PlanOptions = {};
+  const options: PlanTarget = {};
   let json = false;
   let plain = command === "plan";
   for (let i = 0; plain && i < rest.length; i++) {
@@ -88,6 +89,7 @@ export async function runPlanInProcess(args: string[]): Promise<CliResult> {
   if (!plain) return runInProcess(args);
   let plan;
   try {
+    planCommand.parse({ ...options });
     ({ plan } = await planOnce(options));
   } catch {
     return runInProcess(args);

@@ -7,12 +7,12 @@
 import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { planJson, type PlanOptions } from "../../cli/commands/plan.ts";
+import { planJson, type PlanTarget } from "../../cli/commands/plan.ts";
 import { REPO } from "./cli.ts";
 import { planOnce } from "./inProcess.ts";
 
 /** The JSON of `plan --json` for these options (secrets masked, as printed). */
-export async function planInProcess(options: PlanOptions): Promise<ReturnType<typeof planJson>> {
+export async function planInProcess(options: PlanTarget): Promise<ReturnType<typeof planJson>> {
   const { plan } = await planOnce(options);
   // Through JSON, as a reader of `plan --json` gets it.
   return JSON.parse(JSON.stringify(planJson(plan))) as ReturnType<typeof planJson>;

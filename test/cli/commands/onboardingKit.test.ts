@@ -52,8 +52,9 @@ async function kit(options: Partial<OnboardingKitOptions>, outputs: unknown = ho
       },
       {
         readStdin: async () => (typeof outputs === "string" ? outputs : JSON.stringify(outputs)),
-        stdout: (t) => (stdout += t),
-        stderr: (t) => (stderr += t),
+        stdout: (t) => void (stdout += t),
+        stderr: (t) => void (stderr += t),
+        stderrIsTerminal: false,
       },
     );
   } catch (e) {

@@ -5,11 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CliError, ExitCode, UsageError } from "../../../cli/errors.ts";
-import {
-  parseRegisterOptions,
-  runRegister,
-  type RegisterDeps,
-} from "../../../cli/commands/register.ts";
+import type { CommandIo } from "../../../cli/io.ts";
+import { registerCommand, runRegister, type RegisterDeps } from "../../../cli/commands/register.ts";
 import { hostedCustomerBlock } from "../../helpers/hostedOutputs.ts";
 
 // Secrets with no substring in common with anything else the tests print.
@@ -175,17 +172,20 @@ async function register(
   const { fetch: fetchOverride, ...rest } = deps;
   const result: Run = { code: undefined, stdout: "", stderr: "", delays, all: "" };
   try {
-    const options = parseRegisterOptions({
+    const options = registerCommand.parse({
       "api-url": baseUrl,
       "customer-id": "acme-corp",
       "stack-outputs": "-",
       ...flags,
     });
-    result.code = await runRegister(options, {
-      env: { SPENDFLO_API_KEY: API_KEY },
+    const io: CommandIo = {
       readStdin: async () => (typeof outputs === "string" ? outputs : JSON.stringify(outputs)),
       stdout: (text) => void (stdout += text),
       stderr: (text) => void (stderr += text),
+      stderrIsTerminal: false,
+    };
+    result.code = await runRegister(options, io, {
+      env: { SPENDFLO_API_KEY: API_KEY },
       http: {
         fetch: fetchOverride ?? ((...args) => fetch(...args)),
         sleep: async (ms) => {

@@ -5,7 +5,7 @@ import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "../../../cli/errors.ts";
 import {
-  parseTestConnectionOptions,
+  testConnectionCommand,
   runTestConnection,
   type TestConnectionDeps,
 } from "../../../cli/commands/testConnection.ts";
@@ -118,12 +118,15 @@ async function testConnection(
   const run: Run = { code: -1, stdout: "", stderr: "" };
   try {
     run.code = await runTestConnection(
-      parseTestConnectionOptions({ ...(outputs ? { "stack-outputs": "-" } : {}), ...flags }),
+      testConnectionCommand.parse({ ...(outputs ? { "stack-outputs": "-" } : {}), ...flags }),
       {
-        env: { ...env, AWS_REGION: "us-east-1" },
         readStdin: async () => JSON.stringify(outputs),
         stdout: (t) => void (stdout += t),
         stderr: (t) => void (stderr += t),
+        stderrIsTerminal: false,
+      },
+      {
+        env: { ...env, AWS_REGION: "us-east-1" },
         // The default chain of these tests is s3rver's own key.
         s3: (region, credentials) => makeS3Client(region, credentials ?? S3RVER_KEYS, env),
         ...deps,

@@ -2,10 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { mockClient } from "aws-sdk-client-mock";
 import { describe, expect, it } from "vitest";
 import { CliError } from "../../../cli/errors.ts";
-import {
-  parseTestConnectionOptions,
-  runTestConnection,
-} from "../../../cli/commands/testConnection.ts";
+import { testConnectionCommand, runTestConnection } from "../../../cli/commands/testConnection.ts";
 import { explainS3Error } from "../../../cli/aws/testConnectionS3.ts";
 
 // What S3 answers that s3rver cannot produce (wrong region, signature mismatch, access denied),
@@ -105,13 +102,18 @@ describe("test-connection reads the newest file, not only the listing", () => {
     mock.on(GetObjectCommand).rejects(s3Error("AccessDenied", 403));
     let stdout = "";
     const code = await runTestConnection(
-      parseTestConnectionOptions({ bucket: "acme-budget-exports", prefix: "budgets/", json: true }),
+      testConnectionCommand.parse({
+        bucket: "acme-budget-exports",
+        prefix: "budgets/",
+        json: true,
+      }),
       {
-        env: { AWS_REGION: "us-east-1" },
+        readStdin: async () => "",
         stdout: (t) => void (stdout += t),
         stderr: () => {},
-        s3: () => s3,
+        stderrIsTerminal: false,
       },
+      { env: { AWS_REGION: "us-east-1" }, s3: () => s3 },
     );
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
@@ -147,11 +149,14 @@ describe("test-connection reads the newest file, not only the listing", () => {
         prefix: "budgets/",
       },
     };
-    const run = runTestConnection(parseTestConnectionOptions({ "stack-outputs": "-" }), {
-      env: {},
+    const io = {
       readStdin: async () => JSON.stringify(outputs),
       stdout: () => {},
       stderr: () => {},
+      stderrIsTerminal: false,
+    };
+    const run = runTestConnection(testConnectionCommand.parse({ "stack-outputs": "-" }), io, {
+      env: {},
       s3: (_region, credentials) => {
         throw new TypeError(`cannot build a client for ${JSON.stringify(credentials)}`);
       },

@@ -12,10 +12,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { CliError, ExitCode } from "../../../cli/errors.ts";
 import { judge, s3WriteActions } from "../../../cli/aws/permissionCheck.ts";
-import {
-  parseTestConnectionOptions,
-  runTestConnection,
-} from "../../../cli/commands/testConnection.ts";
+import { testConnectionCommand, runTestConnection } from "../../../cli/commands/testConnection.ts";
+import { bufferIo } from "../../helpers/io.ts";
 
 // IAM has no local server: the simulator is mocked, with a toy evaluator that allows the
 // actions a scenario grants, and the requests it receives are asserted.
@@ -167,12 +165,15 @@ async function check(outputs: unknown, flags: Record<string, unknown> = {}) {
   let error: Error | undefined;
   try {
     code = await runTestConnection(
-      parseTestConnectionOptions({ "stack-outputs": "-", "check-permissions": true, ...flags }),
+      testConnectionCommand.parse({ "stack-outputs": "-", "check-permissions": true, ...flags }),
       {
-        env: {},
         readStdin: async () => JSON.stringify(outputs),
         stdout: (t) => void (stdout += t),
         stderr: (t) => void (stderr += t),
+        stderrIsTerminal: false,
+      },
+      {
+        env: {},
         s3: () => s3,
         sts: () => sts,
         iam: () => iam,
@@ -364,9 +365,11 @@ describe("--check-permissions", () => {
 
   it("needs stack outputs to know whom to simulate", async () => {
     await expect(
-      runTestConnection(parseTestConnectionOptions({ bucket: BUCKET, "check-permissions": true }), {
-        env: {},
-      }),
+      runTestConnection(
+        testConnectionCommand.parse({ bucket: BUCKET, "check-permissions": true }),
+        bufferIo(),
+        { env: {} },
+      ),
     ).rejects.toThrow("--check-permissions needs --stack-outputs");
   });
 });

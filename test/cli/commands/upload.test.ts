@@ -9,7 +9,8 @@ import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError, ExitCode, UsageError } from "../../../cli/errors.ts";
 import { S3CommandError } from "../../../cli/aws/s3Errors.ts";
-import { runUpload, type UploadDeps, type UploadOptions } from "../../../cli/commands/upload.ts";
+import { runUpload, uploadCommand, type UploadDeps } from "../../../cli/commands/upload.ts";
+import { bufferIo } from "../../helpers/io.ts";
 import { createS3Client } from "../../../cli/aws/s3Client.ts";
 import {
   S3RVER_ACCESS_KEY_ID,
@@ -42,17 +43,16 @@ async function file(name: string, content: string | Buffer): Promise<string> {
 }
 
 async function upload(
-  options: UploadOptions,
-  deps: UploadDeps = {},
+  options: Record<string, unknown>,
+  deps: Partial<UploadDeps> = {},
 ): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runUpload(
-    options,
-    { out: (t) => (out += t), err: (t) => (err += t) },
-    { client: s3rverClient(s3), progress: false, ...deps },
-  );
-  return { code, out, err };
+  const io = bufferIo();
+  const code = await runUpload(uploadCommand.parse(options), io, {
+    client: s3rverClient(s3),
+    progress: false,
+    ...deps,
+  });
+  return { code, out: io.out, err: io.err };
 }
 
 async function keys(client: S3Client, prefix: string): Promise<string[]> {
@@ -501,15 +501,16 @@ describe("secrets", () => {
   it("never show in output or errors, even when S3 refuses the key", async () => {
     const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
     const path = await file("secret.csv", GOOD);
-    let out = "";
+    const io = bufferIo();
     const client = s3rverClient(s3, {
       credentials: { accessKeyId: "AKIAEXAMPLEEXAMPLE00", secretAccessKey: secret },
     });
     const error = await runUpload(
-      { file: path, bucket: BUCKET, prefix: "s/" },
-      { out: (t) => (out += t), err: (t) => (out += t) },
+      uploadCommand.parse({ file: path, bucket: BUCKET, prefix: "s/" }),
+      io,
       { client, progress: false },
     ).catch((e: unknown) => e);
+    const out = io.all;
     expect(error).toBeInstanceOf(S3CommandError);
     const shown = `${out}\n${(error as Error).message}`;
     expect(shown).toContain("AWS does not know this Access Key ID");

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runValidate, type ValidateOptions } from "../../../cli/commands/validate.ts";
+import { runValidate, validateCommand } from "../../../cli/commands/validate.ts";
+import { bufferIo } from "../../helpers/io.ts";
 
 let dir: string;
 
@@ -19,10 +20,10 @@ async function file(name: string, content: string | Buffer): Promise<string> {
   return path;
 }
 
-async function validate(options: ValidateOptions): Promise<{ code: number; out: string }> {
-  let out = "";
-  const code = await runValidate(options, { out: (t) => (out += t), err: (t) => (out += t) });
-  return { code, out };
+async function validate(options: Record<string, unknown>): Promise<{ code: number; out: string }> {
+  const io = bufferIo();
+  const code = await runValidate(validateCommand.parse(options), io);
+  return { code, out: io.all };
 }
 
 const GOOD =

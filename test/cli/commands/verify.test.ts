@@ -6,9 +6,10 @@ import { S3CommandError } from "../../../cli/aws/s3Errors.ts";
 import {
   ignoredReason,
   runVerify,
+  verifyCommand,
   type VerifyDeps,
-  type VerifyOptions,
 } from "../../../cli/commands/verify.ts";
+import { bufferIo } from "../../helpers/io.ts";
 import { s3Refusal, s3rverClient, startS3rver, type RunningS3rver } from "../../helpers/s3rver.ts";
 
 const BUCKET = "budget-exports";
@@ -31,16 +32,15 @@ async function put(key: string, body: string | Buffer): Promise<void> {
 }
 
 async function verify(
-  options: Omit<VerifyOptions, "bucket"> & { bucket?: string },
-  deps: VerifyDeps = {},
+  options: Record<string, unknown>,
+  deps: Partial<VerifyDeps> = {},
 ): Promise<{ code: number; out: string }> {
-  let out = "";
-  const code = await runVerify(
-    { bucket: BUCKET, ...options },
-    { out: (t) => (out += t), err: (t) => (out += t) },
-    { client, ...deps },
-  );
-  return { code, out };
+  const io = bufferIo();
+  const code = await runVerify(verifyCommand.parse({ bucket: BUCKET, ...options }), io, {
+    client,
+    ...deps,
+  });
+  return { code, out: io.all };
 }
 
 describe("budget-sync verify", () => {
