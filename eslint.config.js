@@ -13,6 +13,12 @@ const LAYERS = [
   { files: ["components/**/*.ts"], forbidden: ["stacks", "policies", "cli"] },
   { files: ["stacks/**/*.ts"], forbidden: ["policies", "cli"] },
   { files: ["policies/**/*.ts"], forbidden: ["components", "stacks", "cli"] },
+  // Inside the command line, the commands are the top: the engines under them never import one.
+  {
+    files: ["cli/{plan,files,aws,http,review}/**/*.ts"],
+    forbidden: ["commands"],
+    name: "cli/plan, files, aws, http and review",
+  },
 ];
 
 export default tseslint.config(
@@ -35,7 +41,7 @@ export default tseslint.config(
     },
     rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
   },
-  ...LAYERS.map(({ files, forbidden }) => ({
+  ...LAYERS.map(({ files, forbidden, name = `${files[0].split("/")[0]}/` }) => ({
     files,
     rules: {
       "no-restricted-imports": [
@@ -43,7 +49,7 @@ export default tseslint.config(
         {
           patterns: forbidden.map((layer) => ({
             group: [`**/${layer}/*`, `**/${layer}/**`],
-            message: `${files[0].split("/")[0]}/ may not import ${layer}/: our layers import one way (cli -> stacks -> components -> lib, policies -> lib, cli -> policies)`,
+            message: `${name} may not import ${layer}/: our layers import one way (cli/commands -> cli/<engines> -> stacks -> components -> lib, policies -> lib, cli -> policies)`,
           })),
         },
       ],

@@ -69,7 +69,7 @@ export async function runPlanBench(stacks?: string[]): Promise<void> {
  * Wall time, and this process's CPU time (worker threads included), per stack.
  */
 async function runInProcessBench(stacks: string[], runs: number): Promise<void> {
-  const { computePlan } = await import("../cli/commands/plan.ts");
+  const { computePlan } = await import("../cli/plan/computePlan.ts");
   const measure = async (stack: string) => {
     const cpu = process.cpuUsage();
     const t0 = performance.now();

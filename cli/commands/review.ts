@@ -18,7 +18,7 @@ import {
   computePlan,
   planExitCode,
   type PlanTarget,
-} from "./plan.ts";
+} from "../plan/computePlan.ts";
 import type { Review } from "../review/contract.ts";
 import { diffReviews, readReviewFile, type ReviewDiff } from "../review/diff.ts";
 import { reviewHtml } from "../review/html.ts";

@@ -32,7 +32,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PACK_NAME } from "../../policies/all.ts";
-import { DEFAULT_ACCOUNT_ID, withStackAccounts } from "../commands/plan.ts";
+import { DEFAULT_ACCOUNT_ID, withStackAccounts } from "./computePlan.ts";
 import { loadProject, OUR_PROJECT_DIR, readStackConfig, stackConfigPath } from "./stackFiles.ts";
 import {
   compareVerdicts,

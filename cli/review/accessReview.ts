@@ -49,7 +49,7 @@ import { isReadOnlyManagedPolicy } from "../../policies/support/common.ts";
 import { resolvePolicyConfig } from "../../policies/support/offline.ts";
 import { policies as packPolicies } from "../../policies/all.ts";
 import { spendfloView } from "../../policies/support/spendfloGrants.ts";
-import type { Plan } from "../commands/plan.ts";
+import type { Plan } from "../plan/computePlan.ts";
 import type { OfflineRunResult } from "../plan/offlineEngine.ts";
 import { SECRET_MASK, maskValues } from "../plan/render.ts";
 import {

@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PlanTarget } from "../../cli/commands/plan.ts";
+import type { PlanTarget } from "../../cli/plan/computePlan.ts";
 import { computeReview } from "../../cli/commands/review.ts";
 import type { Review } from "../../cli/review/contract.ts";
 import { reviewHtml } from "../../cli/review/html.ts";

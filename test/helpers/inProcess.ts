@@ -5,14 +5,8 @@
  * process; `planOnce` plans each distinct set of options once per test file.
  */
 import { main } from "../../cli/main.ts";
-import {
-  computePlan,
-  planCommand,
-  planExitCode,
-  planJson,
-  planText,
-  type PlanTarget,
-} from "../../cli/commands/plan.ts";
+import { planCommand, planJson, planText } from "../../cli/commands/plan.ts";
+import { computePlan, planExitCode, type PlanTarget } from "../../cli/plan/computePlan.ts";
 import type { CliResult } from "./cli.ts";
 
 /** `budget-sync ARGS`, in process: exit code, stdout and stderr as the bin would print them. */

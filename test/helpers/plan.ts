@@ -7,7 +7,8 @@
 import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { planJson, type PlanTarget } from "../../cli/commands/plan.ts";
+import { planJson } from "../../cli/commands/plan.ts";
+import type { PlanTarget } from "../../cli/plan/computePlan.ts";
 import { REPO } from "./cli.ts";
 import { planOnce } from "./inProcess.ts";
 

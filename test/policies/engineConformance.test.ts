@@ -19,7 +19,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { policies } from "../../policies/all.ts";
 import { newDeployment } from "../../policies/support/programInputs.ts";
 import { maskValues } from "../../cli/plan/render.ts";
-import { computePlan, type Plan, type PlanStage } from "../../cli/commands/plan.ts";
+import { computePlan, type Plan, type PlanStage } from "../../cli/plan/computePlan.ts";
 import {
   analyze,
   analyzeStack,

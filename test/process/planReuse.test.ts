@@ -9,7 +9,8 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO, runCli } from "../helpers/cli.ts";
-import { computePlan, planJson } from "../../cli/commands/plan.ts";
+import { planJson } from "../../cli/commands/plan.ts";
+import { computePlan } from "../../cli/plan/computePlan.ts";
 
 const STACKS = readdirSync(path.join(REPO, "stacks"))
   .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])

@@ -10,7 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runOffline, type OfflineRunOptions } from "../../../cli/plan/offlineEngine.ts";
 import { OUR_PROGRAM } from "../../../cli/plan/offlinePass.ts";
-import { DEFAULT_ACCOUNT_ID } from "../../../cli/commands/plan.ts";
+import { DEFAULT_ACCOUNT_ID } from "../../../cli/plan/computePlan.ts";
 import { loadProject, readStackConfig, stackConfigPath } from "../../../cli/plan/stackFiles.ts";
 import { REPO } from "../../helpers/cli.ts";
 

@@ -14,7 +14,8 @@ import {
 } from "../../../lib/spendflo/stackOutputs.ts";
 import { keyPairSourceConfigSchema } from "../../../lib/spendflo/syncConfig.ts";
 import { UsageError } from "../../../cli/errors.ts";
-import { computePlan, planJson } from "../../../cli/commands/plan.ts";
+import { planJson } from "../../../cli/commands/plan.ts";
+import { computePlan } from "../../../cli/plan/computePlan.ts";
 import { selectStackOutputs } from "../../../cli/stackOutputsInput.ts";
 import { REPO } from "../../helpers/cli.ts";
 
