@@ -256,18 +256,34 @@ function exporterRuns(
   }
 }
 
-/** The estimated monthly cost of the resources of a plan. */
-export function estimateMonthlyCost(resources: readonly PlannedResource[]): CostEstimate {
-  const items: CostItem[] = [];
-  const ofType = (type: string) => resources.filter((r) => r.type === type);
-  const add = (item: string, lines: CostLine[], assumption: string) =>
-    items.push({
-      item,
-      usdPerMonth: round(lines.reduce((sum, l) => sum + l.usd, 0)),
-      lines,
-      assumption,
-    });
+/** What every item of the estimate reads: the plan's resources and the workload they serve. */
+interface CostContext {
+  ofType: (type: string) => PlannedResource[];
+  /** One budget feed per hosted customer; a customer's own bucket, one. */
+  feeds: number;
+  uploadsPerFeed: number;
+  uploadDaysPerFeed: number;
+  pollsPerFeed: number;
+  /** Where the upload count comes from, in words. */
+  uploadSource: string;
+  /** ` for each of N customers`, or nothing for one feed. */
+  perCustomer: string;
+  puts: number;
+  polls: number;
+  /** S3 data events CloudTrail records: each upload, and each poll's LIST and GET. */
+  dataEvents: number;
+  /** The exporter's runs a month, and where that count comes from. */
+  runs: number;
+  runsSource: string;
+}
 
+/** One item of the estimate, its total summed from its lines. */
+function costItem(item: string, lines: CostLine[], assumption: string): CostItem {
+  return { item, usdPerMonth: round(lines.reduce((sum, l) => sum + l.usd, 0)), lines, assumption };
+}
+
+function costContext(resources: readonly PlannedResource[]): CostContext {
+  const ofType = (type: string) => resources.filter((r) => r.type === type);
   const hostedCustomers = ofType("aws:iam/user:User").filter((u) => {
     const tags = inputsOf(u).tags as Record<string, unknown> | undefined;
     return typeof tags?.[CUSTOMER_TAG] === "string";
@@ -278,80 +294,109 @@ export function estimateMonthlyCost(resources: readonly PlannedResource[]): Cost
   const uploadsPerFeed = exporter?.runsPerMonth ?? WORKLOAD.uploadsPerDay * DAYS_PER_MONTH;
   const uploadDaysPerFeed = exporter?.runDaysPerMonth ?? Math.min(uploadsPerFeed, DAYS_PER_MONTH);
   const pollsPerFeed = WORKLOAD.pollsPerDay * DAYS_PER_MONTH;
-  const uploadSource = exporter
-    ? `the exporter's schedule ${exporter.expression}: ${count(exporter.runsPerMonth)} runs a month, each uploading one file`
-    : "one upload a day";
-  const perCustomer = feeds > 1 ? ` for each of ${feeds} customers` : "";
-
   const puts = feeds * uploadsPerFeed;
   const polls = feeds * pollsPerFeed;
-  // CloudTrail records each upload and each poll's GET, and its LIST (counted as recorded: the
-  // trail's selector covers the prefix the LIST names).
-  const dataEvents = puts + 2 * polls;
+  return {
+    ofType,
+    feeds,
+    uploadsPerFeed,
+    uploadDaysPerFeed,
+    pollsPerFeed,
+    uploadSource: exporter
+      ? `the exporter's schedule ${exporter.expression}: ${count(exporter.runsPerMonth)} runs a month, each uploading one file`
+      : "one upload a day",
+    perCustomer: feeds > 1 ? ` for each of ${feeds} customers` : "",
+    puts,
+    polls,
+    // CloudTrail records each upload and each poll's GET, and its LIST (counted as recorded: the
+    // trail's selector covers the prefix the LIST names).
+    dataEvents: puts + 2 * polls,
+    runs: exporter?.runsPerMonth ?? WORKLOAD.uploadsPerDay * DAYS_PER_MONTH,
+    runsSource: exporter ? `the schedule ${exporter.expression}` : "one run a day",
+  };
+}
 
-  const trails = ofType("aws:cloudtrail/trail:Trail");
-  const trailBuckets = new Set(trails.map((t) => String(inputsOf(t).s3BucketName)));
-  const buckets = [...ofType("aws:s3/bucket:Bucket"), ...ofType("aws:s3/bucketV2:BucketV2")];
-  const lifecycles = ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+/** Each bucket: an audit log bucket its trail writes to, or a budget bucket. */
+function bucketItems(c: CostContext): CostItem[] {
+  const items: CostItem[] = [];
+  const trailBuckets = new Set(
+    c.ofType("aws:cloudtrail/trail:Trail").map((t) => String(inputsOf(t).s3BucketName)),
+  );
+  const buckets = [...c.ofType("aws:s3/bucket:Bucket"), ...c.ofType("aws:s3/bucketV2:BucketV2")];
+  const lifecycles = c.ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
   const lifecycleOf = (bucket: PlannedResource) =>
     lifecycles.find((l) => inputsOf(l).bucket === bucket.id || inputsOf(l).bucket === bucket.name);
-
   for (const bucket of buckets) {
     const name = String(inputsOf(bucket).bucket ?? bucket.id ?? bucket.name);
     const kept = retention(lifecycleOf(bucket));
-    if (trailBuckets.has(name)) {
-      const files = WORKLOAD.trailFilesPerDay * DAYS_PER_MONTH;
-      const keptDays = Math.min(kept.current, 3650);
-      const gbMonths =
-        ((dataEvents * WORKLOAD.dataEventKb) / 1024 ** 2) * (keptDays / DAYS_PER_MONTH);
-      add(
-        `S3 audit log bucket ${name}`,
-        [
-          costLine("PUT requests (CloudTrail's log and digest files)", files, "s3PutCopyPostList"),
-          costLine("GB-months of logs stored", gbMonths, "s3StorageGbMonth"),
-        ],
-        `CloudTrail delivers about ${WORKLOAD.trailFilesPerDay} log and digest files a day; ${count(dataEvents)} data events a month of ~${WORKLOAD.dataEventKb} KB each, kept ${keptDays} days`,
-      );
-      continue;
-    }
-    // Each upload day makes a file that is current for `current` days, then noncurrent for
-    // `noncurrent` days; each further upload the same day replaces it, and the replaced version
-    // is noncurrent for `noncurrent` days. Stored objects = rate of each x its lifetime.
-    const replaced = Math.max(0, uploadsPerFeed - uploadDaysPerFeed);
-    const objects =
-      (feeds *
-        (uploadDaysPerFeed * (kept.current + kept.noncurrent) + replaced * kept.noncurrent)) /
-      DAYS_PER_MONTH;
-    const gbMonths = (objects * WORKLOAD.fileMb) / 1024;
-    add(
-      `S3 budget bucket ${name}`,
-      [
-        costLine(
-          "GB-months of budget files (current and noncurrent versions)",
-          gbMonths,
-          "s3StorageGbMonth",
-        ),
-        costLine("PUT requests (uploads)", puts, "s3PutCopyPostList"),
-        costLine("LIST requests (SpendFlo's polls)", polls, "s3PutCopyPostList"),
-        costLine("GET requests (SpendFlo's polls)", polls, "s3GetHead"),
-        costLine(
-          "lifecycle expirations and noncurrent deletions",
-          feeds * (uploadDaysPerFeed + uploadsPerFeed),
-          "s3DeleteAndExpiry",
-        ),
-      ],
-      `${uploadSource}${perCustomer}, ~${WORKLOAD.fileMb} MB each, kept ${kept.current} days then ${kept.noncurrent} as a noncurrent version (${count(objects)} objects stored on average${replaced > 0 ? `, ${count(feeds * replaced)} of each month's uploads replacing the day's file` : ""}); SpendFlo polls every 4 hours (${count(pollsPerFeed)} a month${perCustomer}): a LIST and a GET each`,
+    items.push(
+      trailBuckets.has(name)
+        ? auditLogBucketItem(c, name, kept.current)
+        : budgetBucketItem(c, name, kept),
     );
   }
+  return items;
+}
 
-  const runs = exporter?.runsPerMonth ?? WORKLOAD.uploadsPerDay * DAYS_PER_MONTH;
-  const runsSource = exporter ? `the schedule ${exporter.expression}` : "one run a day";
-  for (const fn of ofType("aws:lambda/function:Function")) {
+function auditLogBucketItem(c: CostContext, name: string, keptCurrent: number): CostItem {
+  const files = WORKLOAD.trailFilesPerDay * DAYS_PER_MONTH;
+  const keptDays = Math.min(keptCurrent, 3650);
+  const gbMonths =
+    ((c.dataEvents * WORKLOAD.dataEventKb) / 1024 ** 2) * (keptDays / DAYS_PER_MONTH);
+  return costItem(
+    `S3 audit log bucket ${name}`,
+    [
+      costLine("PUT requests (CloudTrail's log and digest files)", files, "s3PutCopyPostList"),
+      costLine("GB-months of logs stored", gbMonths, "s3StorageGbMonth"),
+    ],
+    `CloudTrail delivers about ${WORKLOAD.trailFilesPerDay} log and digest files a day; ${count(c.dataEvents)} data events a month of ~${WORKLOAD.dataEventKb} KB each, kept ${keptDays} days`,
+  );
+}
+
+function budgetBucketItem(
+  c: CostContext,
+  name: string,
+  kept: { current: number; noncurrent: number },
+): CostItem {
+  const { feeds, uploadsPerFeed, uploadDaysPerFeed, puts, polls, perCustomer } = c;
+  // Each upload day makes a file that is current for `current` days, then noncurrent for
+  // `noncurrent` days; each further upload the same day replaces it, and the replaced version
+  // is noncurrent for `noncurrent` days. Stored objects = rate of each x its lifetime.
+  const replaced = Math.max(0, uploadsPerFeed - uploadDaysPerFeed);
+  const objects =
+    (feeds * (uploadDaysPerFeed * (kept.current + kept.noncurrent) + replaced * kept.noncurrent)) /
+    DAYS_PER_MONTH;
+  const gbMonths = (objects * WORKLOAD.fileMb) / 1024;
+  return costItem(
+    `S3 budget bucket ${name}`,
+    [
+      costLine(
+        "GB-months of budget files (current and noncurrent versions)",
+        gbMonths,
+        "s3StorageGbMonth",
+      ),
+      costLine("PUT requests (uploads)", puts, "s3PutCopyPostList"),
+      costLine("LIST requests (SpendFlo's polls)", polls, "s3PutCopyPostList"),
+      costLine("GET requests (SpendFlo's polls)", polls, "s3GetHead"),
+      costLine(
+        "lifecycle expirations and noncurrent deletions",
+        feeds * (uploadDaysPerFeed + uploadsPerFeed),
+        "s3DeleteAndExpiry",
+      ),
+    ],
+    `${c.uploadSource}${perCustomer}, ~${WORKLOAD.fileMb} MB each, kept ${kept.current} days then ${kept.noncurrent} as a noncurrent version (${count(objects)} objects stored on average${replaced > 0 ? `, ${count(feeds * replaced)} of each month's uploads replacing the day's file` : ""}); SpendFlo polls every 4 hours (${count(c.pollsPerFeed)} a month${perCustomer}): a LIST and a GET each`,
+  );
+}
+
+/** The exporter's function and its log group. */
+function exporterItems(c: CostContext): CostItem[] {
+  const { runs, runsSource } = c;
+  const functions = c.ofType("aws:lambda/function:Function").map((fn) => {
     const i = inputsOf(fn);
     const memoryMb = Number(i.memorySize ?? 128);
     const arm = Array.isArray(i.architectures) && i.architectures.includes("arm64");
     const gbSeconds = runs * WORKLOAD.exporterSeconds * (memoryMb / 1024);
-    add(
+    return costItem(
       `Lambda ${String(i.name ?? fn.name)}`,
       [
         costLine("requests", runs, "lambdaRequests"),
@@ -363,13 +408,12 @@ export function estimateMonthlyCost(resources: readonly PlannedResource[]): Cost
       ],
       `${count(runs)} runs a month from ${runsSource}, ~${WORKLOAD.exporterSeconds} s each at ${memoryMb} MB; the free tier (400,000 GB-s and 1 million requests a month) usually covers it`,
     );
-  }
-
-  for (const group of ofType("aws:cloudwatch/logGroup:LogGroup")) {
+  });
+  const logs = c.ofType("aws:cloudwatch/logGroup:LogGroup").map((group) => {
     const i = inputsOf(group);
     const retentionDays = Number(i.retentionInDays ?? 0) || 3650;
     const gb = (runs * WORKLOAD.exporterLogKb) / 1024 ** 2;
-    add(
+    return costItem(
       `CloudWatch Logs ${String(i.name ?? group.name)}`,
       [
         costLine("GB of logs ingested", gb, "logsIngestGb"),
@@ -381,120 +425,164 @@ export function estimateMonthlyCost(resources: readonly PlannedResource[]): Cost
       ],
       `~${WORKLOAD.exporterLogKb} KB of logs a run, ${count(runs)} runs a month from ${runsSource}, kept ${retentionDays} days`,
     );
-  }
+  });
+  return [...functions, ...logs];
+}
 
-  const alarms = ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+/** Alarms, and the trails' data events. */
+function monitoringItems(c: CostContext): CostItem[] {
+  const items: CostItem[] = [];
+  const alarms = c.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
   if (alarms.length) {
-    add(
-      `CloudWatch alarms (${alarms.length})`,
-      [costLine("alarm-months", alarms.length, "alarmMonth")],
-      "standard resolution; the free tier's 10 alarms are shared by the whole account",
+    items.push(
+      costItem(
+        `CloudWatch alarms (${alarms.length})`,
+        [costLine("alarm-months", alarms.length, "alarmMonth")],
+        "standard resolution; the free tier's 10 alarms are shared by the whole account",
+      ),
     );
   }
-
-  for (const trail of trails) {
+  for (const trail of c.ofType("aws:cloudtrail/trail:Trail")) {
     const i = inputsOf(trail);
     const selectors = JSON.stringify(i.advancedEventSelectors ?? i.eventSelectors ?? []);
     const management =
       !i.advancedEventSelectors ||
       /"Management"/.test(selectors) ||
       /"includeManagementEvents":true/.test(selectors);
-    add(
-      `CloudTrail data events (${String(i.name ?? trail.name)})`,
-      [costLine("S3 data events", dataEvents, "cloudTrailDataEvents")],
-      `each upload (${count(puts)}) and each poll's LIST and GET (2 x ${count(polls)})${perCustomer ? `, for all ${feeds} customers` : ""}${management ? "; this trail also records management events: free for the account's first trail, $2.00 per 100,000 for any other" : "; no management events (this trail records the budget prefix only)"}`,
+    items.push(
+      costItem(
+        `CloudTrail data events (${String(i.name ?? trail.name)})`,
+        [costLine("S3 data events", c.dataEvents, "cloudTrailDataEvents")],
+        `each upload (${count(c.puts)}) and each poll's LIST and GET (2 x ${count(c.polls)})${c.perCustomer ? `, for all ${c.feeds} customers` : ""}${management ? "; this trail also records management events: free for the account's first trail, $2.00 per 100,000 for any other" : "; no management events (this trail records the budget prefix only)"}`,
+      ),
     );
   }
+  return items;
+}
 
-  const notifications = ofType("aws:s3/bucketNotification:BucketNotification").filter(
-    (n) => inputsOf(n).eventbridge === true,
-  );
+/** S3 events to EventBridge, request metrics, and the exporter's schedule. */
+function eventItems(c: CostContext): CostItem[] {
+  const items: CostItem[] = [];
+  const notifications = c
+    .ofType("aws:s3/bucketNotification:BucketNotification")
+    .filter((n) => inputsOf(n).eventbridge === true);
   if (notifications.length) {
-    add(
-      "S3 events to EventBridge",
-      [costLine('"Object Created" events', puts, "free")],
-      "events from AWS services on the default bus, and rules matching them, are not charged",
+    items.push(
+      costItem(
+        "S3 events to EventBridge",
+        [costLine('"Object Created" events', c.puts, "free")],
+        "events from AWS services on the default bus, and rules matching them, are not charged",
+      ),
     );
   }
-
-  const metrics = ofType("aws:s3/bucketMetric:BucketMetric");
+  const metrics = c.ofType("aws:s3/bucketMetric:BucketMetric");
   if (metrics.length) {
-    add(
-      `S3 request metrics (${metrics.length} filter${metrics.length > 1 ? "s" : ""})`,
-      [
-        costLine(
-          "metric-months (16 request metrics a filter)",
-          metrics.length * 16,
-          "customMetricMonth",
-        ),
-      ],
-      "each filter publishes 16 request metrics, billed as CloudWatch custom metrics",
+    items.push(
+      costItem(
+        `S3 request metrics (${metrics.length} filter${metrics.length > 1 ? "s" : ""})`,
+        [
+          costLine(
+            "metric-months (16 request metrics a filter)",
+            metrics.length * 16,
+            "customMetricMonth",
+          ),
+        ],
+        "each filter publishes 16 request metrics, billed as CloudWatch custom metrics",
+      ),
     );
   }
-
-  const schedules = ofType("aws:scheduler/schedule:Schedule");
-  const scheduleRules = ofType("aws:cloudwatch/eventRule:EventRule").filter(
-    (r) => inputsOf(r).scheduleExpression,
-  );
+  const schedules = c.ofType("aws:scheduler/schedule:Schedule");
+  const scheduleRules = c
+    .ofType("aws:cloudwatch/eventRule:EventRule")
+    .filter((r) => inputsOf(r).scheduleExpression);
   if (schedules.length) {
-    add(
-      "EventBridge Scheduler",
-      [costLine("invocations", schedules.length * runs, "schedulerInvocations")],
-      `${count(runs)} runs a month from ${runsSource}; the first 14 million invocations a month are free`,
+    items.push(
+      costItem(
+        "EventBridge Scheduler",
+        [costLine("invocations", schedules.length * c.runs, "schedulerInvocations")],
+        `${count(c.runs)} runs a month from ${c.runsSource}; the first 14 million invocations a month are free`,
+      ),
     );
   } else if (scheduleRules.length) {
-    add(
-      "EventBridge scheduled rule",
-      [costLine("invocations", scheduleRules.length * runs, "free")],
-      "scheduled rules are not charged",
+    items.push(
+      costItem(
+        "EventBridge scheduled rule",
+        [costLine("invocations", scheduleRules.length * c.runs, "free")],
+        "scheduled rules are not charged",
+      ),
     );
   }
+  return items;
+}
 
-  const topics = ofType("aws:sns/topic:Topic");
+/** The alerts topic, KMS, and the source token's parameter. */
+function supportItems(c: CostContext): CostItem[] {
+  const items: CostItem[] = [];
+  const topics = c.ofType("aws:sns/topic:Topic");
   if (topics.length) {
-    const emails = ofType("aws:sns/topicSubscription:TopicSubscription").filter(
-      (s) => inputsOf(s).protocol === "email",
-    ).length;
-    add(
-      `SNS (${topics.length} topic${topics.length > 1 ? "s" : ""}, ${emails} email subscription${emails === 1 ? "" : "s"})`,
-      [
-        costLine("publishes at most (one per failed run)", topics.length * runs, "snsPublish"),
-        costLine("alert emails", emails * WORKLOAD.alertEmailsPerSubscriber, "snsEmail"),
-      ],
-      `~${WORKLOAD.alertEmailsPerSubscriber} alert emails a subscriber; the first million publishes and 1,000 emails a month are free`,
+    const emails = c
+      .ofType("aws:sns/topicSubscription:TopicSubscription")
+      .filter((s) => inputsOf(s).protocol === "email").length;
+    items.push(
+      costItem(
+        `SNS (${topics.length} topic${topics.length > 1 ? "s" : ""}, ${emails} email subscription${emails === 1 ? "" : "s"})`,
+        [
+          costLine("publishes at most (one per failed run)", topics.length * c.runs, "snsPublish"),
+          costLine("alert emails", emails * WORKLOAD.alertEmailsPerSubscriber, "snsEmail"),
+        ],
+        `~${WORKLOAD.alertEmailsPerSubscriber} alert emails a subscriber; the first million publishes and 1,000 emails a month are free`,
+      ),
     );
   }
-
-  const keys = ofType("aws:kms/key:Key");
-  const kmsBuckets = ofType(
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-  ).filter((e) => JSON.stringify(inputsOf(e)).includes('"aws:kms"'));
+  const keys = c.ofType("aws:kms/key:Key");
+  const kmsBuckets = c
+    .ofType(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    )
+    .filter((e) => JSON.stringify(inputsOf(e)).includes('"aws:kms"'));
   if (keys.length || kmsBuckets.length) {
-    add(
-      `KMS (${keys.length} key${keys.length === 1 ? "" : "s"} created)`,
-      [
-        costLine("key-months", keys.length, "kmsKeyMonth"),
-        costLine(
-          "requests at most (one per upload and per read)",
-          (puts + polls) * kmsBuckets.length,
-          "kmsRequests",
-        ),
-      ],
-      "S3 Bucket Keys cut the requests further; 20,000 requests a month are free",
+    items.push(
+      costItem(
+        `KMS (${keys.length} key${keys.length === 1 ? "" : "s"} created)`,
+        [
+          costLine("key-months", keys.length, "kmsKeyMonth"),
+          costLine(
+            "requests at most (one per upload and per read)",
+            (c.puts + c.polls) * kmsBuckets.length,
+            "kmsRequests",
+          ),
+        ],
+        "S3 Bucket Keys cut the requests further; 20,000 requests a month are free",
+      ),
     );
   }
-
-  const usesParameter = ofType("aws:lambda/function:Function").some((fn) =>
-    JSON.stringify(inputsOf(fn).environment ?? {}).includes("SOURCE_TOKEN_PARAMETER"),
-  );
+  const usesParameter = c
+    .ofType("aws:lambda/function:Function")
+    .some((fn) =>
+      JSON.stringify(inputsOf(fn).environment ?? {}).includes("SOURCE_TOKEN_PARAMETER"),
+    );
   if (usesParameter) {
-    add(
-      "SSM Parameter Store (the source token)",
-      [costLine("parameter reads", runs, "free")],
-      "a standard SecureString read once a run: no charge at standard throughput; decrypting with aws/ssm is within KMS's free requests",
+    items.push(
+      costItem(
+        "SSM Parameter Store (the source token)",
+        [costLine("parameter reads", c.runs, "free")],
+        "a standard SecureString read once a run: no charge at standard throughput; decrypting with aws/ssm is within KMS's free requests",
+      ),
     );
   }
+  return items;
+}
 
+/** The estimated monthly cost of the resources of a plan. */
+export function estimateMonthlyCost(resources: readonly PlannedResource[]): CostEstimate {
+  const c = costContext(resources);
+  const items = [
+    ...bucketItems(c),
+    ...exporterItems(c),
+    ...monitoringItems(c),
+    ...eventItems(c),
+    ...supportItems(c),
+  ];
   const totalUsd = round(items.flatMap((i) => i.lines).reduce((sum, l) => sum + l.usd, 0));
   const { region, asOf, source, otherRegions } = PRICE_TABLE;
   return {
