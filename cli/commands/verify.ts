@@ -110,32 +110,78 @@ export async function runVerify(
   deps: Partial<VerifyDeps> = {},
 ): Promise<ExitCodeValue> {
   refuseBadLocation(options.bucket, options.prefix);
-
   const { createS3Client, configuredEndpoint } = await import("../aws/s3Client.ts");
-  const { GetObjectCommand, PutObjectCommand, DeleteObjectCommand, paginateListObjectsV2 } =
-    await import("@aws-sdk/client-s3");
   const client = deps.client ?? createS3Client();
   const region = await client.config.region().catch(() => undefined);
-  const where = `s3://${options.bucket}/${options.prefix}`;
-  const context = (action: string): S3ErrorContext => ({
-    action,
-    bucket: options.bucket,
-    region,
-    endpoint: configuredEndpoint(),
-  });
-  const call = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (error) {
-      throw new S3CommandError(describeS3Error(error, context(action)));
-    }
+  const s3: VerifyS3 = {
+    client,
+    where: `s3://${options.bucket}/${options.prefix}`,
+    context: (action) => ({
+      action,
+      bucket: options.bucket,
+      region,
+      endpoint: configuredEndpoint(),
+    }),
+    call: async (action, fn) => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw new S3CommandError(describeS3Error(error, s3.context(action)));
+      }
+    },
   };
+  const now = deps.now?.() ?? new Date();
 
-  // 6.1: what is under the prefix (every page, past 1000 keys).
-  const objects = await call(`listing ${where}`, async () => {
+  // 6.1: what is under the prefix, then the newest budget file and what it holds.
+  const listing = await listBudgetFiles(s3, options, deps.pageSize);
+  const result: VerifyResult = {
+    ...listing,
+    findings: [],
+    warnings: listing.ignored.map(({ key, reason }) => `${key} is ignored by the sync: ${reason}`),
+  };
+  await checkNewest(s3, options, now, result);
+  if (options.expectReadOnly) result.probe = await probeReadOnly(s3, options, now, result.findings);
+
+  const healthy = result.findings.length === 0;
+  io.stdout(options.json ? verifyJson(options, result) : verifyText(s3.where, result));
+  return healthy ? ExitCode.Ok : ExitCode.Finding;
+}
+
+/** The S3 client of a verify run, and how its failures are described. */
+interface VerifyS3 {
+  client: S3Client;
+  /** `s3://bucket/prefix`. */
+  where: string;
+  context: (action: string) => S3ErrorContext;
+  /** Runs an S3 call; its failure becomes an S3CommandError that names the action. */
+  call: <T>(action: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+/** What verify found: the listing, the newest file and its report, the write probe. */
+interface VerifyResult {
+  objects: _Object[];
+  budgetFiles: _Object[];
+  ignored: { key: string; reason: string }[];
+  newest?: _Object;
+  uploadedLast?: ListedFile;
+  report?: BudgetFileReport;
+  ageHours?: number;
+  probe?: ReadOnlyProbe;
+  findings: string[];
+  warnings: string[];
+}
+
+/** Every object under the prefix (every page, past 1000 keys), budget files apart from the rest. */
+async function listBudgetFiles(
+  s3: VerifyS3,
+  options: VerifyOptions,
+  pageSize: number | undefined,
+): Promise<Pick<VerifyResult, "objects" | "budgetFiles" | "ignored">> {
+  const { paginateListObjectsV2 } = await import("@aws-sdk/client-s3");
+  const objects = await s3.call(`listing ${s3.where}`, async () => {
     const all: _Object[] = [];
     for await (const page of paginateListObjectsV2(
-      { client, ...(deps.pageSize ? { pageSize: deps.pageSize } : {}) },
+      { client: s3.client, ...(pageSize ? { pageSize } : {}) },
       { Bucket: options.bucket, Prefix: options.prefix },
     )) {
       all.push(...(page.Contents ?? []));
@@ -152,166 +198,174 @@ export async function runVerify(
     if (reason === null) budgetFiles.push(object);
     else ignored.push({ key, reason });
   }
+  return { objects, budgetFiles, ignored };
+}
 
-  const findings: string[] = [];
-  const warnings = ignored.map(({ key, reason }) => `${key} is ignored by the sync: ${reason}`);
-  const now = deps.now?.() ?? new Date();
-  let newest: _Object | undefined;
-  let uploadedLast: ListedFile | undefined;
-  let report: BudgetFileReport | undefined;
-  let ageHours: number | undefined;
-
-  if (budgetFiles.length === 0) {
-    findings.push(
-      `no budget files found under ${where} (the guide's "No files found"):\n${NO_FILES_FIX.map((fix, i) => `  ${i + 1}. ${fix}`).join("\n")}`,
+/** The newest budget file: there at all, fresh enough, and valid (validated as it downloads). */
+async function checkNewest(
+  s3: VerifyS3,
+  options: VerifyOptions,
+  now: Date,
+  result: VerifyResult,
+): Promise<void> {
+  if (result.budgetFiles.length === 0) {
+    result.findings.push(
+      `no budget files found under ${s3.where} (the guide's "No files found"):\n${NO_FILES_FIX.map((fix, i) => `  ${i + 1}. ${fix}`).join("\n")}`,
     );
-  } else {
-    const files = budgetFiles.map((object) => ({
-      key: object.Key ?? "",
-      lastModified: object.LastModified,
-      object,
-    }));
-    const order = newestBudgetFile(files, options.prefix)!;
-    newest = order.newest.object;
-    if (order.uploadedLast) {
-      warnings.unshift(ordersDisagreeNote(order.newest, order.uploadedLast));
-      uploadedLast = order.uploadedLast;
-    }
-    const key = newest.Key!;
-    ageHours = newest.LastModified
-      ? (now.getTime() - newest.LastModified.getTime()) / 3_600_000
-      : undefined;
-    if (ageHours !== undefined && ageHours > options.maxAgeHours) {
-      findings.push(
-        `the newest budget file, ${key}, is ${Math.floor(ageHours)} h old (more than ${options.maxAgeHours} h): the export has not run; check the exporter's schedule and logs`,
-      );
-    }
-    // Download and validate as it streams.
-    const format: BudgetFileFormat = key.endsWith(".xlsx") ? "xlsx" : "csv";
-    report = await call(`downloading s3://${options.bucket}/${key}`, async () => {
-      const response = await client.send(
-        new GetObjectCommand({ Bucket: options.bucket, Key: key }),
-      );
-      const body = response.Body as AsyncIterable<Uint8Array> | undefined;
-      if (!body) throw new Error("S3 returned no body");
-      return validateBudgetStream(body, {
-        format,
-        sheet: options.sheet,
-        // What SpendFlo reads is the first sheet: --sheet may only confirm that it is this one.
-        requireFirstSheet: true,
-        sizeHint: response.ContentLength,
-      });
-    });
-    if (!report.valid) {
-      findings.push(
-        report.unreadable
-          ? `the newest budget file, ${key}, cannot be read: ${report.unreadable}`
-          : `the newest budget file, ${key}, is invalid (${report.errorCount} ${report.errorCount === 1 ? "error" : "errors"})`,
-      );
-    }
+    return;
   }
+  const files = result.budgetFiles.map((object) => ({
+    key: object.Key ?? "",
+    lastModified: object.LastModified,
+    object,
+  }));
+  const order = newestBudgetFile(files, options.prefix)!;
+  const newest = order.newest.object;
+  result.newest = newest;
+  if (order.uploadedLast) {
+    result.warnings.unshift(ordersDisagreeNote(order.newest, order.uploadedLast));
+    result.uploadedLast = order.uploadedLast;
+  }
+  const key = newest.Key!;
+  const ageHours = newest.LastModified
+    ? (now.getTime() - newest.LastModified.getTime()) / 3_600_000
+    : undefined;
+  result.ageHours = ageHours;
+  if (ageHours !== undefined && ageHours > options.maxAgeHours) {
+    result.findings.push(
+      `the newest budget file, ${key}, is ${Math.floor(ageHours)} h old (more than ${options.maxAgeHours} h): the export has not run; check the exporter's schedule and logs`,
+    );
+  }
+  // Download and validate as it streams.
+  const { GetObjectCommand } = await import("@aws-sdk/client-s3");
+  const format: BudgetFileFormat = key.endsWith(".xlsx") ? "xlsx" : "csv";
+  const report = await s3.call(`downloading s3://${options.bucket}/${key}`, async () => {
+    const response = await s3.client.send(
+      new GetObjectCommand({ Bucket: options.bucket, Key: key }),
+    );
+    const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+    if (!body) throw new Error("S3 returned no body");
+    return validateBudgetStream(body, {
+      format,
+      sheet: options.sheet,
+      // What SpendFlo reads is the first sheet: --sheet may only confirm that it is this one.
+      requireFirstSheet: true,
+      sizeHint: response.ContentLength,
+    });
+  });
+  result.report = report;
+  if (!report.valid) {
+    result.findings.push(
+      report.unreadable
+        ? `the newest budget file, ${key}, cannot be read: ${report.unreadable}`
+        : `the newest budget file, ${key}, is invalid (${report.errorCount} ${report.errorCount === 1 ? "error" : "errors"})`,
+    );
+  }
+}
 
-  let probe: ReadOnlyProbe | undefined;
-  if (options.expectReadOnly) {
-    const probeKey = `${options.prefix}budget-sync-write-probe-${now.toISOString().replace(/[:.]/g, "")}-${Math.random().toString(36).slice(2, 8)}.txt`;
+/** `--expect-read-only`: a test write that must be refused (removed again if it is not). */
+async function probeReadOnly(
+  s3: VerifyS3,
+  options: VerifyOptions,
+  now: Date,
+  findings: string[],
+): Promise<ReadOnlyProbe | undefined> {
+  const { PutObjectCommand, DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+  const { client, where } = s3;
+  const probeKey = `${options.prefix}budget-sync-write-probe-${now.toISOString().replace(/[:.]/g, "")}-${Math.random().toString(36).slice(2, 8)}.txt`;
+  try {
+    const put = await client.send(
+      new PutObjectCommand({
+        Bucket: options.bucket,
+        Key: probeKey,
+        Body: "budget-sync verify --expect-read-only: a write test; delete this object\n",
+        ContentType: "text/plain",
+      }),
+    );
+    const probe: ReadOnlyProbe = { writable: true, probeKey, versionId: put.VersionId };
     try {
-      const put = await client.send(
-        new PutObjectCommand({
+      // Deleting the version itself leaves neither the object nor a delete marker behind.
+      await client.send(
+        new DeleteObjectCommand({
           Bucket: options.bucket,
           Key: probeKey,
-          Body: "budget-sync verify --expect-read-only: a write test; delete this object\n",
-          ContentType: "text/plain",
+          ...(put.VersionId ? { VersionId: put.VersionId } : {}),
         }),
       );
-      probe = { writable: true, probeKey, versionId: put.VersionId };
-      try {
-        // Deleting the version itself leaves neither the object nor a delete marker behind.
-        await client.send(
-          new DeleteObjectCommand({
-            Bucket: options.bucket,
-            Key: probeKey,
-            ...(put.VersionId ? { VersionId: put.VersionId } : {}),
-          }),
-        );
-        probe.removed = true;
-      } catch {
-        probe.removed = false;
-      }
-      findings.push(
-        `these credentials can write to ${where}: a test write succeeded, but SpendFlo's access must be read-only (the guide: "Never grant write or delete permissions"); ${
-          probe.removed
-            ? "the test object was removed"
-            : `remove the test object ${probeKey}${probe.versionId ? ` (version ${probe.versionId})` : ""} with the bucket owner's credentials`
-        }`,
-      );
-    } catch (error) {
-      const problem = describeS3Error(error, context(`writing a test object to ${where}`));
-      if (problem.code === "AccessDenied") {
-        probe = { writable: false, probeKey, refusedWith: s3ErrorCode(error) };
-      } else {
-        findings.push(`could not prove the credentials are read-only: ${problem.message}`);
-      }
+      probe.removed = true;
+    } catch {
+      probe.removed = false;
     }
+    findings.push(
+      `these credentials can write to ${where}: a test write succeeded, but SpendFlo's access must be read-only (the guide: "Never grant write or delete permissions"); ${
+        probe.removed
+          ? "the test object was removed"
+          : `remove the test object ${probeKey}${probe.versionId ? ` (version ${probe.versionId})` : ""} with the bucket owner's credentials`
+      }`,
+    );
+    return probe;
+  } catch (error) {
+    const problem = describeS3Error(error, s3.context(`writing a test object to ${where}`));
+    if (problem.code === "AccessDenied") {
+      return { writable: false, probeKey, refusedWith: s3ErrorCode(error) };
+    }
+    findings.push(`could not prove the credentials are read-only: ${problem.message}`);
+    return undefined;
   }
+}
 
-  const healthy = findings.length === 0;
-  if (options.json) {
-    const json = {
-      healthy,
-      bucket: options.bucket,
-      prefix: options.prefix,
-      objects: objects.length,
-      budgetFiles: budgetFiles.length,
-      newest: newest
-        ? {
-            key: newest.Key,
-            size: newest.Size,
-            lastModified: newest.LastModified?.toISOString(),
-            ageHours: ageHours === undefined ? undefined : Math.round(ageHours * 10) / 10,
-          }
-        : null,
-      // The file uploaded last, when the date in the names says another one is the newest.
-      ...(uploadedLast
-        ? {
-            uploadedLast: {
-              key: uploadedLast.key,
-              lastModified: uploadedLast.lastModified?.toISOString(),
-            },
-          }
-        : {}),
-      file: report && newest ? reportJson(newest.Key!, report) : null,
-      ignored,
-      ...(probe ? { readOnly: probe } : {}),
-      findings,
-      warnings,
-    };
-    io.stdout(`${JSON.stringify(json, null, 2)}\n`);
-  } else {
-    const lines: string[] = [
-      `${where}: ${objects.length} ${objects.length === 1 ? "object" : "objects"}, ${budgetFiles.length} budget ${budgetFiles.length === 1 ? "file" : "files"}`,
-    ];
-    if (newest) {
-      lines.push(
-        `newest: ${newest.Key} (${newest.Size ?? 0} bytes, uploaded ${newest.LastModified?.toISOString() ?? "at an unknown time"}${ageHours === undefined ? "" : `, ${ageHours.toFixed(1)} h ago`})`,
-      );
-    }
-    io.stdout(`${lines.join("\n")}\n`);
-    if (report && newest) io.stdout(reportText(newest.Key!, report));
-    for (const warning of warnings.slice(0, HUMAN_ISSUE_LIMIT)) io.stdout(`warning: ${warning}\n`);
-    if (warnings.length > HUMAN_ISSUE_LIMIT) {
-      io.stdout(
-        `... and ${warnings.length - HUMAN_ISSUE_LIMIT} more ignored objects (--json lists them all)\n`,
-      );
-    }
-    if (probe && !probe.writable) {
-      io.stdout(
-        `read-only: a test write was refused (${probe.refusedWith}): these credentials cannot write\n`,
-      );
-    }
-    for (const finding of findings) io.stdout(`FINDING: ${finding}\n`);
-    io.stdout(healthy ? "healthy\n" : "not healthy\n");
+/** `verify --json`. */
+function verifyJson(options: VerifyOptions, r: VerifyResult): string {
+  const { newest, ageHours, uploadedLast, report, probe } = r;
+  const json = {
+    healthy: r.findings.length === 0,
+    bucket: options.bucket,
+    prefix: options.prefix,
+    objects: r.objects.length,
+    budgetFiles: r.budgetFiles.length,
+    newest: newest
+      ? {
+          key: newest.Key,
+          size: newest.Size,
+          lastModified: newest.LastModified?.toISOString(),
+          ageHours: ageHours === undefined ? undefined : Math.round(ageHours * 10) / 10,
+        }
+      : null,
+    // The file uploaded last, when the date in the names says another one is the newest.
+    ...(uploadedLast
+      ? {
+          uploadedLast: {
+            key: uploadedLast.key,
+            lastModified: uploadedLast.lastModified?.toISOString(),
+          },
+        }
+      : {}),
+    file: report && newest ? reportJson(newest.Key!, report) : null,
+    ignored: r.ignored,
+    ...(probe ? { readOnly: probe } : {}),
+    findings: r.findings,
+    warnings: r.warnings,
+  };
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+/** The human report of verify. */
+function verifyText(where: string, r: VerifyResult): string {
+  const { objects, budgetFiles, newest, ageHours, report, probe, warnings, findings } = r;
+  let out = `${where}: ${objects.length} ${objects.length === 1 ? "object" : "objects"}, ${budgetFiles.length} budget ${budgetFiles.length === 1 ? "file" : "files"}\n`;
+  if (newest) {
+    out += `newest: ${newest.Key} (${newest.Size ?? 0} bytes, uploaded ${newest.LastModified?.toISOString() ?? "at an unknown time"}${ageHours === undefined ? "" : `, ${ageHours.toFixed(1)} h ago`})\n`;
   }
-  return healthy ? ExitCode.Ok : ExitCode.Finding;
+  if (report && newest) out += reportText(newest.Key!, report);
+  for (const warning of warnings.slice(0, HUMAN_ISSUE_LIMIT)) out += `warning: ${warning}\n`;
+  if (warnings.length > HUMAN_ISSUE_LIMIT) {
+    out += `... and ${warnings.length - HUMAN_ISSUE_LIMIT} more ignored objects (--json lists them all)\n`;
+  }
+  if (probe && !probe.writable) {
+    out += `read-only: a test write was refused (${probe.refusedWith}): these credentials cannot write\n`;
+  }
+  for (const finding of findings) out += `FINDING: ${finding}\n`;
+  return out + (findings.length === 0 ? "healthy\n" : "not healthy\n");
 }
 
 export const verifyCommand = defineCommand({
