@@ -179,15 +179,86 @@ export async function validateXlsxStream(
     onInvalid();
     return unreadableReport("xlsx", message);
   };
-  const readFailure = (error: unknown) =>
-    unreadable(
-      `the file could not be read to its end${
-        typeof (error as NodeJS.ErrnoException)?.code === "string"
-          ? ` (${(error as NodeJS.ErrnoException).code})`
-          : ""
-      }: check that it is complete and try again`,
-    );
+  const read = await readWorkbookBytes(source);
+  if ("problem" in read) return unreadable(read.problem);
+  const { bytes } = read;
 
+  const entries = zipEntries(bytes);
+  if ("problem" in entries) return unreadable(entries.problem);
+  const book = await workbookSheets(bytes, entries);
+  if ("problem" in book) return unreadable(book.problem);
+  const picked = pickSheet(book.sheets, options);
+  if ("problem" in picked) return unreadable(picked.problem);
+  const { first, target } = picked;
+  const checkedSheet = target.name;
+  const damaged = (what: string) =>
+    unreadable(
+      `the sheet "${checkedSheet}" ${what}: the file is damaged or was not saved completely; open it in Excel and save it again (or export it again)`,
+    );
+  if (target.part === undefined || !/^xl\/worksheets\/[^/]+\.xml$/.test(target.part)) {
+    return unreadable(
+      `the sheet "${checkedSheet}" is not a worksheet (a chart or dialog sheet, say): SpendFlo reads the first sheet, so put the budget's worksheet first`,
+    );
+  }
+  const sheetEntry = entries.get(target.part);
+  if (sheetEntry === undefined) return damaged("is missing from the file");
+
+  const problems: PartProblem[] = [];
+  const partProblem = (): BudgetFileReport => {
+    const found = problems[0];
+    if (found.part === sheetEntry.name) return damaged(`is ${found.problem}`);
+    return unreadable(
+      `the workbook's part ${found.part} is ${found.problem}: the file is damaged or was not saved completely; open it in Excel and save it again (or export it again)`,
+    );
+  };
+  const served = servedParts(bytes, book, entries, target.part, sheetEntry);
+  const rows = await checkSheetRows(bytes, served, problems, sheetEntry, checkedSheet, {
+    maxIssues: options.maxIssues,
+    onInvalid,
+  });
+  if (problems.length > 0) return partProblem();
+  // exceljs' XML reader stops at malformed XML; its own words are no help to the user.
+  if (rows.xmlDamaged === "workbook") {
+    return unreadable(
+      "the workbook is damaged (its XML cannot be read): open it in Excel and save it again",
+    );
+  }
+  if (rows.xmlDamaged === "sheet") return damaged("is damaged (its XML cannot be read)");
+  const { checker } = rows;
+  if (checker === undefined) return damaged("could not be read as a worksheet");
+  sheetWarnings(checker, book.sheets, first, target, options);
+
+  const summary = checker.summary();
+  if (!checker.hasHeader) {
+    const others = book.sheets.map((s) => s.name).filter((name) => name !== checkedSheet);
+    const message =
+      options.sheet === undefined && others.length > 0
+        ? `the sheet "${checkedSheet}" is empty (no header, no rows), and it is the one SpendFlo reads (the first sheet); the workbook's other sheets: ${others.join(", ")}. Move the budget's sheet first (drag its tab to the left) and save; use --sheet NAME to check another sheet meanwhile`
+        : `the sheet "${checkedSheet}" is empty (no header, no rows)`;
+    return {
+      ...unreadable(message),
+      sheet: checkedSheet,
+      warningCount: summary.warningCount,
+      warnings: summary.warnings,
+    };
+  }
+  return { format: "xlsx", valid: summary.errorCount === 0, sheet: checkedSheet, ...summary };
+}
+
+/**
+ * The whole workbook in memory, after a look at its first bytes (a workbook is a ZIP archive) and
+ * within MAX_XLSX_BYTES; or why not.
+ */
+async function readWorkbookBytes(
+  source: AsyncIterable<Uint8Array>,
+): Promise<{ bytes: Buffer } | { problem: string }> {
+  const readFailure = (error: unknown) => ({
+    problem: `the file could not be read to its end${
+      typeof (error as NodeJS.ErrnoException)?.code === "string"
+        ? ` (${(error as NodeJS.ErrnoException).code})`
+        : ""
+    }: check that it is complete and try again`,
+  });
   // Look at the first bytes before reading the rest.
   const iterator = source[Symbol.asyncIterator]();
   const pieces: Buffer[] = [];
@@ -205,7 +276,7 @@ export async function validateXlsxStream(
   const problem = xlsxHeadProblem(Buffer.concat(pieces));
   if (problem) {
     await drain(iterator);
-    return unreadable(problem);
+    return { problem };
   }
   try {
     for (;;) {
@@ -214,9 +285,9 @@ export async function validateXlsxStream(
       length += next.value.length;
       if (length > MAX_XLSX_BYTES) {
         await drain(iterator);
-        return unreadable(
-          `the workbook is larger than ${MAX_XLSX_BYTES / 1024 / 1024} MiB, the most read as XLSX (a workbook is held in memory while it is checked): save the budget as CSV UTF-8, which is read as it streams`,
-        );
+        return {
+          problem: `the workbook is larger than ${MAX_XLSX_BYTES / 1024 / 1024} MiB, the most read as XLSX (a workbook is held in memory while it is checked): save the budget as CSV UTF-8, which is read as it streams`,
+        };
       }
       // A copy: a reader may reuse its buffer for the next chunk.
       pieces.push(Buffer.from(next.value));
@@ -224,45 +295,39 @@ export async function validateXlsxStream(
   } catch (error) {
     return readFailure(error);
   }
-  const bytes = Buffer.concat(pieces, length);
-  pieces.length = 0;
+  return { bytes: Buffer.concat(pieces, length) };
+}
 
-  const entries = zipEntries(bytes);
-  if ("problem" in entries) return unreadable(entries.problem);
-  const book = await workbookSheets(bytes, entries);
-  if ("problem" in book) return unreadable(book.problem);
-  const { sheets } = book;
-  const names = sheets.map((s) => s.name);
-  if (sheets.length === 0) return unreadable("the workbook has no worksheet");
+/** The sheet to check: the first, or the one `--sheet` names (which may have to be the first). */
+function pickSheet(
+  sheets: WorkbookSheet[],
+  options: XlsxOptions,
+): { first: WorkbookSheet; target: WorkbookSheet } | { problem: string } {
+  if (sheets.length === 0) return { problem: "the workbook has no worksheet" };
   const first = sheets[0];
-  let target = first;
-  if (options.sheet !== undefined) {
-    const named = sheets.find((s) => s.name === options.sheet);
-    if (!named) {
-      return unreadable(
-        `the workbook has no sheet named "${options.sheet}" (its sheets: ${names.join(", ")})`,
-      );
-    }
-    if (options.requireFirstSheet && named !== first)
-      return unreadable(notFirstSheetMessage(named.name, first.name));
-    target = named;
+  if (options.sheet === undefined) return { first, target: first };
+  const named = sheets.find((s) => s.name === options.sheet);
+  if (!named) {
+    return {
+      problem: `the workbook has no sheet named "${options.sheet}" (its sheets: ${sheets.map((s) => s.name).join(", ")})`,
+    };
   }
-  const checkedSheet = target.name;
-  const damaged = (what: string) =>
-    unreadable(
-      `the sheet "${checkedSheet}" ${what}: the file is damaged or was not saved completely; open it in Excel and save it again (or export it again)`,
-    );
-  if (target.part === undefined || !/^xl\/worksheets\/[^/]+\.xml$/.test(target.part)) {
-    return unreadable(
-      `the sheet "${checkedSheet}" is not a worksheet (a chart or dialog sheet, say): SpendFlo reads the first sheet, so put the budget's worksheet first`,
-    );
-  }
-  const sheetEntry = entries.get(target.part);
-  if (sheetEntry === undefined) return damaged("is missing from the file");
+  if (options.requireFirstSheet && named !== first)
+    return { problem: notFirstSheetMessage(named.name, first.name) };
+  return { first, target: named };
+}
 
+/** The parts exceljs is given to read: the workbook's, and the one sheet to check. */
+function servedParts(
+  bytes: Buffer,
+  book: WorkbookParts,
+  entries: Map<string, ZipEntry>,
+  part: string,
+  sheetEntry: ZipEntry,
+): ServedPart[] {
   const shared = entries.get("xl/sharedStrings.xml");
   const styles = entries.get("xl/styles.xml");
-  const served: ServedPart[] = [
+  return [
     { bytes, entry: book.relationships, name: "xl/_rels/workbook.xml.rels", root: "Relationships" },
     { bytes, entry: book.workbook, name: "xl/workbook.xml", root: "workbook" },
     // Without shared strings exceljs would set every worksheet aside in a temporary file, waiting
@@ -279,23 +344,26 @@ export async function validateXlsxStream(
       bytes,
       entry: sheetEntry,
       // exceljs streams only parts named like this; the sheet's name comes from our own list.
-      name: /^xl\/worksheets\/sheet\d+\.xml$/.test(target.part)
-        ? target.part
-        : "xl/worksheets/sheet1.xml",
+      name: /^xl\/worksheets\/sheet\d+\.xml$/.test(part) ? part : "xl/worksheets/sheet1.xml",
       root: "worksheet",
     },
   ];
-  const problems: PartProblem[] = [];
-  const partProblem = (): BudgetFileReport => {
-    const found = problems[0];
-    if (found.part === sheetEntry.name) return damaged(`is ${found.problem}`);
-    return unreadable(
-      `the workbook's part ${found.part} is ${found.problem}: the file is damaged or was not saved completely; open it in Excel and save it again (or export it again)`,
-    );
-  };
+}
 
+/**
+ * Streams the sheet's rows through exceljs into a checker. `xmlDamaged` says which part stopped
+ * exceljs' XML reader (a problem of the archive itself is added to `problems`).
+ */
+async function checkSheetRows(
+  bytes: Buffer,
+  served: ServedPart[],
+  problems: PartProblem[],
+  sheetEntry: ZipEntry,
+  checkedSheet: string,
+  checkerOptions: { maxIssues?: number; onInvalid: () => void },
+): Promise<{ checker?: BudgetFileChecker; xmlDamaged?: "workbook" | "sheet" }> {
   let checker: BudgetFileChecker | undefined;
-  let reading = "the workbook";
+  let reading: "workbook" | "sheet" = "workbook";
   try {
     const { default: ExcelJS } = await import("exceljs");
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(
@@ -319,12 +387,8 @@ export async function validateXlsxStream(
         for await (const row of sheet) void row;
         continue;
       }
-      reading = `the sheet "${checkedSheet}"`;
-      const current = new BudgetFileChecker({
-        maxIssues: options.maxIssues,
-        sheet: checkedSheet,
-        onInvalid,
-      });
+      reading = "sheet";
+      const current = new BudgetFileChecker({ ...checkerOptions, sheet: checkedSheet });
       checker = current;
       let formulas: SheetFormulas | undefined;
       const cell = cellReader(current, () => formulas);
@@ -354,22 +418,25 @@ export async function validateXlsxStream(
       }
     }
   } catch {
-    if (problems.length > 0) return partProblem();
-    // exceljs' XML reader stops at malformed XML; its own words are no help to the user.
-    return reading === "the workbook"
-      ? unreadable(
-          "the workbook is damaged (its XML cannot be read): open it in Excel and save it again",
-        )
-      : damaged("is damaged (its XML cannot be read)");
+    return { xmlDamaged: reading };
   }
-  if (problems.length > 0) return partProblem();
-  if (checker === undefined) return damaged("could not be read as a worksheet");
+  return { checker };
+}
 
+/** What the user should know about the sheets: others not checked, a hidden first sheet. */
+function sheetWarnings(
+  checker: BudgetFileChecker,
+  sheets: WorkbookSheet[],
+  first: WorkbookSheet,
+  target: WorkbookSheet,
+  options: XlsxOptions,
+): void {
+  const checkedSheet = target.name;
   if (options.sheet === undefined && sheets.length > 1) {
     checker.warning(
       1,
       "",
-      `the workbook has ${sheets.length} sheets (${names.join(", ")}); only the first, "${checkedSheet}", was checked: use --sheet to check another, and keep the budget on the first sheet`,
+      `the workbook has ${sheets.length} sheets (${sheets.map((s) => s.name).join(", ")}); only the first, "${checkedSheet}", was checked: use --sheet to check another, and keep the budget on the first sheet`,
     );
   }
   if (target === first && first.hidden) {
@@ -386,21 +453,6 @@ export async function validateXlsxStream(
       `SpendFlo reads only the first sheet, "${first.name}", not "${checkedSheet}": move "${checkedSheet}" first (drag its tab to the left) and save before uploading`,
     );
   }
-  const summary = checker.summary();
-  if (!checker.hasHeader) {
-    const others = names.filter((name) => name !== checkedSheet);
-    const message =
-      options.sheet === undefined && others.length > 0
-        ? `the sheet "${checkedSheet}" is empty (no header, no rows), and it is the one SpendFlo reads (the first sheet); the workbook's other sheets: ${others.join(", ")}. Move the budget's sheet first (drag its tab to the left) and save; use --sheet NAME to check another sheet meanwhile`
-        : `the sheet "${checkedSheet}" is empty (no header, no rows)`;
-    return {
-      ...unreadable(message),
-      sheet: checkedSheet,
-      warningCount: summary.warningCount,
-      warnings: summary.warnings,
-    };
-  }
-  return { format: "xlsx", valid: summary.errorCount === 0, sheet: checkedSheet, ...summary };
 }
 
 /**
