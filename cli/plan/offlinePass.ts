@@ -215,261 +215,306 @@ async function runPassInStore(
   options: OfflineRunOptions,
   pass: PassKind,
 ): Promise<PassResult> {
-  const preview = pass === "preview";
-  const { pulumi, propertyNames } = sdk;
-  const runtime = pulumi.runtime;
-  const sigKey: string = runtime.specialSigKey;
-  const secretSig: string = runtime.specialSecretSig;
+  const recorder = new PassRecorder(sdk, options, pass === "preview");
+  await recorder.run();
+  return recorder.result(pass);
+}
 
-  const records = new Map<string, PlannedResource>();
-  const secretInputPaths = new Map<string, SecretPath[]>();
-  const secretValues = new Set<string>();
-  let stackOutputs: Record<string, unknown> = {};
-  let secretOutputPaths: SecretPath[] = [];
-  const pendingRefs: Promise<unknown>[] = [];
+/** The registration the mocks answer: what Pulumi's mock `newResource` is given. */
+interface MockResourceArgs {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  custom?: boolean;
+  id?: string;
+}
 
-  for (const value of options.secretValues ?? []) secretValues.add(value);
-  for (const key of options.secretKeys) {
-    const value = options.config[key];
-    if (value) secretValues.add(value);
+/**
+ * One pass of the program: the mocks it runs against, answering as the mock cloud does, and the
+ * record of every registration (inputs, outputs, options, dependencies, secrets) as the engine
+ * would see it.
+ */
+class PassRecorder {
+  private readonly pulumi: Sdk["pulumi"];
+  private readonly sigKey: string;
+  private readonly secretSig: string;
+  private readonly records = new Map<string, PlannedResource>();
+  private readonly secretInputPaths = new Map<string, SecretPath[]>();
+  private readonly secretValues = new Set<string>();
+  private stackOutputs: Record<string, unknown> = {};
+  private secretOutputPaths: SecretPath[] = [];
+  private readonly pendingRefs: Promise<unknown>[] = [];
+  /** The mock monitor's URNs drop all but the parent's last type; ours are the real engine's. */
+  private readonly urns = new Map<string, string>();
+  private readonly unansweredInvokes = new Map<string, UnansweredInvoke>();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private monitor: any = undefined;
+  /** The request being registered: mocks see no parent or options, the monitor does. */
+  private takeRequest: () => RegistrationRequest | undefined = () => undefined;
+
+  constructor(
+    private readonly sdk: Sdk,
+    private readonly options: OfflineRunOptions,
+    private readonly preview: boolean,
+  ) {
+    this.pulumi = sdk.pulumi;
+    this.sigKey = sdk.pulumi.runtime.specialSigKey;
+    this.secretSig = sdk.pulumi.runtime.specialSecretSig;
+    for (const value of options.secretValues ?? []) this.secretValues.add(value);
+    for (const key of options.secretKeys) {
+      const value = options.config[key];
+      if (value) this.secretValues.add(value);
+    }
   }
 
-  // Unwraps Pulumi's secret markers, remembering where they were; turns resource references
-  // into their URNs.
-  const unwrap = (value: unknown, at: SecretPath, found: SecretPath[]): unknown => {
+  private ourUrn(mockUrn: string): string {
+    return this.urns.get(mockUrn) ?? realUrn(mockUrn);
+  }
+
+  /**
+   * Unwraps Pulumi's secret markers, remembering where they were; turns resource references
+   * into their URNs.
+   */
+  private unwrap(value: unknown, at: SecretPath, found: SecretPath[]): unknown {
+    const { pulumi } = this;
     if (value === null || typeof value !== "object") return value;
     if (pulumi.isUnknown(value)) return UNKNOWN;
-    if (Array.isArray(value)) return value.map((v, i) => unwrap(v, [...at, i], found));
+    if (Array.isArray(value)) return value.map((v, i) => this.unwrap(v, [...at, i], found));
     const object = value as Record<string, unknown>;
-    if (object[sigKey] === secretSig) {
+    if (object[this.sigKey] === this.secretSig) {
       found.push(at);
-      const inner = unwrap(object.value, at, []);
+      const inner = this.unwrap(object.value, at, []);
       // A secret string is masked wherever it shows up; a secret object is masked where it
       // sits (its leaves, such as a bucket name, are not secrets in themselves).
-      if (typeof inner === "string" && inner.length >= 4) secretValues.add(inner);
+      if (typeof inner === "string" && inner.length >= 4) this.secretValues.add(inner);
       return inner;
     }
     if (pulumi.asset.Asset.isInstance(value) || pulumi.asset.Archive.isInstance(value)) {
-      return describeAsset(value, pendingRefs);
+      return describeAsset(value, this.pendingRefs);
     }
     if (pulumi.Resource.isInstance(value)) {
       const ref = new ResourceRef();
-      pendingRefs.push(
+      this.pendingRefs.push(
         (object.urn as { promise(): Promise<string> }).promise().then((urn) => (ref.urn = urn)),
       );
       return ref;
     }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(object)) {
-      if (k === sigKey) continue;
-      out[k] = unwrap(v, [...at, k], found);
+      if (k === this.sigKey) continue;
+      out[k] = this.unwrap(v, [...at, k], found);
     }
     return out;
-  };
+  }
 
-  // The mock monitor's URNs drop all but the parent's last type; ours are the real engine's.
-  const urns = new Map<string, string>();
-  const ourUrn = (mockUrn: string) => urns.get(mockUrn) ?? realUrn(mockUrn);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let monitor: any = undefined;
-
-  // The request being registered: mocks see no parent or options, the monitor does.
-  let takeRequest: () => RegistrationRequest | undefined = () => undefined;
-
-  const unansweredInvokes = new Map<string, UnansweredInvoke>();
   /** Strings built from an unanswered invoke's result become unknown; their uses are recorded. */
-  const markUnanswered = (value: unknown, urn: string, at: string[]): unknown => {
+  private markUnanswered(value: unknown, urn: string, at: string[]): unknown {
     if (typeof value === "string") {
       const i = value.indexOf(UNANSWERED);
       if (i < 0) return value;
       const token = value.slice(i + UNANSWERED.length).split(/[#"'\s]/)[0]!;
-      unansweredInvokes.get(token)?.uses.push({ urn, path: at.join(".") });
+      this.unansweredInvokes.get(token)?.uses.push({ urn, path: at.join(".") });
       return UNKNOWN;
     }
     if (Array.isArray(value))
-      return value.map((v, i) => markUnanswered(v, urn, [...at, String(i)]));
+      return value.map((v, i) => this.markUnanswered(v, urn, [...at, String(i)]));
     if (value === null || typeof value !== "object") return value;
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, markUnanswered(v, urn, [...at, k])]),
+      Object.entries(value).map(([k, v]) => [k, this.markUnanswered(v, urn, [...at, k])]),
     );
-  };
+  }
 
-  const mocks = {
-    // Runs synchronously up to its first await, inside the monitor's registerResource.
-    newResource: async (args: {
-      type: string;
-      name: string;
-      inputs: Record<string, unknown>;
-      custom?: boolean;
-      id?: string;
-    }) => {
-      const request = takeRequest();
-      const parent: string | undefined = request?.getParent()
-        ? ourUrn(request.getParent())
-        : undefined;
-      const urn = newUrn(options, parent, args.type, args.name);
-      urns.set(monitor.newUrn(request?.getParent() || undefined, args.type, args.name), urn);
-      const found: SecretPath[] = [];
-      let inputs = unwrap(args.inputs, [], found) as Record<string, unknown>;
-      if (found.length) secretInputPaths.set(urn, found);
-      if (unansweredInvokes.size)
-        inputs = markUnanswered(inputs, urn, []) as Record<string, unknown>;
-      const custom = args.custom ?? true;
-      // An import reads the existing resource, during preview too: its outputs are known.
-      const importId = request?.getImportid() || args.id || undefined;
-      const planned = preview && custom && !importId;
-      const result = mockRegistration(args, urn, inputs, options.cloud);
-      if (!planned) for (const secret of result.secretOutputs) secretValues.add(secret);
-      // The provider's Check fills in an auto-name before anything else sees the inputs, during
-      // preview too; a name from `namePrefix` is only chosen when the resource is created.
-      const nameKey = nameProperty(args.type);
-      const autoNamed =
-        custom &&
-        inputs[nameKey] === undefined &&
-        typeof result.state[nameKey] === "string" &&
-        inputs.namePrefix === undefined &&
-        inputs.bucketPrefix === undefined;
-      if (autoNamed) inputs[nameKey] = result.state[nameKey];
-      let outputs: Record<string, unknown> = result.state;
-      if (planned) {
-        // The provider's planned state: what the program set, and nothing it computes.
-        outputs = { ...inputs };
-        for (const key of propertyNames.get(args.type) ?? []) {
-          if (outputs[key] === undefined) outputs[key] = UNKNOWN;
-        }
-        outputs.id = UNKNOWN;
-      } else if (custom && !preview) {
-        outputs = { ...awsFilledOutputs(args.type, result.state, options.cloud), ...result.state };
+  /** The mocks' `newResource`: runs synchronously up to its first await, inside the monitor's registerResource. */
+  private async newResource(args: MockResourceArgs) {
+    const { options, preview, sigKey, secretSig } = this;
+    const request = this.takeRequest();
+    const parent: string | undefined = request?.getParent()
+      ? this.ourUrn(request.getParent())
+      : undefined;
+    const urn = newUrn(options, parent, args.type, args.name);
+    this.urns.set(
+      this.monitor.newUrn(request?.getParent() || undefined, args.type, args.name),
+      urn,
+    );
+    const found: SecretPath[] = [];
+    let inputs = this.unwrap(args.inputs, [], found) as Record<string, unknown>;
+    if (found.length) this.secretInputPaths.set(urn, found);
+    if (this.unansweredInvokes.size)
+      inputs = this.markUnanswered(inputs, urn, []) as Record<string, unknown>;
+    const custom = args.custom ?? true;
+    // An import reads the existing resource, during preview too: its outputs are known.
+    const importId = request?.getImportid() || args.id || undefined;
+    const planned = preview && custom && !importId;
+    const result = mockRegistration(args, urn, inputs, options.cloud);
+    if (!planned) for (const secret of result.secretOutputs) this.secretValues.add(secret);
+    // The provider's Check fills in an auto-name before anything else sees the inputs, during
+    // preview too; a name from `namePrefix` is only chosen when the resource is created.
+    const nameKey = nameProperty(args.type);
+    const autoNamed =
+      custom &&
+      inputs[nameKey] === undefined &&
+      typeof result.state[nameKey] === "string" &&
+      inputs.namePrefix === undefined &&
+      inputs.bucketPrefix === undefined;
+    if (autoNamed) inputs[nameKey] = result.state[nameKey];
+    let outputs: Record<string, unknown> = result.state;
+    if (planned) {
+      // The provider's planned state: what the program set, and nothing it computes.
+      outputs = { ...inputs };
+      for (const key of this.sdk.propertyNames.get(args.type) ?? []) {
+        if (outputs[key] === undefined) outputs[key] = UNKNOWN;
       }
-      const propertyDependencies: Record<string, string[]> = {};
-      for (const [key, deps] of request?.getPropertydependenciesMap()?.entries() ?? []) {
-        const list = (deps.getUrnsList() as string[]).map(ourUrn);
-        if (list.length) propertyDependencies[key] = list;
-      }
-      records.set(urn, {
-        urn,
-        type: args.type,
-        name: args.name,
-        id: planned ? UNKNOWN : result.id,
-        parent,
-        custom,
-        inputs,
-        outputs,
-        propertyDependencies,
-        options: {
-          protect: request?.getProtect() || undefined,
-          retainOnDelete: request?.getRetainondelete() || undefined,
-          importId,
-          dependsOn: (request?.getDependenciesList() ?? []).map(ourUrn),
-        },
-      });
-      // Planned: the program's own inputs back, as they came (secrets and unknowns kept); the
-      // SDK makes every property missing from them unknown, as the engine's preview does.
-      if (planned) {
-        return {
-          id: undefined,
-          state: autoNamed ? { ...args.inputs, [nameKey]: inputs[nameKey] } : args.inputs,
-        };
-      }
-      const state = { ...outputs };
-      for (const secret of result.secretOutputs) {
-        for (const [k, v] of Object.entries(state)) {
-          if (v === secret) state[k] = { [sigKey]: secretSig, value: v };
-        }
-      }
-      return { id: result.id, state };
-    },
-    call: (args: { token: string; inputs: Record<string, unknown> }) => {
-      const answer = mockCall(
-        args.token,
-        unwrap(args.inputs, [], []) as Record<string, unknown>,
-        options.cloud,
-      );
-      if (answer !== undefined) return answer;
-      if (!unansweredInvokes.has(args.token)) {
-        unansweredInvokes.set(args.token, { token: args.token, uses: [] });
-      }
-      // `invokeSingle` takes the first field's value: the string that says where it came from.
-      return { [UNANSWERED]: `${UNANSWERED}${args.token}#result` };
-    },
-  };
-
-  await runtime.setMocks(mocks, options.project, options.stack, preview);
-  runtime.setAllConfig(options.config, options.secretKeys);
-  monitor = runtime.getMonitor();
-  takeRequest = watchRegistrations(monitor);
-  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  monitor.registerResourceOutputs = (request: any, callback: any) => {
-    if (request.getUrn().includes("::pulumi:pulumi:Stack::")) {
-      const found: SecretPath[] = [];
-      const raw = request.getOutputs() ? runtime.deserializeProperties(request.getOutputs()) : {};
-      stackOutputs = markUnanswered(unwrap(raw, [], found), "", []) as Record<string, unknown>;
-      secretOutputPaths = found;
+      outputs.id = UNKNOWN;
+    } else if (custom && !preview) {
+      outputs = { ...awsFilledOutputs(args.type, result.state, options.cloud), ...result.state };
     }
-    return registerOutputs(request, callback);
-  };
-
-  let programFailure: unknown;
-  const onRejection = (reason: unknown) => {
-    programFailure ??= reason;
-  };
-  process.on("unhandledRejection", onRejection);
-  // Pulumi records `new Error().stack` for every internal promise (for its leak report), and tsx
-  // turns source maps on, so each is mapped back to TypeScript: over a third of the CPU of a
-  // 1,000-customer plan. The engine reports a program's message, never its stack, so it runs it
-  // without source maps and with short stacks (3 frames: tsx reads frames 1 and 2 of a stack it
-  // takes itself; Pulumi's source positions raise the limit for themselves).
-  const sourceMaps = process.sourceMapsEnabled;
-  const stackTraceLimit = Error.stackTraceLimit;
-  if (!process.env.BUDGET_SYNC_DEBUG) {
-    process.setSourceMapsEnabled(false);
-    Error.stackTraceLimit = 3;
+    const propertyDependencies: Record<string, string[]> = {};
+    for (const [key, deps] of request?.getPropertydependenciesMap()?.entries() ?? []) {
+      const list = (deps.getUrnsList() as string[]).map((u) => this.ourUrn(u));
+      if (list.length) propertyDependencies[key] = list;
+    }
+    this.records.set(urn, {
+      urn,
+      type: args.type,
+      name: args.name,
+      id: planned ? UNKNOWN : result.id,
+      parent,
+      custom,
+      inputs,
+      outputs,
+      propertyDependencies,
+      options: {
+        protect: request?.getProtect() || undefined,
+        retainOnDelete: request?.getRetainondelete() || undefined,
+        importId,
+        dependsOn: (request?.getDependenciesList() ?? []).map((u: string) => this.ourUrn(u)),
+      },
+    });
+    // Planned: the program's own inputs back, as they came (secrets and unknowns kept); the
+    // SDK makes every property missing from them unknown, as the engine's preview does.
+    if (planned) {
+      return {
+        id: undefined,
+        state: autoNamed ? { ...args.inputs, [nameKey]: inputs[nameKey] } : args.inputs,
+      };
+    }
+    const state = { ...outputs };
+    for (const secret of result.secretOutputs) {
+      for (const [k, v] of Object.entries(state)) {
+        if (v === secret) state[k] = { [sigKey]: secretSig, value: v };
+      }
+    }
+    return { id: result.id, state };
   }
-  try {
-    await runtime.runInPulumiStack(() => loadProgram(options.programPath));
-    await runtime.disconnect();
-    // Settling one reference can queue more (an archive's assets): drain until none are left.
-    while (pendingRefs.length) await Promise.all(pendingRefs.splice(0));
-    // A registration that failed (its input's invoke refused) surfaces as an unhandled rejection,
-    // which Node reports once the microtasks have run, before the next macrotask: wait for it.
-    await new Promise((resolve) => setImmediate(resolve));
-  } catch (error) {
-    programFailure ??= error;
-  } finally {
-    process.off("unhandledRejection", onRejection);
-    process.setSourceMapsEnabled(sourceMaps);
-    Error.stackTraceLimit = stackTraceLimit;
-  }
-  if (programFailure !== undefined) throw new ProgramError(describeFailure(programFailure));
 
-  // References to resources resolved to URNs; put the URNs in their place.
-  const resolveRefs = (value: unknown): unknown => {
+  /** The mocks' `call`: an invoke the mock cloud answers, or a marked unanswered result. */
+  private call(args: { token: string; inputs: Record<string, unknown> }) {
+    const answer = mockCall(
+      args.token,
+      this.unwrap(args.inputs, [], []) as Record<string, unknown>,
+      this.options.cloud,
+    );
+    if (answer !== undefined) return answer;
+    if (!this.unansweredInvokes.has(args.token)) {
+      this.unansweredInvokes.set(args.token, { token: args.token, uses: [] });
+    }
+    // `invokeSingle` takes the first field's value: the string that says where it came from.
+    return { [UNANSWERED]: `${UNANSWERED}${args.token}#result` };
+  }
+
+  /** Sets the mocks, runs the program in the Pulumi stack, and waits for what it left pending. */
+  async run(): Promise<void> {
+    const { options } = this;
+    const runtime = this.pulumi.runtime;
+    const mocks = {
+      newResource: (args: MockResourceArgs) => this.newResource(args),
+      call: (args: { token: string; inputs: Record<string, unknown> }) => this.call(args),
+    };
+    await runtime.setMocks(mocks, options.project, options.stack, this.preview);
+    runtime.setAllConfig(options.config, options.secretKeys);
+    const monitor = runtime.getMonitor();
+    this.monitor = monitor;
+    this.takeRequest = watchRegistrations(monitor);
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    monitor.registerResourceOutputs = (request: any, callback: any) => {
+      if (request.getUrn().includes("::pulumi:pulumi:Stack::")) {
+        const found: SecretPath[] = [];
+        const raw = request.getOutputs() ? runtime.deserializeProperties(request.getOutputs()) : {};
+        this.stackOutputs = this.markUnanswered(this.unwrap(raw, [], found), "", []) as Record<
+          string,
+          unknown
+        >;
+        this.secretOutputPaths = found;
+      }
+      return registerOutputs(request, callback);
+    };
+
+    let programFailure: unknown;
+    const onRejection = (reason: unknown) => {
+      programFailure ??= reason;
+    };
+    process.on("unhandledRejection", onRejection);
+    // Pulumi records `new Error().stack` for every internal promise (for its leak report), and tsx
+    // turns source maps on, so each is mapped back to TypeScript: over a third of the CPU of a
+    // 1,000-customer plan. The engine reports a program's message, never its stack, so it runs it
+    // without source maps and with short stacks (3 frames: tsx reads frames 1 and 2 of a stack it
+    // takes itself; Pulumi's source positions raise the limit for themselves).
+    const sourceMaps = process.sourceMapsEnabled;
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (!process.env.BUDGET_SYNC_DEBUG) {
+      process.setSourceMapsEnabled(false);
+      Error.stackTraceLimit = 3;
+    }
+    try {
+      await runtime.runInPulumiStack(() => loadProgram(options.programPath));
+      await runtime.disconnect();
+      // Settling one reference can queue more (an archive's assets): drain until none are left.
+      while (this.pendingRefs.length) await Promise.all(this.pendingRefs.splice(0));
+      // A registration that failed (its input's invoke refused) surfaces as an unhandled rejection,
+      // which Node reports once the microtasks have run, before the next macrotask: wait for it.
+      await new Promise((resolve) => setImmediate(resolve));
+    } catch (error) {
+      programFailure ??= error;
+    } finally {
+      process.off("unhandledRejection", onRejection);
+      process.setSourceMapsEnabled(sourceMaps);
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+    if (programFailure !== undefined) throw new ProgramError(describeFailure(programFailure));
+  }
+
+  /** References to resources resolved to URNs; put the URNs in their place. */
+  private resolveRefs(value: unknown): unknown {
     // A custom resource reaches its provider as its id (a role as its name): show it so.
     if (value instanceof ResourceRef) {
-      const target = value.urn ? records.get(ourUrn(value.urn)) : undefined;
-      return target?.custom && target.id ? target.id : value.urn && ourUrn(value.urn);
+      const target = value.urn ? this.records.get(this.ourUrn(value.urn)) : undefined;
+      return target?.custom && target.id ? target.id : value.urn && this.ourUrn(value.urn);
     }
     if (value === null || typeof value !== "object") return value;
-    if (Array.isArray(value)) return value.map(resolveRefs);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v)]));
-  };
-  const resources = [...records.values()];
-  if (ResourceRef.created) {
-    for (const r of resources) {
-      r.inputs = resolveRefs(r.inputs) as Record<string, unknown>;
-      r.outputs = resolveRefs(r.outputs) as Record<string, unknown>;
-    }
+    if (Array.isArray(value)) return value.map((v) => this.resolveRefs(v));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolveRefs(v)]));
   }
-  return {
-    pass,
-    resources,
-    secretInputPaths,
-    outputs: stackOutputs,
-    secretOutputPaths,
-    secretValues,
-    unansweredInvokes: [...unansweredInvokes.values()],
-  };
+
+  /** What the pass recorded, once the program has run. */
+  result(pass: PassKind): PassResult {
+    const resources = [...this.records.values()];
+    if (ResourceRef.created) {
+      for (const r of resources) {
+        r.inputs = this.resolveRefs(r.inputs) as Record<string, unknown>;
+        r.outputs = this.resolveRefs(r.outputs) as Record<string, unknown>;
+      }
+    }
+    return {
+      pass,
+      resources,
+      secretInputPaths: this.secretInputPaths,
+      outputs: this.stackOutputs,
+      secretOutputPaths: this.secretOutputPaths,
+      secretValues: this.secretValues,
+      unansweredInvokes: [...this.unansweredInvokes.values()],
+    };
+  }
 }
 
 /** Mirrors the Pulumi CLI's own loading: named exports, or a default export (called if a function). */
